@@ -1,0 +1,23 @@
+/**
+ * When to retry and how long to wait. Queue deliveries are bounded by `max_retries` in
+ * wrangler.jsonc; a job whose last delivery fails is marked failed here rather than left to
+ * the dead-letter queue, so the caller sees the real error at once.
+ */
+import type { ProviderError } from '../providers/errors';
+
+/** Mirrors `max_retries` of the jobs queue in wrangler.jsonc (test/config.test.ts checks it). */
+export const QUEUE_MAX_RETRIES = 3;
+export const MAX_ATTEMPTS = QUEUE_MAX_RETRIES + 1;
+
+/** Exponential backoff: 2 s, 4 s, 8 s, … capped at 60 s; never sooner than a rate limit says. */
+export function retryDelaySeconds(attempt: number, error: ProviderError): number {
+	const backoff = Math.min(60, 2 ** attempt);
+	return Math.max(backoff, Math.ceil(error.retryAfterSeconds ?? 0));
+}
+
+export type RetryDecision = { retry: true; delaySeconds: number } | { retry: false };
+
+export function decideRetry(attempt: number, error: ProviderError): RetryDecision {
+	if (!error.retryable || attempt >= MAX_ATTEMPTS) return { retry: false };
+	return { retry: true, delaySeconds: retryDelaySeconds(attempt, error) };
+}

@@ -1,0 +1,112 @@
+/**
+ * Runs one job end to end for one queue delivery (DESIGN.md §3): claim, generate, store,
+ * complete. Returns what to do with the message; the queue handler applies it.
+ */
+import { getDb } from '../db/client';
+import { TERMINAL_STATUSES } from '../db/schema';
+import { notifyJobSettled } from '../jobs/events';
+import { claimJob, completeJob, failJob, readJob, recordRetry, type StoredImage } from '../jobs/lifecycle';
+import { parseJobParams } from '../jobs/types';
+import { findModel, MODEL_CATALOG, type ModelEntry } from '../providers/catalog';
+import { ProviderError, toProviderError } from '../providers/errors';
+import { buildImageKey } from '../storage/images';
+import { sniffImage } from '../storage/sniff';
+import { decideRetry } from './retry-policy';
+
+export type MessageOutcome = { action: 'ack' } | { action: 'retry'; delaySeconds: number };
+
+const ACK: MessageOutcome = { action: 'ack' };
+
+/** Per-call provider timeout: generous against the model's typical latency. */
+export function providerTimeoutMs(entry: ModelEntry, env: Env): number {
+	const offlineDelay = entry.provider.id === 'offline' ? Number(env.OFFLINE_LATENCY_MS) || 0 : 0;
+	return Math.max(30_000, entry.typicalLatencyMs * 6) + offlineDelay;
+}
+
+/** How long a claim keeps other deliveries away: the provider timeout plus storage time. */
+export function leaseMs(entry: ModelEntry, env: Env): number {
+	return providerTimeoutMs(entry, env) + 30_000;
+}
+
+export async function runJob(env: Env, jobId: string, deliveryAttempt: number): Promise<MessageOutcome> {
+	const db = getDb(env);
+	const now = Date.now();
+	// The lease depends on the model, which we only know after reading the row; claim with
+	// the longest lease any model needs (cheap: one statement instead of two).
+	const job = await claimJob(db, jobId, now, maxLeaseMs(env));
+	if (!job) {
+		const current = await readJob(db, jobId);
+		if (!current || TERMINAL_STATUSES.includes(current.status)) return ACK;
+		// Another delivery holds the lease: come back when it runs out.
+		return { action: 'retry', delaySeconds: Math.max(1, Math.ceil((current.leaseUntil - now) / 1000)) };
+	}
+
+	const attempt = Math.max(job.attempts, deliveryAttempt);
+	const entry = findModel(job.model);
+	if (!entry || !entry.provider.isConfigured(env)) {
+		await failJob(db, job.id, 'unavailable', `Model ${job.model} is not configured in this deployment.`, Date.now());
+		notifyJobSettled(job.id);
+		return ACK;
+	}
+
+	try {
+		const params = parseJobParams(job);
+		const signal = AbortSignal.timeout(providerTimeoutMs(entry, env));
+		const image = await entry.provider.generate(
+			{
+				model: entry.alias,
+				upstreamId: entry.upstreamId,
+				prompt: job.prompt,
+				negativePrompt: params.negative_prompt,
+				width: params.width,
+				height: params.height,
+				seed: job.seed ?? 0,
+				steps: params.steps,
+			},
+			{ env, signal },
+		);
+		const sniffed = sniffImage(image.bytes);
+		if (!sniffed)
+			throw new ProviderError('transient', `The ${entry.alias} provider returned data that is not an image.`);
+		const key = buildImageKey(job.id, 0);
+		await env.IMAGES.put(key, image.bytes, {
+			httpMetadata: { contentType: sniffed.contentType, cacheControl: 'public, max-age=31536000, immutable' },
+			customMetadata: { jobId: job.id, owner: job.owner },
+		});
+		const stored: StoredImage = {
+			index: 0,
+			r2Key: key,
+			contentType: sniffed.contentType,
+			width: sniffed.width,
+			height: sniffed.height,
+			bytes: image.bytes.byteLength,
+			seed: image.seed ?? job.seed,
+		};
+		const completed = await completeJob(db, job, [stored], Date.now());
+		if (!completed) {
+			// Cancelled (or finished by another delivery) while we generated: if it did not
+			// end completed, the object we wrote belongs to no row, so remove it.
+			const latest = await readJob(db, job.id);
+			if (latest?.status !== 'completed') await env.IMAGES.delete(key);
+		}
+		notifyJobSettled(job.id);
+		return ACK;
+	} catch (thrown) {
+		const error = toProviderError(thrown);
+		if (!(thrown instanceof ProviderError)) console.error(`job ${job.id}: unexpected error`, thrown);
+		const decision = decideRetry(attempt, error);
+		if (decision.retry) {
+			await recordRetry(db, job.id, error.kind, error.message, Date.now());
+			return { action: 'retry', delaySeconds: decision.delaySeconds };
+		}
+		const final = error.retryable ? `Gave up after ${attempt} attempts: ${error.message}` : error.message;
+		await failJob(db, job.id, error.kind, final, Date.now());
+		notifyJobSettled(job.id);
+		return ACK;
+	}
+}
+
+/** The longest lease any catalog model needs. */
+function maxLeaseMs(env: Env): number {
+	return Math.max(...MODEL_CATALOG.map((entry) => leaseMs(entry, env)));
+}

@@ -1,0 +1,80 @@
+/**
+ * The D1 schema: the one source of migrations (`npm run db:generate`).
+ * Layout and state transitions are documented in docs/storage-schema.md.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Job states, the seed's names so existing clients and prompts keep working. */
+export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+
+export const jobs = sqliteTable(
+	'jobs',
+	{
+		/** Random UUID v4; also the R2 key prefix, so it must stay unguessable. */
+		id: text('id').primaryKey(),
+		/** Principal that created the job; every read is scoped by it. */
+		owner: text('owner').notNull(),
+		status: text('status', { enum: JOB_STATUSES }).notNull().default('pending'),
+		prompt: text('prompt').notNull(),
+		/** Catalog alias the job was created with (not the upstream id, which config may change). */
+		model: text('model').notNull(),
+		/** JSON of the validated generation parameters (width, height, steps, negative_prompt, …). */
+		params: text('params').notNull(),
+		/** Seed actually used; chosen at creation when the caller gives none, so retries repeat it. */
+		seed: integer('seed'),
+		/** Jobs created by one `count > 1` call share a batch id. */
+		batchId: text('batch_id'),
+		/** Client-supplied key: the same key from the same owner returns the existing job. */
+		idempotencyKey: text('idempotency_key'),
+		attempts: integer('attempts').notNull().default(0),
+		/**
+		 * While a consumer runs the job, the time (ms) until which no other delivery may claim it.
+		 * A duplicate delivery waits this out; a crashed consumer's job is claimable after it.
+		 */
+		leaseUntil: integer('lease_until').notNull().default(0),
+		/** Machine-readable error kind (transient, rate_limited, invalid_request, …). */
+		errorCode: text('error_code'),
+		/** Last error, for a failed job the final one. Safe to show to the caller. */
+		error: text('error'),
+		estimatedCostUsd: real('estimated_cost_usd').notNull().default(0),
+		createdAt: integer('created_at').notNull(),
+		updatedAt: integer('updated_at').notNull(),
+		startedAt: integer('started_at'),
+		completedAt: integer('completed_at'),
+	},
+	(t) => [
+		index('jobs_owner_created_idx').on(t.owner, t.createdAt),
+		index('jobs_owner_status_created_idx').on(t.owner, t.status, t.createdAt),
+		index('jobs_status_updated_idx').on(t.status, t.updatedAt),
+		uniqueIndex('jobs_owner_idempotency_idx').on(t.owner, t.idempotencyKey).where(sql`idempotency_key IS NOT NULL`),
+	],
+);
+
+export const images = sqliteTable(
+	'images',
+	{
+		/** `<job_id>/<index>`: deterministic, so a redelivered job cannot add a second row. */
+		id: text('id').primaryKey(),
+		jobId: text('job_id')
+			.notNull()
+			.references(() => jobs.id),
+		idx: integer('idx').notNull(),
+		owner: text('owner').notNull(),
+		/** R2 object key (same as `id`). */
+		r2Key: text('r2_key').notNull(),
+		/** Sniffed from the bytes, never taken from the provider's claim. */
+		contentType: text('content_type').notNull(),
+		width: integer('width').notNull(),
+		height: integer('height').notNull(),
+		bytes: integer('bytes').notNull(),
+		seed: integer('seed'),
+		createdAt: integer('created_at').notNull(),
+	},
+	(t) => [index('images_owner_created_idx').on(t.owner, t.createdAt), index('images_job_idx').on(t.jobId)],
+);
+
+export type JobRow = typeof jobs.$inferSelect;
+export type ImageRow = typeof images.$inferSelect;

@@ -1,0 +1,80 @@
+/** Owner-scoped reads for the tools: another owner's job behaves exactly like an unknown one. */
+import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { type ImageRow, images, type JobRow, type JobStatus, jobs } from '../db/schema';
+import type { JobWithImages } from './types';
+
+export async function readOwnedJobs(db: Db, owner: string, jobIds: readonly string[]): Promise<JobRow[]> {
+	if (jobIds.length === 0) return [];
+	return db
+		.select()
+		.from(jobs)
+		.where(and(eq(jobs.owner, owner), inArray(jobs.id, [...jobIds])));
+}
+
+export async function readImagesOfJobs(db: Db, jobIds: readonly string[]): Promise<Map<string, ImageRow[]>> {
+	const byJob = new Map<string, ImageRow[]>();
+	if (jobIds.length === 0) return byJob;
+	const rows = await db
+		.select()
+		.from(images)
+		.where(inArray(images.jobId, [...jobIds]))
+		.orderBy(asc(images.jobId), asc(images.idx));
+	for (const row of rows) {
+		const list = byJob.get(row.jobId) ?? [];
+		list.push(row);
+		byJob.set(row.jobId, list);
+	}
+	return byJob;
+}
+
+/** Attaches image rows to completed jobs (one query for all of them). */
+export async function withImages(db: Db, rows: JobRow[]): Promise<JobWithImages[]> {
+	const completedIds = rows.filter((job) => job.status === 'completed').map((job) => job.id);
+	const byJob = await readImagesOfJobs(db, completedIds);
+	return rows.map((job) => ({ job, images: byJob.get(job.id) ?? [] }));
+}
+
+export interface Page<T> {
+	total: number;
+	items: T[];
+}
+
+export async function listOwnedJobs(
+	db: Db,
+	owner: string,
+	options: { status: JobStatus | 'all'; limit: number; offset: number },
+): Promise<Page<JobWithImages>> {
+	const where =
+		options.status === 'all' ? eq(jobs.owner, owner) : and(eq(jobs.owner, owner), eq(jobs.status, options.status));
+	const [rows, [totals]] = await db.batch([
+		db.select().from(jobs).where(where).orderBy(desc(jobs.createdAt)).limit(options.limit).offset(options.offset),
+		db.select({ total: count() }).from(jobs).where(where),
+	]);
+	return { total: totals?.total ?? 0, items: await withImages(db, rows) };
+}
+
+/** One finished image with the job it came from: the gallery view. */
+export interface Generation {
+	image: ImageRow;
+	job: Pick<JobRow, 'id' | 'prompt' | 'model' | 'params'>;
+}
+
+export async function listOwnedGenerations(
+	db: Db,
+	owner: string,
+	options: { limit: number; offset: number },
+): Promise<Page<Generation>> {
+	const [rows, [totals]] = await db.batch([
+		db
+			.select({ image: images, job: { id: jobs.id, prompt: jobs.prompt, model: jobs.model, params: jobs.params } })
+			.from(images)
+			.innerJoin(jobs, eq(images.jobId, jobs.id))
+			.where(eq(images.owner, owner))
+			.orderBy(desc(images.createdAt), asc(images.idx))
+			.limit(options.limit)
+			.offset(options.offset),
+		db.select({ total: count() }).from(images).where(eq(images.owner, owner)),
+	]);
+	return { total: totals?.total ?? 0, items: rows };
+}

@@ -1,0 +1,64 @@
+/**
+ * What a tool gets: a small context, never the raw MCP server (CONVENTIONS.md, "Tool
+ * registration"), and the shape every tool is declared in.
+ */
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { Db } from '../db/client';
+import type { AppConfig } from '../env';
+import type { UrlBases } from '../storage/images';
+
+/** Who is calling. One principal per request; jobs and images are scoped to `id`. */
+export interface Principal {
+	id: string;
+	role: 'user' | 'admin';
+}
+
+export interface ToolContext {
+	env: Env;
+	config: AppConfig;
+	db: Db;
+	principal: Principal;
+	urls: UrlBases;
+	/** Aborted when the client goes away. */
+	signal: AbortSignal;
+	/** Sends `notifications/progress` when the request carried a progress token; a no-op otherwise. */
+	reportProgress: (progress: number, total: number | undefined, message: string) => Promise<void>;
+}
+
+/** A finished image as tools present it. */
+export interface ImageView {
+	index: number;
+	url: string;
+	markdown: string;
+	content_type: string;
+	width: number;
+	height: number;
+	bytes: number;
+	seed: number | null;
+}
+
+/** What a tool handler returns; src/tools/results.ts turns it into a CallToolResult. */
+export type ToolOutcome =
+	| { ok: true; structured: Record<string, unknown>; images?: ImageView[]; isError?: boolean; prompt?: string }
+	| { ok: false; message: string };
+
+export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
+	name: string;
+	title: string;
+	description: string;
+	input: Input;
+	output: z.ZodType;
+	annotations: ToolAnnotations;
+	handler: (args: z.output<Input>, context: ToolContext) => Promise<ToolOutcome>;
+}
+
+/** Keeps each tool's handler typed by its own input schema. */
+export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<Input>): ToolDefinition {
+	return definition as unknown as ToolDefinition;
+}
+
+/** A handled failure the model can act on: what was wrong and what is allowed. */
+export function toolError(message: string): ToolOutcome {
+	return { ok: false, message };
+}

@@ -1,0 +1,125 @@
+/** generate_image (returns at once with job ids) and generate_image_and_wait (one call to a URL). */
+import { z } from 'zod';
+import { createJobs, randomSeed } from '../jobs/create';
+import { estimateImageCost } from '../providers/catalog';
+import { defineTool, type ToolContext, type ToolOutcome, toolError } from './context';
+import { type GenerateInput, generateInputSchema, resolveGeneration } from './generate.schema';
+import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
+
+const generateOutputSchema = z.object({
+	success: z.boolean(),
+	job_id: z.string().describe('The first (or only) job; pass it to wait_for_completion.'),
+	job_ids: z.array(z.string()).describe('Every job created, one per image.'),
+	count: z.number().int(),
+	status: z.string().describe('Status of the first job: pending right after creation.'),
+	reused: z.boolean().describe('True when idempotency_key matched earlier jobs, which are returned instead.'),
+	model: z.string(),
+	prompt: z.string(),
+	width: z.number().int(),
+	height: z.number().int(),
+	steps: z.number().int(),
+	seed: z.number().int().describe('Seed of the first image; image i uses seed + i.'),
+	estimated_cost_usd: z.number().describe('Estimated cost of all images together.'),
+	estimated_time_seconds: z.number().describe("The model's typical time per image."),
+	message: z.string(),
+});
+
+type Created = { ok: true; structured: z.infer<typeof generateOutputSchema> } | { ok: false; outcome: ToolOutcome };
+
+/** Validates against the model, creates the jobs and enqueues them. */
+async function startGeneration(input: GenerateInput, context: ToolContext): Promise<Created> {
+	const resolution = resolveGeneration(input, context.env, context.config.defaultModel);
+	if (!resolution.ok) return { ok: false, outcome: toolError(resolution.message) };
+	const { entry, params } = resolution.value;
+	const costPerImage = estimateImageCost(entry, params.width, params.height);
+	const created = await createJobs(context.db, context.env.JOBS, {
+		owner: context.principal.id,
+		model: entry.alias,
+		prompt: input.prompt,
+		params,
+		seed: input.seed ?? randomSeed(),
+		count: input.count,
+		estimatedCostPerImageUsd: costPerImage,
+		idempotencyKey: input.idempotency_key,
+	});
+	if (!created.ok) {
+		return {
+			ok: false,
+			outcome: toolError(
+				`The job queue is unavailable, so nothing was started (job ${created.jobs[0]?.id ?? '?'} is marked failed). Try again in a moment.`,
+			),
+		};
+	}
+	const first = created.jobs[0]!;
+	const jobIds = created.jobs.map((job) => job.id);
+	return {
+		ok: true,
+		structured: {
+			success: true,
+			job_id: first.id,
+			job_ids: jobIds,
+			count: jobIds.length,
+			status: first.status,
+			reused: created.reused,
+			model: entry.alias,
+			prompt: first.prompt,
+			width: params.width,
+			height: params.height,
+			steps: params.steps,
+			seed: first.seed ?? 0,
+			estimated_cost_usd: Math.round(costPerImage * jobIds.length * 1e6) / 1e6,
+			estimated_time_seconds: Math.ceil(entry.typicalLatencyMs / 1000),
+			message:
+				jobIds.length === 1
+					? `Job queued. Call wait_for_completion with job_id "${first.id}" to get the image.`
+					: `${jobIds.length} jobs queued. Call wait_for_completion with job_ids to get the images.`,
+		},
+	};
+}
+
+export const generateImageTool = defineTool({
+	name: 'generate_image',
+	title: 'Generate image (returns a job id at once)',
+	description:
+		'Start generating image(s) from a text prompt and return immediately with job_id (and job_ids when count > 1). ' +
+		'The image is not ready yet: call wait_for_completion with the job id, or use generate_image_and_wait to do both in one call. ' +
+		'Use list_models to see models, sizes and costs.',
+	input: generateInputSchema,
+	output: generateOutputSchema,
+	annotations: {
+		title: 'Generate image',
+		readOnlyHint: false,
+		destructiveHint: false,
+		idempotentHint: false,
+		openWorldHint: true,
+	},
+	handler: async (args, context) => {
+		const created = await startGeneration(args, context);
+		return created.ok ? { ok: true, structured: created.structured } : created.outcome;
+	},
+});
+
+const generateAndWaitInputSchema = generateInputSchema.extend({ timeout_seconds: timeoutSecondsSchema });
+
+export const generateImageAndWaitTool = defineTool({
+	name: 'generate_image_and_wait',
+	title: 'Generate image and wait for it',
+	description:
+		'The easiest way to make an image: generate from a prompt and wait until it is ready, in one call. ' +
+		'Returns the HTTPS image URL and a ready markdown image line to show the user. ' +
+		'If the model is slow and the wait ends first, the result says still_running: call wait_for_completion with the job_id.',
+	input: generateAndWaitInputSchema,
+	output: waitOutputSchema,
+	annotations: {
+		title: 'Generate image and wait',
+		readOnlyHint: false,
+		destructiveHint: false,
+		idempotentHint: false,
+		openWorldHint: true,
+	},
+	handler: async ({ timeout_seconds, ...args }, context) => {
+		const created = await startGeneration(args, context);
+		if (!created.ok) return created.outcome;
+		return waitAndPresent(context, created.structured.job_ids, timeout_seconds);
+	},
+});

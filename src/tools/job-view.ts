@@ -1,0 +1,108 @@
+/**
+ * How jobs and images look on the wire: the JSON in the text block and in
+ * `structuredContent` (one schema for both, so they never disagree).
+ */
+import { z } from 'zod';
+import type { ImageRow, JobRow } from '../db/schema';
+import type { JobWithImages } from '../jobs/types';
+import { parseJobParams } from '../jobs/types';
+import { buildImageUrl, type UrlBases } from '../storage/images';
+import type { ImageView } from './context';
+
+export const imageViewSchema = z.object({
+	index: z.number().int().describe('Position of the image within its job, from 0.'),
+	url: z.string().describe('Absolute HTTPS URL of the full-size image.'),
+	markdown: z.string().describe('Ready-to-paste markdown image line.'),
+	content_type: z.string().describe('MIME type sniffed from the bytes.'),
+	width: z.number().int(),
+	height: z.number().int(),
+	bytes: z.number().int().describe('Size of the image file in bytes.'),
+	seed: z.number().int().nullable().describe('Seed that produced the image, for reproducing it.'),
+});
+
+export const jobViewSchema = z.object({
+	job_id: z.string(),
+	status: z.enum(['pending', 'processing', 'completed', 'failed', 'cancelled']),
+	done: z.boolean().describe('True when the job is completed, failed or cancelled and will not change again.'),
+	prompt: z.string(),
+	model: z.string(),
+	width: z.number().int(),
+	height: z.number().int(),
+	steps: z.number().int(),
+	seed: z.number().int().nullable(),
+	negative_prompt: z.string().optional(),
+	attempts: z.number().int().describe('Deliveries to a provider so far.'),
+	estimated_cost_usd: z.number(),
+	image_url: z.string().optional().describe('URL of the first image, once completed.'),
+	markdown: z.string().optional().describe('Markdown image line of the first image, once completed.'),
+	images: z.array(imageViewSchema),
+	error: z.string().optional().describe('Why the job failed, or the last transient error while it retries.'),
+	error_code: z.string().optional(),
+	created_at: z.string().describe('ISO 8601 time.'),
+	updated_at: z.string(),
+	completed_at: z.string().optional(),
+	duration_ms: z.number().int().optional().describe('From creation to the terminal state.'),
+});
+
+export type JobView = z.infer<typeof jobViewSchema>;
+
+/** Escapes the characters that would end a markdown image's alt text early. */
+function altText(prompt: string): string {
+	const flat = prompt.replace(/\s+/g, ' ').trim();
+	const short = flat.length > 100 ? `${flat.slice(0, 97)}...` : flat;
+	return short.replace(/[[\]\\]/g, '\\$&');
+}
+
+export function presentImage(row: ImageRow, prompt: string, urls: UrlBases): ImageView {
+	const url = buildImageUrl(urls, row.r2Key, row.contentType);
+	return {
+		index: row.idx,
+		url,
+		markdown: `![${altText(prompt)}](${url})`,
+		content_type: row.contentType,
+		width: row.width,
+		height: row.height,
+		bytes: row.bytes,
+		seed: row.seed,
+	};
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function presentJob({ job, images }: JobWithImages, urls: UrlBases): JobView {
+	const params = parseJobParams(job);
+	const views = images.map((row) => presentImage(row, job.prompt, urls));
+	const first = views[0];
+	const view: JobView = {
+		job_id: job.id,
+		status: job.status,
+		done: isDone(job),
+		prompt: job.prompt,
+		model: job.model,
+		width: first?.width ?? params.width,
+		height: first?.height ?? params.height,
+		steps: params.steps,
+		seed: job.seed,
+		attempts: job.attempts,
+		estimated_cost_usd: job.estimatedCostUsd,
+		images: views,
+		created_at: iso(job.createdAt),
+		updated_at: iso(job.updatedAt),
+	};
+	if (params.negative_prompt) view.negative_prompt = params.negative_prompt;
+	if (first) {
+		view.image_url = first.url;
+		view.markdown = first.markdown;
+	}
+	if (job.error) view.error = job.error;
+	if (job.errorCode) view.error_code = job.errorCode;
+	if (job.completedAt) {
+		view.completed_at = iso(job.completedAt);
+		view.duration_ms = job.completedAt - job.createdAt;
+	}
+	return view;
+}
+
+export function isDone(job: JobRow): boolean {
+	return job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled';
+}

@@ -1,0 +1,165 @@
+/** Reading jobs: get_job_status, list_jobs, list_generations, wait_for_completion. */
+import { z } from 'zod';
+import { JOB_STATUSES } from '../db/schema';
+import { listOwnedGenerations, listOwnedJobs, readOwnedJobs, withImages } from '../jobs/queries';
+import { defineTool, toolError } from './context';
+import { jobViewSchema, presentImage, presentJob } from './job-view';
+import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
+
+const MAX_WAIT_JOBS = 20;
+
+const jobIdSchema = z.string().trim().min(1).max(100).describe('A job id returned by generate_image.');
+
+const pagination = {
+	limit: z.number().int().min(1).max(50).default(10).describe('How many to return, 1–50 (default 10).'),
+	offset: z.number().int().min(0).max(1_000_000).default(0).describe('How many to skip, 0 or more (default 0).'),
+};
+
+const pageOutput = {
+	total_count: z.number().int(),
+	returned_count: z.number().int(),
+	has_more: z.boolean(),
+	limit: z.number().int(),
+	offset: z.number().int(),
+};
+
+const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+
+export const getJobStatusTool = defineTool({
+	name: 'get_job_status',
+	title: 'Get job status',
+	description:
+		'Check one image-generation job: status (pending, processing, completed, failed, cancelled), and when completed the image URL and a markdown image line. ' +
+		'Prefer wait_for_completion, which waits for you.',
+	input: z.strictObject({ job_id: jobIdSchema }),
+	output: jobViewSchema.extend({ success: z.boolean() }),
+	annotations: { title: 'Get job status', ...readOnly },
+	handler: async ({ job_id }, context) => {
+		const [job] = await readOwnedJobs(context.db, context.principal.id, [job_id]);
+		if (!job) {
+			return toolError(`job_id: no job "${job_id}" found for you. Use list_jobs to see your jobs.`);
+		}
+		const [entry] = await withImages(context.db, [job]);
+		const view = presentJob(entry!, context.urls);
+		return { ok: true, structured: { success: true, ...view }, images: view.images, prompt: view.prompt };
+	},
+});
+
+export const listJobsTool = defineTool({
+	name: 'list_jobs',
+	title: 'List jobs',
+	description:
+		'List your image-generation jobs, newest first, in every state (pending, processing, completed, failed, cancelled), optionally filtered by status.',
+	input: z.strictObject({
+		status: z
+			.enum(['all', ...JOB_STATUSES])
+			.default('all')
+			.describe(`Only jobs in this state: all (default), ${JOB_STATUSES.join(', ')}.`),
+		...pagination,
+	}),
+	output: z.object({ success: z.boolean(), ...pageOutput, status: z.string(), jobs: z.array(jobViewSchema) }),
+	annotations: { title: 'List jobs', ...readOnly },
+	handler: async ({ status, limit, offset }, context) => {
+		const page = await listOwnedJobs(context.db, context.principal.id, { status, limit, offset });
+		const views = page.items.map((item) => presentJob(item, context.urls));
+		return {
+			ok: true,
+			structured: {
+				success: true,
+				total_count: page.total,
+				returned_count: views.length,
+				has_more: offset + views.length < page.total,
+				limit,
+				offset,
+				status,
+				jobs: views,
+			},
+		};
+	},
+});
+
+const generationSchema = z.object({
+	job_id: z.string(),
+	index: z.number().int(),
+	image_url: z.string(),
+	markdown: z.string(),
+	prompt: z.string(),
+	model: z.string(),
+	content_type: z.string(),
+	width: z.number().int(),
+	height: z.number().int(),
+	bytes: z.number().int(),
+	seed: z.number().int().nullable(),
+	created_at: z.string(),
+});
+
+export const listGenerationsTool = defineTool({
+	name: 'list_generations',
+	title: 'List generated images',
+	description: 'Browse your finished images (the gallery), newest first, with URLs, prompts and models.',
+	input: z.strictObject(pagination),
+	output: z.object({ success: z.boolean(), ...pageOutput, generations: z.array(generationSchema) }),
+	annotations: { title: 'List generated images', ...readOnly },
+	handler: async ({ limit, offset }, context) => {
+		const page = await listOwnedGenerations(context.db, context.principal.id, { limit, offset });
+		const generations = page.items.map(({ image, job }) => {
+			const view = presentImage(image, job.prompt, context.urls);
+			return {
+				job_id: job.id,
+				index: view.index,
+				image_url: view.url,
+				markdown: view.markdown,
+				prompt: job.prompt,
+				model: job.model,
+				content_type: view.content_type,
+				width: view.width,
+				height: view.height,
+				bytes: view.bytes,
+				seed: view.seed,
+				created_at: new Date(image.createdAt).toISOString(),
+			};
+		});
+		return {
+			ok: true,
+			structured: {
+				success: true,
+				total_count: page.total,
+				returned_count: generations.length,
+				has_more: offset + generations.length < page.total,
+				limit,
+				offset,
+				generations,
+			},
+		};
+	},
+});
+
+const waitInputSchema = z
+	.strictObject({
+		job_id: jobIdSchema.optional(),
+		job_ids: z
+			.array(jobIdSchema)
+			.min(1)
+			.max(MAX_WAIT_JOBS)
+			.optional()
+			.describe(`Several job ids (1–${MAX_WAIT_JOBS}), e.g. the job_ids of a count > 1 generate_image call.`),
+		timeout_seconds: timeoutSecondsSchema,
+	})
+	.refine((args) => (args.job_id === undefined) !== (args.job_ids === undefined), {
+		message: 'give exactly one of job_id or job_ids',
+	});
+
+export const waitForCompletionTool = defineTool({
+	name: 'wait_for_completion',
+	title: 'Wait for image job(s)',
+	description:
+		'Wait until image job(s) finish and return the image URL(s) with markdown image lines. Pass job_id, or job_ids for several. ' +
+		'Returns within timeout_seconds (default 50); if a job is still running then, the result says still_running and you call again.',
+	input: waitInputSchema,
+	output: waitOutputSchema,
+	annotations: { title: 'Wait for image job(s)', ...readOnly },
+	handler: async ({ job_id, job_ids, timeout_seconds }, context) => {
+		const ids = [...new Set(job_ids ?? (job_id ? [job_id] : []))];
+		return waitAndPresent(context, ids, timeout_seconds);
+	},
+});

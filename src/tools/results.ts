@@ -1,0 +1,34 @@
+/**
+ * Turns a tool outcome into a CallToolResult in the order DESIGN.md §5 fixes:
+ * 1. a text block whose text is JSON (`jq '.result.content[0].text | fromjson'` works),
+ * 2. `structuredContent` matching the tool's outputSchema (never any base64),
+ * 3. a `resource_link` per finished image.
+ */
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolOutcome } from './context';
+
+export function toCallToolResult(outcome: ToolOutcome): CallToolResult {
+	if (!outcome.ok) {
+		// MCP 2025-11-25 tools: execution errors are results with isError, so the model can correct itself.
+		return {
+			content: [{ type: 'text', text: JSON.stringify({ success: false, error: outcome.message }, null, 2) }],
+			isError: true,
+		};
+	}
+	const result: CallToolResult = {
+		content: [{ type: 'text', text: JSON.stringify(outcome.structured, null, 2) }],
+		structuredContent: outcome.structured,
+	};
+	for (const image of outcome.images ?? []) {
+		result.content.push({
+			type: 'resource_link',
+			uri: image.url,
+			name: image.url.split('/').slice(-2).join('-'),
+			title: outcome.prompt ? outcome.prompt.slice(0, 100) : undefined,
+			mimeType: image.content_type,
+			size: image.bytes,
+		});
+	}
+	if (outcome.isError) result.isError = true;
+	return result;
+}

@@ -1,0 +1,122 @@
+/**
+ * The MCP server factory: a fresh server per request (DESIGN.md §4), nothing request-scoped
+ * at module level. Built on the SDK's low-level Server so that tool errors follow MCP
+ * 2025-11-25 exactly: an unknown tool is a JSON-RPC error (-32602), bad arguments are an
+ * `isError` result that names the field and what is allowed.
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+	CallToolRequestSchema,
+	type CallToolResult,
+	ErrorCode,
+	ListToolsRequestSchema,
+	McpError,
+	type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
+import { z } from 'zod';
+import { configuredModels, defaultModel } from '../providers/catalog';
+import type { ToolContext, ToolDefinition } from './context';
+import { toolError } from './context';
+import { generateImageAndWaitTool, generateImageTool } from './generate.tools';
+import { getJobStatusTool, listGenerationsTool, listJobsTool, waitForCompletionTool } from './jobs.tools';
+import { listModelsTool } from './models.tools';
+import { toCallToolResult } from './results';
+import { parseArguments } from './validation';
+
+export const SERVER_INFO = { name: 'image-mcp', title: 'Image generation MCP server', version: '0.1.0' };
+
+/** The seed's six tools first, in its order, then ours. */
+export const TOOLS: readonly ToolDefinition[] = [
+	generateImageTool,
+	getJobStatusTool,
+	listGenerationsTool,
+	listJobsTool,
+	waitForCompletionTool,
+	generateImageAndWaitTool,
+	listModelsTool,
+];
+
+const INSTRUCTIONS =
+	'Image generation. To make an image in one call, use generate_image_and_wait and show the user the returned markdown line. ' +
+	'For several images or slow models, call generate_image, then wait_for_completion with the job ids. ' +
+	'list_models tells which models, sizes and costs are available.';
+
+export type RequestScope = Omit<ToolContext, 'signal' | 'reportProgress'>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchema'] {
+	const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+		string,
+		unknown
+	>;
+	return rest as Tool['inputSchema'];
+}
+
+/** Lists tools, with the `model` argument describing the models configured here. */
+function describeTools(scope: RequestScope): Tool[] {
+	const names = configuredModels(scope.env).map((entry) => entry.alias);
+	const fallback = defaultModel(scope.env, scope.config.defaultModel).alias;
+	return TOOLS.map((tool) => {
+		const inputSchema = jsonSchema(tool.input, 'input');
+		const model = (inputSchema.properties as Record<string, { description?: string }> | undefined)?.model;
+		if (model) model.description = `Model to use: one of ${names.join(', ')}. Omit for the default (${fallback}).`;
+		return {
+			name: tool.name,
+			title: tool.title,
+			description: tool.description,
+			inputSchema,
+			outputSchema: jsonSchema(tool.output, 'output') as Tool['outputSchema'],
+			annotations: tool.annotations,
+		};
+	});
+}
+
+export function createMcpServer(scope: RequestScope): Server {
+	const server = new Server(SERVER_INFO, {
+		capabilities: { tools: { listChanged: false } },
+		instructions: INSTRUCTIONS,
+		// The default Ajv validator compiles with `new Function`, which Workers forbid.
+		jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+	});
+	const byName = new Map(TOOLS.map((tool) => [tool.name, tool]));
+
+	server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: describeTools(scope) }));
+
+	server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+		const tool = byName.get(request.params.name);
+		if (!tool) {
+			// MCP 2025-11-25 server/tools "Error Handling": unknown tools are protocol errors.
+			throw new McpError(
+				ErrorCode.InvalidParams,
+				`Unknown tool "${request.params.name}". Available tools: ${TOOLS.map((t) => t.name).join(', ')}.`,
+			);
+		}
+		const parsed = parseArguments(tool.name, tool.input, request.params.arguments);
+		if (!parsed.ok) return toCallToolResult(toolError(parsed.message));
+
+		const progressToken = request.params._meta?.progressToken;
+		const context: ToolContext = {
+			...scope,
+			signal: extra.signal,
+			reportProgress: async (progress, total, message) => {
+				if (progressToken === undefined) return;
+				await extra.sendNotification({
+					method: 'notifications/progress',
+					params: { progressToken, progress, ...(total === undefined ? {} : { total }), message },
+				});
+			},
+		};
+		try {
+			return toCallToolResult(await tool.handler(parsed.value, context));
+		} catch (error) {
+			// The reason is logged, never sent (CONVENTIONS.md "Errors").
+			console.error(`tool ${tool.name} failed`, error);
+			return toCallToolResult(
+				toolError(
+					`${tool.name} failed with an internal error. Try again in a moment; list_jobs shows any job that was created.`,
+				),
+			);
+		}
+	});
+	return server;
+}

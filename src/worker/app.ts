@@ -1,0 +1,122 @@
+/** The HTTP edge: routes, origin checks, auth, and the MCP transport. */
+import { type Context, Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { getDb } from '../db/client';
+import { type AppConfig, readConfig } from '../env';
+import type { Principal } from '../tools/context';
+import { SERVER_INFO, TOOLS } from '../tools/server';
+import { authenticate, isLoopbackHost } from './auth';
+import { healthReport } from './health';
+import { serveImage } from './images-route';
+import { JSON_RPC, jsonRpcError } from './json-rpc';
+import { handleMcpPost } from './mcp-route';
+
+type AppEnv = { Bindings: Env; Variables: { config: AppConfig; principal: Principal } };
+
+/**
+ * MCP 2025-11-25 transports, "Security Warning": servers MUST validate Origin to stop DNS
+ * rebinding. Allowed: no Origin (non-browser clients), our own origin, configured origins,
+ * and loopback origins when the server itself is being reached on loopback in local dev.
+ */
+export function isAllowedOrigin(origin: string | undefined, requestUrl: string, config: AppConfig): boolean {
+	if (!origin) return true;
+	const self = new URL(requestUrl);
+	if (origin === self.origin || config.allowedOrigins.includes(origin)) return true;
+	try {
+		return config.localDev && isLoopbackHost(self.hostname) && isLoopbackHost(new URL(origin).hostname);
+	} catch {
+		return false;
+	}
+}
+
+export function createApp() {
+	const app = new Hono<AppEnv>();
+
+	app.use('*', async (c, next) => {
+		c.set('config', readConfig(c.env));
+		await next();
+	});
+
+	const mcpPaths = ['/mcp', '/sse'];
+	for (const path of mcpPaths) {
+		app.use(
+			path,
+			cors({
+				origin: (origin, c) => (isAllowedOrigin(origin, c.req.url, c.get('config')) ? origin : null),
+				allowMethods: ['POST', 'GET', 'DELETE', 'OPTIONS'],
+				allowHeaders: [
+					'Content-Type',
+					'Accept',
+					'Authorization',
+					'Mcp-Protocol-Version',
+					'Mcp-Session-Id',
+					'Last-Event-ID',
+				],
+				exposeHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'],
+				maxAge: 86400,
+			}),
+		);
+		app.use(path, async (c, next) => {
+			if (!isAllowedOrigin(c.req.header('origin'), c.req.url, c.get('config'))) {
+				return jsonRpcError(403, JSON_RPC.invalidRequest, 'Forbidden: requests from this Origin are not allowed.');
+			}
+			const auth = await authenticate(c.req.raw, c.get('config'));
+			if (!auth.ok) {
+				const challenge: Record<string, string> =
+					auth.status === 401 ? { 'www-authenticate': 'Bearer realm="image-mcp"' } : {};
+				return jsonRpcError(auth.status, JSON_RPC.unauthorized, auth.message, challenge);
+			}
+			c.set('principal', auth.principal);
+			await next();
+		});
+	}
+
+	// Stateless: no server-initiated stream and no session to delete (MCP 2025-11-25 transports).
+	const methodNotAllowed = () =>
+		jsonRpcError(405, JSON_RPC.invalidRequest, 'Method not allowed: this stateless server only takes POST.', {
+			allow: 'POST',
+		});
+	app.get('/mcp', methodNotAllowed);
+	app.delete('/mcp', methodNotAllowed);
+
+	const mcp = (c: Context<AppEnv>) => {
+		const config = c.get('config');
+		const origin = new URL(c.req.url).origin;
+		return handleMcpPost(c.req.raw, {
+			env: c.env,
+			config,
+			db: getDb(c.env),
+			principal: c.get('principal'),
+			urls: { workerBase: config.publicBaseUrl ?? origin, r2Base: config.r2PublicBaseUrl },
+		});
+	};
+	app.post('/mcp', (c) => mcp(c));
+	// Clients that try Streamable HTTP first on the URL they were given (mcp-remote, Better Chatbot).
+	app.post('/sse', (c) => mcp(c));
+
+	app.on(['GET', 'HEAD'], '/images/:jobId/:file', (c) =>
+		serveImage(c.req.raw, c.env, `${c.req.param('jobId')}/${c.req.param('file')}`),
+	);
+
+	app.get('/health', (c) => healthReport(c.env, c.get('config')));
+
+	app.get('/', (c) =>
+		c.json({
+			name: SERVER_INFO.name,
+			title: SERVER_INFO.title,
+			version: SERVER_INFO.version,
+			mcp_endpoint: `${new URL(c.req.url).origin}/mcp`,
+			transport: 'Streamable HTTP (stateless), POST /mcp',
+			auth: 'Authorization: Bearer <AUTH_TOKEN>',
+			tools: TOOLS.map((tool) => tool.name),
+			health: '/health',
+		}),
+	);
+
+	app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+	app.onError((error, c) => {
+		console.error('unhandled error', error);
+		return c.json({ error: 'Internal error.' }, 500);
+	});
+	return app;
+}

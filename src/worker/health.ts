@@ -1,0 +1,38 @@
+/** GET /health: open, reports whether each binding answers and how auth is set up. */
+import type { AppConfig } from '../env';
+import { configuredModels, defaultModel } from '../providers/catalog';
+
+async function probe(check: () => Promise<unknown>): Promise<'ok' | 'error'> {
+	try {
+		await check();
+		return 'ok';
+	} catch {
+		return 'error';
+	}
+}
+
+export async function healthReport(env: Env, config: AppConfig): Promise<Response> {
+	const [db, images] = await Promise.all([
+		probe(() => env.DB.prepare('SELECT 1').first()),
+		probe(() => env.IMAGES.head('health-probe')),
+	]);
+	const auth = config.authToken
+		? { mode: 'bearer-token', serving: true }
+		: config.localDev
+			? { mode: 'none (local dev: loopback clients only)', serving: true }
+			: { mode: 'none', serving: false, reason: 'No AUTH_TOKEN is configured, so MCP requests are refused.' };
+	const healthy = db === 'ok' && images === 'ok' && auth.serving;
+	const body = {
+		status: healthy ? 'ok' : 'degraded',
+		bindings: {
+			DB: db,
+			IMAGES: images,
+			JOBS: env.JOBS ? 'bound' : 'missing',
+			AI: env.AI ? 'bound' : 'not bound (Workers AI models unavailable)',
+		},
+		auth,
+		default_model: defaultModel(env, config.defaultModel).alias,
+		models: configuredModels(env).map((entry) => entry.alias),
+	};
+	return Response.json(body, { status: healthy ? 200 : 503, headers: { 'cache-control': 'no-store' } });
+}

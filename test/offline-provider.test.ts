@@ -1,0 +1,177 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { ProviderError } from '../src/providers/errors';
+import { drawTestPattern, offlineProvider } from '../src/providers/offline';
+import type { GenerationRequest } from '../src/providers/types';
+import { sniffImage } from '../src/storage/sniff';
+
+function request(overrides: Partial<GenerationRequest> = {}): GenerationRequest {
+	return {
+		model: 'offline',
+		upstreamId: 'offline',
+		prompt: 'a lighthouse on a cliff at dusk',
+		width: 256,
+		height: 256,
+		seed: 1234,
+		...overrides,
+	};
+}
+
+function generate(overrides: Partial<GenerationRequest> = {}, signal = new AbortController().signal) {
+	return offlineProvider.generate(request(overrides), { env, signal });
+}
+
+/**
+ * Just enough PNG decoding to count colours: concatenated IDAT data, inflated, then each row's
+ * filter undone. Any of the five filters is handled, so this does not depend on the encoder's choice.
+ */
+async function decodeRgb(png: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+	const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+	const idat: Uint8Array[] = [];
+	for (let offset = 8; offset < png.length; ) {
+		const length = view.getUint32(offset);
+		if (String.fromCharCode(...png.subarray(offset + 4, offset + 8)) === 'IDAT') {
+			idat.push(png.subarray(offset + 8, offset + 8 + length));
+		}
+		offset += 12 + length;
+	}
+	const inflated = new Blob(idat).stream().pipeThrough(new DecompressionStream('deflate'));
+	const scanlines = new Uint8Array(await new Response(inflated).arrayBuffer());
+	const rowLength = width * 3;
+	expect(scanlines.length).toBe(height * (rowLength + 1));
+	const rgb = new Uint8Array(width * height * 3);
+	for (let y = 0; y < height; y++) {
+		const filter = scanlines[y * (rowLength + 1)] ?? -1;
+		for (let i = 0; i < rowLength; i++) {
+			const at = y * rowLength + i;
+			const left = i >= 3 ? (rgb[at - 3] ?? 0) : 0;
+			const up = y > 0 ? (rgb[at - rowLength] ?? 0) : 0;
+			const upLeft = y > 0 && i >= 3 ? (rgb[at - rowLength - 3] ?? 0) : 0;
+			const predictor = [0, left, up, (left + up) >> 1, paeth(left, up, upLeft)][filter];
+			if (predictor === undefined) throw new Error(`Unknown filter type ${filter}`);
+			rgb[at] = (scanlines[y * (rowLength + 1) + 1 + i] ?? 0) + predictor;
+		}
+	}
+	return rgb;
+}
+
+function paeth(left: number, up: number, upLeft: number): number {
+	const estimate = left + up - upLeft;
+	const toLeft = Math.abs(estimate - left);
+	const toUp = Math.abs(estimate - up);
+	const toUpLeft = Math.abs(estimate - upLeft);
+	if (toLeft <= toUp && toLeft <= toUpLeft) return left;
+	return toUp <= toUpLeft ? up : upLeft;
+}
+
+function countColours(rgb: Uint8Array): number {
+	const colours = new Set<number>();
+	for (let at = 0; at < rgb.length; at += 3) {
+		colours.add(((rgb[at] ?? 0) << 16) | ((rgb[at + 1] ?? 0) << 8) | (rgb[at + 2] ?? 0));
+	}
+	return colours.size;
+}
+
+describe('offlineProvider', () => {
+	it('is always configured and calls itself offline', () => {
+		expect(offlineProvider.id).toBe('offline');
+		expect(offlineProvider.isConfigured(env)).toBe(true);
+	});
+
+	it('is deterministic: the same prompt and seed give the same bytes, and it reports the seed', async () => {
+		const first = await generate();
+		const second = await generate({ negativePrompt: 'ignored by this provider' });
+		expect(second.bytes).toEqual(first.bytes);
+		expect(first.seed).toBe(1234);
+	});
+
+	it('draws a different image for a different prompt or a different seed', async () => {
+		const base = await generate();
+		const otherPrompt = await generate({ prompt: 'a lighthouse on a cliff at dawn' });
+		const otherSeed = await generate({ seed: 1235 });
+		expect(otherPrompt.bytes).not.toEqual(base.bytes);
+		expect(otherSeed.bytes).not.toEqual(base.bytes);
+		expect(otherSeed.bytes).not.toEqual(otherPrompt.bytes);
+	});
+
+	it.each([
+		[1024, 1024],
+		[512, 768],
+		[64, 64],
+	])('returns a PNG of exactly %i×%i that is a picture, not a solid colour', async (width, height) => {
+		const { bytes } = await generate({ width, height });
+		expect(sniffImage(bytes)).toEqual({ contentType: 'image/png', extension: 'png', width, height });
+		expect(countColours(await decodeRgb(bytes, width, height))).toBeGreaterThanOrEqual(8);
+	});
+
+	it('encodes exactly the pattern drawTestPattern draws', async () => {
+		const { bytes } = await generate({ width: 97, height: 45, seed: 5 });
+		expect(await decodeRgb(bytes, 97, 45)).toEqual(drawTestPattern('a lighthouse on a cliff at dusk', 5, 97, 45));
+	});
+
+	it('draws any size, even degenerate ones, without leaving the buffer', () => {
+		for (const [width, height] of [
+			[1, 1],
+			[1, 300],
+			[300, 1],
+			[7, 5],
+		] as const) {
+			expect(drawTestPattern('', 0, width, height)).toHaveLength(width * height * 3);
+		}
+		const long = 'x'.repeat(10_000);
+		expect(drawTestPattern(long, Number.MAX_SAFE_INTEGER, 33, 21)).toHaveLength(33 * 21 * 3);
+	});
+
+	it('rejects sizes it cannot draw as invalid_request', async () => {
+		for (const [width, height] of [
+			[0, 64],
+			[64, -1],
+			[64.5, 64],
+			[8192, 64],
+		]) {
+			const error = await generate({ width, height }).catch((caught: unknown) => caught);
+			expect(error).toBeInstanceOf(ProviderError);
+			expect((error as ProviderError).kind).toBe('invalid_request');
+		}
+	});
+
+	it('waits OFFLINE_LATENCY_MS before answering', async () => {
+		const slowEnv = { ...env, OFFLINE_LATENCY_MS: '200' };
+		const started = Date.now();
+		await offlineProvider.generate(request({ width: 32, height: 32 }), {
+			env: slowEnv,
+			signal: new AbortController().signal,
+		});
+		expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+	});
+
+	it('treats an invalid or zero latency as none', async () => {
+		for (const latency of ['0', '', 'soon', '-5']) {
+			const result = await offlineProvider.generate(request({ width: 8, height: 8 }), {
+				env: { ...env, OFFLINE_LATENCY_MS: latency },
+				signal: new AbortController().signal,
+			});
+			expect(sniffImage(result.bytes)).toMatchObject({ width: 8, height: 8 });
+		}
+	});
+
+	it('stops waiting as soon as the signal aborts, with a transient ProviderError', async () => {
+		const controller = new AbortController();
+		const started = Date.now();
+		const pending = offlineProvider.generate(request(), {
+			env: { ...env, OFFLINE_LATENCY_MS: '60000' },
+			signal: controller.signal,
+		});
+		setTimeout(() => controller.abort(), 20);
+		const error = await pending.catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(ProviderError);
+		expect((error as ProviderError).kind).toBe('transient');
+		expect(Date.now() - started).toBeLessThan(5_000);
+	});
+
+	it('rejects at once when the signal has already aborted', async () => {
+		const error = await generate({}, AbortSignal.abort()).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(ProviderError);
+		expect((error as ProviderError).kind).toBe('transient');
+	});
+});

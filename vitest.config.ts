@@ -1,0 +1,40 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+const migrations = await readD1Migrations('./migrations');
+
+export default defineConfig({
+	test: {
+		projects: [
+			{
+				// Unit and integration tests inside workerd, with real local D1, R2 and Queues.
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath: './wrangler.jsonc', environment: 'local' },
+						miniflare: {
+							bindings: { TEST_MIGRATIONS: migrations },
+							// `exports.default.queue(...)` in integration tests.
+							compatibilityFlags: ['service_binding_extra_handlers'],
+						},
+					}),
+				],
+				test: {
+					name: 'workers',
+					include: ['test/**/*.test.ts'],
+					exclude: ['test/e2e/**'],
+					setupFiles: ['./test/apply-migrations.ts'],
+				},
+			},
+			{
+				// End to end: a real `wrangler dev` driven by the official MCP SDK client and raw fetch.
+				test: {
+					name: 'e2e',
+					environment: 'node',
+					include: ['test/e2e/**/*.test.ts'],
+					testTimeout: 60_000,
+					hookTimeout: 120_000,
+				},
+			},
+		],
+	},
+});
