@@ -1,5 +1,10 @@
-import { applyD1Migrations } from 'cloudflare:test';
+import { applyD1Migrations, reset } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { beforeEach } from 'vitest';
 
-// Idempotent: storage is isolated per test file, so each file starts from a migrated, empty database.
-await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+// Storage is isolated per test file; reset it before each test too, so every test starts
+// from a migrated, empty database and an empty bucket.
+beforeEach(async () => {
+	await reset();
+	await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+});

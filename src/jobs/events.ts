@@ -1,31 +1,28 @@
 /**
- * In-isolate wake-ups for the wait tools. D1 is the truth and waits always poll it; when the
- * consumer that finishes a job runs in the same isolate as a waiter (always so in
- * `wrangler dev`, sometimes on Cloudflare), this lets the waiter re-read D1 at once instead
- * of at its next poll. It holds no job state, only listeners of requests in flight.
+ * In-isolate completion hints for the wait tools. D1 is the truth and waits always poll
+ * it; when the consumer that finishes a job runs in the same isolate as a waiter (always so
+ * in `wrangler dev`, sometimes on Cloudflare), the waiter sees the hint within a few
+ * milliseconds and re-reads D1 at once instead of at its next poll.
+ *
+ * Plain data only: workerd does not let one request resolve a promise that another
+ * request is awaiting (the awaiting request is cancelled as hung), so waiters look at this
+ * map on a short timer instead of being called back.
  */
-const listeners = new Map<string, Set<() => void>>();
+const MAX_REMEMBERED = 1000;
+const settledAt = new Map<string, number>();
 
-/** Calls `wake` when `notifyJobSettled(jobId)` runs in this isolate; returns the unsubscribe. */
-export function onJobSettled(jobIds: readonly string[], wake: () => void): () => void {
-	for (const id of jobIds) {
-		let set = listeners.get(id);
-		if (!set) {
-			set = new Set();
-			listeners.set(id, set);
-		}
-		set.add(wake);
+/** Records that a job reached a terminal state (call after the D1 write). */
+export function notifyJobSettled(jobId: string): void {
+	settledAt.delete(jobId);
+	settledAt.set(jobId, Date.now());
+	// Maps iterate in insertion order: drop the oldest hints.
+	for (const id of settledAt.keys()) {
+		if (settledAt.size <= MAX_REMEMBERED) break;
+		settledAt.delete(id);
 	}
-	return () => {
-		for (const id of jobIds) {
-			const set = listeners.get(id);
-			set?.delete(wake);
-			if (set?.size === 0) listeners.delete(id);
-		}
-	};
 }
 
-/** Tells same-isolate waiters that a job reached a terminal state (after the D1 write). */
-export function notifyJobSettled(jobId: string): void {
-	for (const wake of listeners.get(jobId) ?? []) wake();
+/** Whether any of the jobs settled in this isolate at or after `since` (ms). */
+export function settledSince(jobIds: readonly string[], since: number): boolean {
+	return jobIds.some((id) => (settledAt.get(id) ?? -1) >= since);
 }

@@ -57,7 +57,7 @@ export async function listOwnedJobs(
 /** One finished image with the job it came from: the gallery view. */
 export interface Generation {
 	image: ImageRow;
-	job: Pick<JobRow, 'id' | 'prompt' | 'model' | 'params'>;
+	job: Pick<JobRow, 'id' | 'prompt' | 'model'>;
 }
 
 export async function listOwnedGenerations(
@@ -65,16 +65,29 @@ export async function listOwnedGenerations(
 	owner: string,
 	options: { limit: number; offset: number },
 ): Promise<Page<Generation>> {
-	const [rows, [totals]] = await db.batch([
+	// Two queries rather than a join: the tables share column names (id, owner, seed, …),
+	// which a D1 join result cannot keep apart.
+	const [page, [totals]] = await db.batch([
 		db
-			.select({ image: images, job: { id: jobs.id, prompt: jobs.prompt, model: jobs.model, params: jobs.params } })
+			.select()
 			.from(images)
-			.innerJoin(jobs, eq(images.jobId, jobs.id))
 			.where(eq(images.owner, owner))
 			.orderBy(desc(images.createdAt), asc(images.idx))
 			.limit(options.limit)
 			.offset(options.offset),
 		db.select({ total: count() }).from(images).where(eq(images.owner, owner)),
 	]);
-	return { total: totals?.total ?? 0, items: rows };
+	const jobIds = [...new Set(page.map((image) => image.jobId))];
+	const parents = jobIds.length
+		? await db
+				.select({ id: jobs.id, prompt: jobs.prompt, model: jobs.model })
+				.from(jobs)
+				.where(inArray(jobs.id, jobIds))
+		: [];
+	const byId = new Map(parents.map((job) => [job.id, job]));
+	const items = page.flatMap((image) => {
+		const job = byId.get(image.jobId);
+		return job ? [{ image, job }] : [];
+	});
+	return { total: totals?.total ?? 0, items };
 }

@@ -2,12 +2,13 @@
  * Waiting for jobs by polling D1 (the truth, whichever isolate finishes the job) on an
  * adaptive schedule: 20 ms at first, growing by half each time up to 250 ms. A job that
  * finishes quickly is seen within tens of milliseconds; a long wait costs at most about
- * four reads a second. A same-isolate completion (src/jobs/events.ts) cuts the sleep short.
+ * four reads a second. A same-isolate completion hint
+ * (src/jobs/events.ts) cuts the sleep short.
  */
 
 import type { Db } from '../db/client';
 import { type JobRow, TERMINAL_STATUSES } from '../db/schema';
-import { onJobSettled } from './events';
+import { settledSince } from './events';
 import { readOwnedJobs } from './queries';
 
 export const FIRST_POLL_MS = 20;
@@ -36,18 +37,15 @@ export function isTerminal(job: JobRow): boolean {
 	return TERMINAL_STATUSES.includes(job.status);
 }
 
-/** Sleeps `ms`, or less when woken or aborted. */
-function sleep(ms: number, wake: { promise: Promise<void> }, signal?: AbortSignal): Promise<void> {
-	return new Promise((resolve) => {
-		const timer = setTimeout(done, ms);
-		function done() {
-			clearTimeout(timer);
-			signal?.removeEventListener('abort', done);
-			resolve();
-		}
-		wake.promise.then(done);
-		signal?.addEventListener('abort', done, { once: true });
-	});
+/** How often a sleeping waiter looks for an in-isolate completion hint. */
+export const HINT_CHECK_MS = 5;
+
+/** Sleeps up to `ms`, less when a hint says one of the jobs settled since `since`, or on abort. */
+async function sleep(ms: number, jobIds: readonly string[], since: number, signal?: AbortSignal): Promise<void> {
+	const until = Date.now() + ms;
+	while (Date.now() < until && !signal?.aborted && !settledSince(jobIds, since)) {
+		await scheduler.wait(Math.min(HINT_CHECK_MS, until - Date.now()));
+	}
 }
 
 /**
@@ -61,26 +59,14 @@ export async function waitForJobs(
 	options: WaitOptions,
 ): Promise<WaitOutcome> {
 	const started = Date.now();
-	const wake = { promise: Promise.resolve(), resolve: () => {} };
-	const rearm = () => {
-		wake.promise = new Promise<void>((resolve) => {
-			wake.resolve = resolve;
-		});
-	};
-	rearm();
-	const unsubscribe = onJobSettled(jobIds, () => wake.resolve());
-	try {
-		for (let poll = 0; ; poll++) {
-			const rows = await readOwnedJobs(db, owner, jobIds);
-			const elapsed = Date.now() - started;
-			if (rows.length < jobIds.length || rows.every(isTerminal)) return { rows, settled: true };
-			const remaining = options.timeoutMs - elapsed;
-			if (remaining <= 0 || options.signal?.aborted) return { rows, settled: false };
-			await options.onPoll?.(rows, elapsed);
-			await sleep(Math.min(pollDelay(poll), remaining), wake, options.signal);
-			rearm();
-		}
-	} finally {
-		unsubscribe();
+	for (let poll = 0; ; poll++) {
+		const readAt = Date.now();
+		const rows = await readOwnedJobs(db, owner, jobIds);
+		const elapsed = Date.now() - started;
+		if (rows.length < jobIds.length || rows.every(isTerminal)) return { rows, settled: true };
+		const remaining = options.timeoutMs - elapsed;
+		if (remaining <= 0 || options.signal?.aborted) return { rows, settled: false };
+		await options.onPoll?.(rows, elapsed);
+		await sleep(Math.min(pollDelay(poll), remaining), jobIds, readAt, options.signal);
 	}
 }

@@ -6,15 +6,19 @@ import { z } from 'zod';
 
 function describeField(schema: z.ZodType, path: readonly PropertyKey[]): string | undefined {
 	let current: z.ZodType | undefined = schema;
+	let description: string | undefined;
 	for (const key of path) {
 		if (current instanceof z.ZodObject) current = current.shape[key as string] as z.ZodType | undefined;
 		else if (current instanceof z.ZodArray) current = current.element as z.ZodType;
 		else return undefined;
+		// `.describe()` may sit on a wrapper (default, optional) or on the type inside it.
+		description = current?.description;
 		while (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodNullable) {
 			current = current.unwrap() as z.ZodType;
+			description ??= current.description;
 		}
 	}
-	return current?.description;
+	return description;
 }
 
 export function formatValidationError(toolName: string, schema: z.ZodType, error: z.ZodError): string {

@@ -1,0 +1,191 @@
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { tokensMatch } from '../src/worker/auth';
+import { BASE, post, postWithEnv, rpcBody } from './helpers/mcp';
+
+describe('POST /mcp: stateless Streamable HTTP, curl-compatible', () => {
+	it('answers tools/list with JSON to a POST with only Content-Type and no initialize', async () => {
+		const response = await post(rpcBody('tools/list'));
+		expect(response.status).toBe(200);
+		expect(response.headers.get('content-type')).toContain('application/json');
+		const body = (await response.json()) as { result: { tools: { name: string }[] } };
+		expect(body.result.tools.map((tool) => tool.name)).toEqual([
+			'generate_image',
+			'get_job_status',
+			'list_generations',
+			'list_jobs',
+			'wait_for_completion',
+			'generate_image_and_wait',
+			'list_models',
+		]);
+	});
+
+	it('describes every tool fully: title, annotations, described inputs, an object outputSchema', async () => {
+		const body = (await (await post(rpcBody('tools/list'))).json()) as {
+			result: {
+				tools: { title: string; annotations: object; inputSchema: any; outputSchema: any; description: string }[];
+			};
+		};
+		for (const tool of body.result.tools) {
+			expect(tool.title).toBeTruthy();
+			expect(tool.description.length).toBeGreaterThan(40);
+			expect(tool.annotations).toHaveProperty('readOnlyHint');
+			expect(tool.inputSchema.type).toBe('object');
+			expect(tool.outputSchema.type).toBe('object');
+			for (const [name, property] of Object.entries<{ description?: string }>(tool.inputSchema.properties ?? {})) {
+				expect(property.description, `${name} is described`).toBeTruthy();
+			}
+		}
+	});
+
+	it('negotiates the protocol version: echoes a supported one, offers its latest otherwise', async () => {
+		const init = (protocolVersion: string) =>
+			post(rpcBody('initialize', { protocolVersion, capabilities: {}, clientInfo: { name: 't', version: '1' } })).then(
+				(response) => response.json() as Promise<{ result: { protocolVersion: string } }>,
+			);
+		expect((await init('2025-06-18')).result.protocolVersion).toBe('2025-06-18');
+		expect((await init('2024-11-05')).result.protocolVersion).toBe('2024-11-05');
+		expect((await init('1999-01-01')).result.protocolVersion).toBe('2025-11-25');
+	});
+
+	it('refuses an unsupported MCP-Protocol-Version header with 400', async () => {
+		const response = await post(rpcBody('tools/list'), { 'mcp-protocol-version': '1999-01-01' });
+		expect(response.status).toBe(400);
+	});
+
+	it('answers notifications with 202 and no body', async () => {
+		const response = await post(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+		expect(response.status).toBe(202);
+		expect(await response.text()).toBe('');
+	});
+
+	it('answers GET and DELETE with 405', async () => {
+		for (const method of ['GET', 'DELETE']) {
+			const response = await exports.default.fetch(new Request(`${BASE}/mcp`, { method }));
+			expect(response.status).toBe(405);
+			expect(response.headers.get('allow')).toBe('POST');
+		}
+	});
+
+	it('answers malformed JSON with a JSON-RPC parse error', async () => {
+		const response = await post('{"jsonrpc": "2.0", "id": 1, "method": ');
+		expect(response.status).toBe(400);
+		expect(await response.json()).toEqual({
+			jsonrpc: '2.0',
+			error: { code: -32700, message: 'Parse error: the request body is not valid JSON.' },
+			id: null,
+		});
+	});
+
+	it('answers an unknown method with -32601 and an unknown tool with -32602 naming the tools', async () => {
+		const method = (await (await post(rpcBody('images/teleport'))).json()) as { error: { code: number } };
+		expect(method.error.code).toBe(-32601);
+		const tool = (await (await post(rpcBody('tools/call', { name: 'make_art', arguments: {} }))).json()) as {
+			error: { code: number; message: string };
+		};
+		expect(tool.error.code).toBe(-32602);
+		expect(tool.error.message).toContain('Unknown tool "make_art"');
+		expect(tool.error.message).toContain('generate_image_and_wait');
+	});
+
+	it('refuses a body over 1 MiB with 413 before parsing it', async () => {
+		const prompt = 'x'.repeat(1024 * 1024 + 10);
+		const response = await post(rpcBody('tools/call', { name: 'generate_image', arguments: { prompt } }));
+		expect(response.status).toBe(413);
+		expect(((await response.json()) as { error: { message: string } }).error.message).toContain('1048576 bytes');
+		expect(await env.DB.prepare('SELECT count(*) AS n FROM jobs').first('n')).toBe(0);
+	});
+
+	it('refuses a foreign Origin (DNS rebinding) and accepts a loopback one in local dev', async () => {
+		const foreign = await post(rpcBody('tools/list'), { origin: 'https://evil.example' });
+		expect(foreign.status).toBe(403);
+		const local = await post(rpcBody('tools/list'), { origin: 'http://localhost:6274' });
+		expect(local.status).toBe(200);
+		expect(local.headers.get('access-control-allow-origin')).toBe('http://localhost:6274');
+	});
+
+	it('accepts a configured extra Origin', async () => {
+		const response = await postWithEnv({ ALLOWED_ORIGINS: 'https://chat.example.com' }, rpcBody('tools/list'), {
+			origin: 'https://chat.example.com',
+		});
+		expect(response.status).toBe(200);
+	});
+
+	it('serves POST /sse as Streamable HTTP for clients that try it first', async () => {
+		const response = await post(rpcBody('tools/list'), {}, '/sse');
+		expect(response.status).toBe(200);
+		expect(((await response.json()) as { result: { tools: unknown[] } }).result.tools).toHaveLength(7);
+	});
+});
+
+describe('auth', () => {
+	const withToken = { AUTH_TOKEN: 'correct horse battery staple' };
+
+	it('answers a missing token with 401, a Bearer challenge and a JSON-RPC error body', async () => {
+		const response = await postWithEnv(withToken, rpcBody('tools/list'));
+		expect(response.status).toBe(401);
+		expect(response.headers.get('www-authenticate')).toMatch(/^Bearer /);
+		const body = (await response.json()) as { jsonrpc: string; error: { code: number; message: string } };
+		expect(body.jsonrpc).toBe('2.0');
+		expect(body.error.message).toContain('Authorization: Bearer');
+	});
+
+	it('answers a wrong token with 401 and the right one with 200', async () => {
+		const wrong = await postWithEnv(withToken, rpcBody('tools/list'), { authorization: 'Bearer correct horse' });
+		expect(wrong.status).toBe(401);
+		const right = await postWithEnv(withToken, rpcBody('tools/list'), {
+			authorization: 'Bearer correct horse battery staple',
+		});
+		expect(right.status).toBe(200);
+	});
+
+	it('refuses every MCP request on a deployed Worker with no token, and says why in /health', async () => {
+		const deployed = { LOCAL_DEV: '', AUTH_TOKEN: undefined };
+		const response = await postWithEnv(deployed, rpcBody('tools/list'));
+		expect(response.status).toBe(503);
+		expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+			'wrangler secret put AUTH_TOKEN',
+		);
+		const { createApp } = await import('../src/worker/app');
+		const health = await createApp().fetch(new Request(`${BASE}/health`), { ...env, ...deployed });
+		expect(health.status).toBe(503);
+		expect(((await health.json()) as { auth: { serving: boolean; reason: string } }).auth).toMatchObject({
+			serving: false,
+		});
+	});
+
+	it('serves a token-less local dev server to loopback clients only', async () => {
+		const remote = await postWithEnv({}, rpcBody('tools/list'), {}, 'http://203.0.113.9:8787/mcp');
+		expect(remote.status).toBe(403);
+		const viaProxy = await postWithEnv({}, rpcBody('tools/list'), { 'cf-connecting-ip': '198.51.100.7' });
+		expect(viaProxy.status).toBe(403);
+		const loopback = await postWithEnv({}, rpcBody('tools/list'), { 'cf-connecting-ip': '127.0.0.1' });
+		expect(loopback.status).toBe(200);
+	});
+
+	it('compares tokens by content only', async () => {
+		expect(await tokensMatch('abc', 'abc')).toBe(true);
+		expect(await tokensMatch('abc', 'abd')).toBe(false);
+		expect(await tokensMatch('abc', 'abcd')).toBe(false);
+		expect(await tokensMatch('', 'abc')).toBe(false);
+	});
+});
+
+describe('GET /health and GET /', () => {
+	it('reports the bindings and the local auth mode', async () => {
+		const response = await exports.default.fetch(`${BASE}/health`);
+		expect(response.status).toBe(200);
+		expect(await response.json()).toMatchObject({
+			status: 'ok',
+			bindings: { DB: 'ok', IMAGES: 'ok', JOBS: 'bound' },
+			default_model: 'offline',
+			models: ['offline'],
+		});
+	});
+
+	it('answers unknown paths with a JSON 404', async () => {
+		const response = await exports.default.fetch(`${BASE}/nope`);
+		expect(response.status).toBe(404);
+		expect(await response.json()).toEqual({ error: 'Not found: GET /nope' });
+	});
+});
