@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { tokensMatch } from '../src/worker/auth';
 import { BASE, post, postWithEnv, rpcBody } from './helpers/mcp';
 
+type JsonObject = { type: string; properties?: Record<string, { description?: string }> };
+
 describe('POST /mcp: stateless Streamable HTTP, curl-compatible', () => {
 	it('answers tools/list with JSON to a POST with only Content-Type and no initialize', async () => {
 		const response = await post(rpcBody('tools/list'));
@@ -32,7 +34,7 @@ describe('POST /mcp: stateless Streamable HTTP, curl-compatible', () => {
 			expect(tool.annotations).toHaveProperty('readOnlyHint');
 			expect(tool.inputSchema.type).toBe('object');
 			expect(tool.outputSchema.type).toBe('object');
-			for (const [name, property] of Object.entries<{ description?: string }>(tool.inputSchema.properties ?? {})) {
+			for (const [name, property] of Object.entries(tool.inputSchema.properties ?? {})) {
 				expect(property.description, `${name} is described`).toBeTruthy();
 			}
 		}

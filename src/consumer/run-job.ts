@@ -43,7 +43,7 @@ export async function runJob(env: Env, jobId: string, deliveryAttempt: number): 
 
 	const attempt = Math.max(job.attempts, deliveryAttempt);
 	const entry = findModel(job.model);
-	if (!entry || !entry.provider.isConfigured(env)) {
+	if (!entry?.provider.isConfigured(env)) {
 		await failJob(db, job.id, 'unavailable', `Model ${job.model} is not configured in this deployment.`, Date.now());
 		notifyJobSettled(job.id);
 		return ACK;

@@ -1,0 +1,107 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { MAX_ATTEMPTS } from '../src/consumer/retry-policy';
+import { getDb } from '../src/db/client';
+import { notifyJobSettled, settledSince } from '../src/jobs/events';
+import { SWEEP_PENDING_AFTER_MS, SWEEP_STALE_LEASE_MS, sweepJobs } from '../src/jobs/sweep';
+import { MAX_POLL_MS, pollDelay, waitForJobs } from '../src/jobs/wait';
+import { insertJob, readJobRow } from './helpers/fixtures';
+
+/** Records what the sweeper enqueues, so the test can tell which jobs it picked. */
+function recordingQueue() {
+	const sent: string[] = [];
+	const queue = {
+		async sendBatch(messages: { body: { jobId: string } }[]) {
+			sent.push(...messages.map((message) => message.body.jobId));
+		},
+	} as unknown as Queue;
+	return { queue, sent };
+}
+
+describe('sweeper', () => {
+	it('re-enqueues pending jobs nobody picked up, and stale processing jobs with attempts left', async () => {
+		const now = Date.now();
+		const lost = await insertJob({ updatedAt: now - SWEEP_PENDING_AFTER_MS - 1 });
+		const fresh = await insertJob({ updatedAt: now });
+		const abandoned = await insertJob({
+			status: 'processing',
+			attempts: 1,
+			leaseUntil: now - SWEEP_STALE_LEASE_MS - 1,
+			updatedAt: now - SWEEP_STALE_LEASE_MS - 1,
+		});
+		const running = await insertJob({ status: 'processing', attempts: 1, leaseUntil: now + 60_000, updatedAt: now });
+		const { queue, sent } = recordingQueue();
+
+		expect(await sweepJobs({ DB: env.DB, JOBS: queue }, now)).toEqual({ requeued: 2, failed: 0 });
+		expect(sent.sort()).toEqual([lost.id, abandoned.id].sort());
+		expect(sent).not.toContain(fresh.id);
+		expect(sent).not.toContain(running.id);
+		// Touched, so a second sweep right after does not send them again.
+		expect(await sweepJobs({ DB: env.DB, JOBS: queue }, now)).toEqual({ requeued: 0, failed: 0 });
+	});
+
+	it('fails a stale processing job whose attempts are spent', async () => {
+		const now = Date.now();
+		const spent = await insertJob({
+			status: 'processing',
+			attempts: MAX_ATTEMPTS,
+			leaseUntil: 1,
+			updatedAt: now - SWEEP_STALE_LEASE_MS - 1,
+		});
+		const { queue, sent } = recordingQueue();
+		expect(await sweepJobs({ DB: env.DB, JOBS: queue }, now)).toEqual({ requeued: 0, failed: 1 });
+		expect(sent).toEqual([]);
+		expect(await readJobRow(spent.id)).toMatchObject({ status: 'failed', errorCode: 'abandoned' });
+	});
+
+	it('sends real messages that the real consumer completes', async () => {
+		const lost = await insertJob({ updatedAt: Date.now() - SWEEP_PENDING_AFTER_MS - 1 });
+		await sweepJobs(env, Date.now());
+		const outcome = await waitForJobs(getDb(env), 'default', [lost.id], { timeoutMs: 10_000 });
+		expect(outcome.settled).toBe(true);
+		expect(outcome.rows[0]?.status).toBe('completed');
+	});
+});
+
+describe('waiting', () => {
+	it('polls fast at first and backs off to at most four reads a second', () => {
+		expect(pollDelay(0)).toBe(20);
+		expect(pollDelay(1)).toBe(30);
+		expect(pollDelay(2)).toBe(45);
+		expect(pollDelay(20)).toBe(MAX_POLL_MS);
+		expect(MAX_POLL_MS).toBeLessThanOrEqual(250);
+	});
+
+	it('returns unsettled with the current rows when the timeout passes', async () => {
+		const job = await insertJob();
+		const outcome = await waitForJobs(getDb(env), 'default', [job.id], { timeoutMs: 300 });
+		expect(outcome).toMatchObject({ settled: false, rows: [{ id: job.id, status: 'pending' }] });
+	});
+
+	it('reports each poll while waiting, for progress notifications', async () => {
+		const job = await insertJob();
+		const polls: number[] = [];
+		await waitForJobs(getDb(env), 'default', [job.id], {
+			timeoutMs: 200,
+			onPoll: (_rows, elapsed) => void polls.push(elapsed),
+		});
+		expect(polls.length).toBeGreaterThanOrEqual(3);
+		expect(polls).toEqual([...polls].sort((a, b) => a - b));
+	});
+
+	it('keeps in-isolate completion hints per job, for waiters that started before the completion', () => {
+		const before = Date.now();
+		const id = crypto.randomUUID();
+		expect(settledSince([id], before)).toBe(false);
+		notifyJobSettled(id);
+		expect(settledSince([crypto.randomUUID(), id], before)).toBe(true);
+		expect(settledSince([crypto.randomUUID()], before)).toBe(false);
+		expect(settledSince([id], Date.now() + 1000)).toBe(false);
+	});
+
+	it("treats another owner's job as missing", async () => {
+		const job = await insertJob({ owner: 'someone-else' });
+		const outcome = await waitForJobs(getDb(env), 'default', [job.id], { timeoutMs: 1000 });
+		expect(outcome.rows).toEqual([]);
+	});
+});
