@@ -25,7 +25,7 @@ describe('POST /mcp: stateless Streamable HTTP, curl-compatible', () => {
 	it('describes every tool fully: title, annotations, described inputs, an object outputSchema', async () => {
 		const body = (await (await post(rpcBody('tools/list'))).json()) as {
 			result: {
-				tools: { title: string; annotations: object; inputSchema: any; outputSchema: any; description: string }[];
+				tools: { title: string; annotations: object; inputSchema: JsonObject; outputSchema: JsonObject; description: string }[];
 			};
 		};
 		for (const tool of body.result.tools) {
