@@ -25,7 +25,13 @@ describe('POST /mcp: stateless Streamable HTTP, curl-compatible', () => {
 	it('describes every tool fully: title, annotations, described inputs, an object outputSchema', async () => {
 		const body = (await (await post(rpcBody('tools/list'))).json()) as {
 			result: {
-				tools: { title: string; annotations: object; inputSchema: JsonObject; outputSchema: JsonObject; description: string }[];
+				tools: {
+					title: string;
+					annotations: object;
+					inputSchema: JsonObject;
+					outputSchema: JsonObject;
+					description: string;
+				}[];
 			};
 		};
 		for (const tool of body.result.tools) {
@@ -77,6 +83,24 @@ describe('POST /mcp: stateless Streamable HTTP, curl-compatible', () => {
 			error: { code: -32700, message: 'Parse error: the request body is not valid JSON.' },
 			id: null,
 		});
+	});
+
+	it.each([
+		['"hello"', -32600, 'expected a JSON-RPC 2.0 object'],
+		['[]', -32600, 'empty batch'],
+		['{"id":1,"method":"tools/list"}', -32600, 'expected a JSON-RPC 2.0 object'],
+		['{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{}}}', -32602, 'needs params.name'],
+		[
+			'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_jobs","arguments":"oops"}}',
+			-32602,
+			'must be an object',
+		],
+	])('answers the malformed message %s with %i and says what is wrong', async (body, code, message) => {
+		const response = await post(body);
+		expect(response.status).toBe(400);
+		const json = (await response.json()) as { error: { code: number; message: string } };
+		expect(json.error.code).toBe(code);
+		expect(json.error.message).toContain(message);
 	});
 
 	it('answers an unknown method with -32601 and an unknown tool with -32602 naming the tools', async () => {

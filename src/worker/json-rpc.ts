@@ -4,6 +4,7 @@
 export const JSON_RPC = {
 	parseError: -32700,
 	invalidRequest: -32600,
+	invalidParams: -32602,
 	unauthorized: -32001,
 } as const;
 
@@ -12,4 +13,38 @@ export function jsonRpcError(status: number, code: number, message: string, head
 		status,
 		headers: { 'content-type': 'application/json', ...headers },
 	});
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Structural checks the SDK would answer with a generic internal error (-32603) and a raw
+ * schema dump: say instead what is wrong. Returns an error message, or null when the
+ * message (or every message of a batch) is well-formed enough to hand to the SDK.
+ */
+export function checkJsonRpcShape(body: unknown): { code: number; message: string } | null {
+	const messages = Array.isArray(body) ? body : [body];
+	if (messages.length === 0) return { code: JSON_RPC.invalidRequest, message: 'Invalid Request: empty batch.' };
+	for (const message of messages) {
+		if (!isRecord(message) || message.jsonrpc !== '2.0') {
+			return {
+				code: JSON_RPC.invalidRequest,
+				message: 'Invalid Request: expected a JSON-RPC 2.0 object like {"jsonrpc":"2.0","id":1,"method":"tools/list"}.',
+			};
+		}
+		if (message.method !== 'tools/call') continue;
+		const params = message.params;
+		if (!isRecord(params) || typeof params.name !== 'string') {
+			return { code: JSON_RPC.invalidParams, message: 'Invalid params: tools/call needs params.name, the tool name.' };
+		}
+		if (params.arguments !== undefined && !isRecord(params.arguments)) {
+			return {
+				code: JSON_RPC.invalidParams,
+				message: 'Invalid params: params.arguments must be an object of named arguments.',
+			};
+		}
+	}
+	return null;
 }

@@ -9,7 +9,7 @@
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { createMcpServer, type RequestScope } from '../tools/server';
-import { JSON_RPC, jsonRpcError } from './json-rpc';
+import { checkJsonRpcShape, JSON_RPC, jsonRpcError } from './json-rpc';
 
 /** Larger than any valid request (prompts are ≤ 4,000 characters, 20 job ids per wait). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -37,6 +37,8 @@ export async function handleMcpPost(request: Request, scope: RequestScope): Prom
 	} catch {
 		return jsonRpcError(400, JSON_RPC.parseError, 'Parse error: the request body is not valid JSON.');
 	}
+	const shapeError = checkJsonRpcShape(body);
+	if (shapeError) return jsonRpcError(400, shapeError.code, shapeError.message);
 
 	const accept = request.headers.get('accept') ?? '';
 	const streaming = accept.includes('text/event-stream') && wantsProgress(body);
