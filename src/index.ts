@@ -8,7 +8,7 @@ import { createApp } from './worker/app';
 
 const app = createApp();
 
-// Startup log: say how a token-less local server is reachable (DEVELOPERS.md "Auth").
+// Startup log: say how a token-less server behaves (docs/configuration.md, AUTH_TOKEN).
 {
 	const config = readConfig(env);
 	if (!config.authToken) {

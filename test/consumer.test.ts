@@ -66,6 +66,15 @@ describe('consumer: one delivery of one job', () => {
 		expect(image).toEqual({ content_type: 'image/jpeg', width: 1024 });
 	});
 
+	it('runs a Workers AI job on the offline stand-in in local dev, where there is no AI binding', async () => {
+		const job = await fluxJob();
+		expect(await runJob(env, job.id, 1)).toEqual({ action: 'ack' });
+		const image = await env.DB.prepare('SELECT content_type, width, height FROM images WHERE job_id = ?')
+			.bind(job.id)
+			.first();
+		expect(image).toEqual({ content_type: 'image/png', width: 1024, height: 1024 });
+	});
+
 	it('handles the SDXL byte-stream output shape', async () => {
 		const stream = new Blob([fakeJpeg(512, 768)]).stream();
 		const { ai, calls } = scriptedAi([stream]);
@@ -124,9 +133,9 @@ describe('consumer: failures and retries', () => {
 		expect(await readJobRow(job.id)).toMatchObject({ status: 'failed', errorCode: 'content_policy', attempts: 1 });
 	});
 
-	it('fails a job whose model is not configured here (no AI binding) with a clear reason', async () => {
+	it('fails a job whose model is not configured in a deployment (no AI binding) with a clear reason', async () => {
 		const job = await fluxJob();
-		await runJob(env, job.id, 1);
+		await runJob({ ...env, LOCAL_DEV: '' }, job.id, 1);
 		const row = await readJobRow(job.id);
 		expect(row).toMatchObject({ status: 'failed', errorCode: 'unavailable' });
 		expect(row?.error).toContain('flux-schnell is not configured');

@@ -205,7 +205,7 @@ describe('GET /health and GET /', () => {
 			status: 'ok',
 			bindings: { DB: 'ok', IMAGES: 'ok', JOBS: 'bound' },
 			default_model: 'offline',
-			models: ['offline'],
+			models: ['offline', 'flux-schnell', 'sdxl-lightning', 'sdxl-base'],
 		});
 	});
 

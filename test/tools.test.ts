@@ -1,7 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { insertJob } from './helpers/fixtures';
-import { BASE, callTool, postWithEnv, rpcBody, textJson } from './helpers/mcp';
+import { BASE, callTool, postWithEnv, rpcBody, type ToolResult, textJson } from './helpers/mcp';
 
 const jobCount = () => env.DB.prepare('SELECT count(*) AS n FROM jobs').first<number>('n');
 
@@ -66,11 +66,7 @@ describe('generate_image', () => {
 		[{ prompt: 'p', aspect_ratio: '5:1' }, 'aspect_ratio: Invalid option'],
 		[{ prompt: 'p', steps: 99 }, "steps: 99 is outside offline's range. Allowed: 1–50."],
 		[{ prompt: 'p', seed: -1 }, 'seed: Too small'],
-		[{ prompt: 'p', model: 'dall-e-9' }, 'model: unknown model "dall-e-9". Allowed models: offline.'],
-		[
-			{ prompt: 'p', model: 'flux-schnell' },
-			'model: "flux-schnell" is not configured in this deployment. Allowed models: offline.',
-		],
+		[{ prompt: 'p', model: 'dall-e-9' }, 'model: unknown model "dall-e-9". Allowed models: offline, flux-schnell'],
 		[{ prompt: 'p', size: '1024x1024' }, 'unknown argument(s) "size". Allowed arguments: prompt, model'],
 		[{}, 'prompt: Invalid input: expected string, received undefined'],
 	])('refuses %j with a message naming the field, and creates no job', async (args, message) => {
@@ -257,41 +253,63 @@ describe('get_job_status, list_jobs, list_generations', () => {
 });
 
 describe('list_models', () => {
-	it('shows only the configured models, the default, and their capabilities', async () => {
+	it('locally: offline is the default, and the Workers AI models run on the offline stand-in', async () => {
 		const json = textJson(await callTool('list_models'));
 		expect(json.default_model).toBe('offline');
-		expect(json.models).toEqual([
-			expect.objectContaining({ name: 'offline', ai_generated: false, is_default: true, min_size: 64, max_size: 2048 }),
+		const models = json.models as { name: string; local_stand_in: boolean; ai_generated: boolean }[];
+		expect(models.map((model) => [model.name, model.local_stand_in, model.ai_generated])).toEqual([
+			['offline', false, false],
+			['flux-schnell', true, false],
+			['sdxl-lightning', true, false],
+			['sdxl-base', true, false],
 		]);
 	});
 
-	it('adds the Workers AI models when the AI binding is present, FLUX schnell first as default', async () => {
-		const response = await postWithEnv({ AI: {} as Ai }, rpcBody('tools/call', { name: 'list_models', arguments: {} }));
-		const { result } = (await response.json()) as {
-			result: { structuredContent: { default_model: string; models: { name: string; size: string }[] } };
+	it('lets the seed\'s "model": "flux-schnell" work locally, saying it is a stand-in', async () => {
+		const result = await callTool('generate_image_and_wait', {
+			prompt: 'a golden sunset over the ocean',
+			model: 'flux-schnell',
+		});
+		expect(textJson(result)).toMatchObject({ status: 'completed', model: 'flux-schnell' });
+		const created = textJson(await callTool('generate_image', { prompt: 'x', model: 'flux-schnell' }));
+		expect(created.message).toContain('drawn by the offline test pattern');
+		expect(created.estimated_cost_usd).toBe(0);
+	});
+
+	const deployed = (overrides: Partial<Env>, name: string, args: Record<string, unknown>) =>
+		postWithEnv({ LOCAL_DEV: '', AUTH_TOKEN: 't', ...overrides }, rpcBody('tools/call', { name, arguments: args }), {
+			authorization: 'Bearer t',
+		}).then((response) => response.json() as Promise<{ result: ToolResult }>);
+
+	it('deployed without the AI binding: only offline, and Workers AI models are refused by name', async () => {
+		const { result } = await deployed({}, 'generate_image', { prompt: 'p', model: 'flux-schnell' });
+		expect(result.isError).toBe(true);
+		expect(textJson(result).error).toBe(
+			'model: "flux-schnell" is not configured in this deployment. Allowed models: offline.',
+		);
+	});
+
+	it('deployed with the AI binding: the Workers AI models, FLUX schnell first as default', async () => {
+		const { result } = await deployed({ AI: {} as Ai }, 'list_models', {});
+		const json = result.structuredContent as {
+			default_model: string;
+			models: { name: string; size: string; local_stand_in: boolean }[];
 		};
-		expect(result.structuredContent.default_model).toBe('flux-schnell');
-		expect(result.structuredContent.models.map((model) => model.name)).toEqual([
-			'offline',
-			'flux-schnell',
-			'sdxl-lightning',
-			'sdxl-base',
-		]);
-		expect(result.structuredContent.models[1]?.size).toBe('fixed 1024×1024');
+		expect(json.default_model).toBe('flux-schnell');
+		expect(json.models.map((model) => model.name)).toEqual(['offline', 'flux-schnell', 'sdxl-lightning', 'sdxl-base']);
+		expect(json.models[1]).toMatchObject({ size: 'fixed 1024×1024', local_stand_in: false });
 	});
 
 	it('refuses a size for a fixed-size model, naming the models that take one', async () => {
-		const response = await postWithEnv(
-			{ AI: {} as Ai },
-			rpcBody('tools/call', {
-				name: 'generate_image',
-				arguments: { prompt: 'p', model: 'flux-schnell', width: 512, height: 512 },
-			}),
-		);
-		const { result } = (await response.json()) as { result: { isError: boolean; content: { text: string }[] } };
+		const { result } = await deployed({ AI: {} as Ai }, 'generate_image', {
+			prompt: 'p',
+			model: 'flux-schnell',
+			width: 512,
+			height: 512,
+		});
 		expect(result.isError).toBe(true);
-		expect(result.content[0]?.text).toContain('flux-schnell always makes 1024×1024 images and takes no size');
-		expect(result.content[0]?.text).toContain('offline, sdxl-lightning, sdxl-base');
+		expect(textJson(result).error).toContain('flux-schnell always makes 1024×1024 images and takes no size');
+		expect(textJson(result).error).toContain('offline, sdxl-lightning, sdxl-base');
 	});
 });
 

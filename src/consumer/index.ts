@@ -38,7 +38,9 @@ async function handleDeadLetter(message: Message<unknown>, env: Env): Promise<vo
 	}
 	const db = getDb(env);
 	const job = await readJob(db, message.body.jobId);
-	if (job) {
+	// A job still under a live lease is being run by another delivery: leave it to finish
+	// (the sweeper catches it if that delivery dies).
+	if (job && job.leaseUntil <= Date.now()) {
 		const reason = `The job failed after ${job.attempts} attempt(s). Last error: ${job.error ?? 'unknown'}`;
 		if (await failJob(db, job.id, job.errorCode ?? 'retries_exhausted', reason, Date.now())) notifyJobSettled(job.id);
 	}

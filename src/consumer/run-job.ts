@@ -7,8 +7,9 @@ import { TERMINAL_STATUSES } from '../db/schema';
 import { notifyJobSettled } from '../jobs/events';
 import { claimJob, completeJob, failJob, readJob, recordRetry, type StoredImage } from '../jobs/lifecycle';
 import { parseJobParams } from '../jobs/types';
-import { findModel, MODEL_CATALOG, type ModelEntry } from '../providers/catalog';
+import { findModel, MODEL_CATALOG, type ModelEntry, providerFor } from '../providers/catalog';
 import { ProviderError, toProviderError } from '../providers/errors';
+import type { ImageProvider } from '../providers/types';
 import { buildImageKey } from '../storage/images';
 import { sniffImage } from '../storage/sniff';
 import { decideRetry } from './retry-policy';
@@ -18,14 +19,14 @@ export type MessageOutcome = { action: 'ack' } | { action: 'retry'; delaySeconds
 const ACK: MessageOutcome = { action: 'ack' };
 
 /** Per-call provider timeout: generous against the model's typical latency. */
-export function providerTimeoutMs(entry: ModelEntry, env: Env): number {
-	const offlineDelay = entry.provider.id === 'offline' ? Number(env.OFFLINE_LATENCY_MS) || 0 : 0;
+export function providerTimeoutMs(entry: ModelEntry, provider: ImageProvider, env: Env): number {
+	const offlineDelay = provider.id === 'offline' ? Number(env.OFFLINE_LATENCY_MS) || 0 : 0;
 	return Math.max(30_000, entry.typicalLatencyMs * 6) + offlineDelay;
 }
 
 /** How long a claim keeps other deliveries away: the provider timeout plus storage time. */
 export function leaseMs(entry: ModelEntry, env: Env): number {
-	return providerTimeoutMs(entry, env) + 30_000;
+	return providerTimeoutMs(entry, entry.provider, env) + 30_000;
 }
 
 export async function runJob(env: Env, jobId: string, deliveryAttempt: number): Promise<MessageOutcome> {
@@ -43,7 +44,8 @@ export async function runJob(env: Env, jobId: string, deliveryAttempt: number): 
 
 	const attempt = Math.max(job.attempts, deliveryAttempt);
 	const entry = findModel(job.model);
-	if (!entry?.provider.isConfigured(env)) {
+	const provider = entry && providerFor(entry, env);
+	if (!entry || !provider) {
 		await failJob(db, job.id, 'unavailable', `Model ${job.model} is not configured in this deployment.`, Date.now());
 		notifyJobSettled(job.id);
 		return ACK;
@@ -51,8 +53,8 @@ export async function runJob(env: Env, jobId: string, deliveryAttempt: number): 
 
 	try {
 		const params = parseJobParams(job);
-		const signal = AbortSignal.timeout(providerTimeoutMs(entry, env));
-		const image = await entry.provider.generate(
+		const signal = AbortSignal.timeout(providerTimeoutMs(entry, provider, env));
+		const image = await provider.generate(
 			{
 				model: entry.alias,
 				upstreamId: entry.upstreamId,

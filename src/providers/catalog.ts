@@ -107,9 +107,26 @@ export const MODEL_CATALOG: readonly ModelEntry[] = [
 /** Preference order for the default model when DEFAULT_MODEL is not set. */
 const DEFAULT_PREFERENCE = ['flux-schnell', 'offline'];
 
-/** Models whose provider is configured in this deployment, in catalog order. */
+/**
+ * The provider that runs `entry` in this deployment: its own when configured; in local dev
+ * (no Workers AI offline), the offline provider stands in for Workers AI models so the
+ * seed's examples (`"model": "flux-schnell"`) work verbatim. Undefined: not available here.
+ */
+export function providerFor(entry: ModelEntry, env: Env): ImageProvider | undefined {
+	if (entry.provider.isConfigured(env)) return entry.provider;
+	if (env.LOCAL_DEV === 'true' && entry.provider.id === 'workers-ai') return offlineProvider;
+	return undefined;
+}
+
+/** Whether `entry` runs on the offline stand-in here rather than its real provider. */
+export function isStandIn(entry: ModelEntry, env: Env): boolean {
+	const provider = providerFor(entry, env);
+	return provider !== undefined && provider !== entry.provider;
+}
+
+/** Models available in this deployment (stand-ins included), in catalog order. */
 export function configuredModels(env: Env): ModelEntry[] {
-	return MODEL_CATALOG.filter((entry) => entry.provider.isConfigured(env));
+	return MODEL_CATALOG.filter((entry) => providerFor(entry, env) !== undefined);
 }
 
 /** Finds a catalog entry by alias or any accepted name (case-insensitive), configured or not. */
@@ -127,8 +144,9 @@ export function defaultModel(env: Env, configuredDefault: string | undefined): M
 		const chosen = findModel(configuredDefault);
 		if (chosen && available.includes(chosen)) return chosen;
 	}
+	// Only a model on its real provider is a default: locally that is the offline one.
 	for (const alias of DEFAULT_PREFERENCE) {
-		const entry = available.find((candidate) => candidate.alias === alias);
+		const entry = available.find((candidate) => candidate.alias === alias && !isStandIn(candidate, env));
 		if (entry) return entry;
 	}
 	// The offline provider is always configured, so this is unreachable in practice.

@@ -1,7 +1,7 @@
 /** generate_image (returns at once with job ids) and generate_image_and_wait (one call to a URL). */
 import { z } from 'zod';
 import { createJobs, randomSeed } from '../jobs/create';
-import { estimateImageCost } from '../providers/catalog';
+import { estimateImageCost, isStandIn } from '../providers/catalog';
 import { defineTool, type ToolContext, type ToolOutcome, toolError } from './context';
 import { type GenerateInput, generateInputSchema, resolveGeneration } from './generate.schema';
 import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
@@ -31,7 +31,8 @@ async function startGeneration(input: GenerateInput, context: ToolContext): Prom
 	const resolution = resolveGeneration(input, context.env, context.config.defaultModel);
 	if (!resolution.ok) return { ok: false, outcome: toolError(resolution.message) };
 	const { entry, params } = resolution.value;
-	const costPerImage = estimateImageCost(entry, params.width, params.height);
+	// A local stand-in costs nothing; the estimate is of what would really run.
+	const costPerImage = isStandIn(entry, context.env) ? 0 : estimateImageCost(entry, params.width, params.height);
 	const created = await createJobs(context.db, context.env.JOBS, {
 		owner: context.principal.id,
 		model: entry.alias,
@@ -70,9 +71,12 @@ async function startGeneration(input: GenerateInput, context: ToolContext): Prom
 			estimated_cost_usd: Math.round(costPerImage * jobIds.length * 1e6) / 1e6,
 			estimated_time_seconds: Math.ceil(entry.typicalLatencyMs / 1000),
 			message:
-				jobIds.length === 1
+				(jobIds.length === 1
 					? `Job queued. Call wait_for_completion with job_id "${first.id}" to get the image.`
-					: `${jobIds.length} jobs queued. Call wait_for_completion with job_ids to get the images.`,
+					: `${jobIds.length} jobs queued. Call wait_for_completion with job_ids to get the images.`) +
+				(isStandIn(entry, context.env)
+					? ` Local run: ${entry.alias} is drawn by the offline test pattern, since Workers AI is not reachable locally.`
+					: ''),
 		},
 	};
 }

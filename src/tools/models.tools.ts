@@ -1,6 +1,6 @@
 /** list_models: what this deployment can generate with, and what each model can do. */
 import { z } from 'zod';
-import { configuredModels, defaultModel, estimateImageCost } from '../providers/catalog';
+import { configuredModels, defaultModel, estimateImageCost, isStandIn } from '../providers/catalog';
 import { defineTool } from './context';
 
 const modelSchema = z.object({
@@ -12,6 +12,9 @@ const modelSchema = z.object({
 	use_for: z.string(),
 	is_default: z.boolean(),
 	ai_generated: z.boolean().describe('False for the built-in offline test pattern.'),
+	local_stand_in: z
+		.boolean()
+		.describe('True in local dev, where Workers AI is out of reach: the offline test pattern draws in its place.'),
 	size: z.string().describe('"fixed W×H" or "W×H from MIN to MAX pixels per side".'),
 	min_size: z.number().int().nullable(),
 	max_size: z.number().int().nullable(),
@@ -50,7 +53,8 @@ export const listModelsTool = defineTool({
 			upstream_id: entry.upstreamId,
 			use_for: entry.useFor,
 			is_default: entry === fallback,
-			ai_generated: !entry.notAi,
+			ai_generated: !entry.notAi && !isStandIn(entry, context.env),
+			local_stand_in: isStandIn(entry, context.env),
 			size: entry.sizeRange
 				? `W×H from ${entry.sizeRange.min} to ${entry.sizeRange.max} pixels per side`
 				: `fixed ${entry.defaultSize.width}×${entry.defaultSize.height}`,
@@ -63,7 +67,9 @@ export const listModelsTool = defineTool({
 			steps_default: entry.steps.default,
 			negative_prompt: entry.supportsNegativePrompt,
 			seed: true,
-			estimated_cost_usd_per_image: estimateImageCost(entry, entry.defaultSize.width, entry.defaultSize.height),
+			estimated_cost_usd_per_image: isStandIn(entry, context.env)
+				? 0
+				: estimateImageCost(entry, entry.defaultSize.width, entry.defaultSize.height),
 			typical_latency_seconds: entry.typicalLatencyMs / 1000,
 		}));
 		return { ok: true, structured: { success: true, default_model: fallback.alias, models } };

@@ -23,7 +23,7 @@ export function post(body: string, headers: Record<string, string> = {}, path = 
 }
 
 /** The same, through the app with other bindings (a token, a broken queue, a deployed config). */
-export function postWithEnv(
+export async function postWithEnv(
 	overrides: Partial<Env>,
 	body: string,
 	headers: Record<string, string> = {},
