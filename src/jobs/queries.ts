@@ -48,7 +48,7 @@ export async function listOwnedJobs(
 	const where =
 		options.status === 'all' ? eq(jobs.owner, owner) : and(eq(jobs.owner, owner), eq(jobs.status, options.status));
 	const [rows, [totals]] = await db.batch([
-		db.select().from(jobs).where(where).orderBy(desc(jobs.createdAt)).limit(options.limit).offset(options.offset),
+		db.select().from(jobs).where(where).orderBy(desc(jobs.createdAt), asc(jobs.id)).limit(options.limit).offset(options.offset),
 		db.select({ total: count() }).from(jobs).where(where),
 	]);
 	return { total: totals?.total ?? 0, items: await withImages(db, rows) };
@@ -72,7 +72,7 @@ export async function listOwnedGenerations(
 			.select()
 			.from(images)
 			.where(eq(images.owner, owner))
-			.orderBy(desc(images.createdAt), asc(images.idx))
+			.orderBy(desc(images.createdAt), asc(images.idx), asc(images.id))
 			.limit(options.limit)
 			.offset(options.offset),
 		db.select({ total: count() }).from(images).where(eq(images.owner, owner)),

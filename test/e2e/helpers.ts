@@ -4,10 +4,12 @@
  * POST, and a PNG reader that checks an image really decodes (not only that it starts with
  * the PNG signature), using nothing but node:zlib.
  */
+
+import { crc32, inflateSync } from 'node:zlib';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { crc32, inflateSync } from 'node:zlib';
+import { beforeEach } from 'vitest';
 
 /** Lower-case UUID v4, what job ids are. */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -148,4 +150,18 @@ export function decodePng(bytes: Uint8Array): DecodedPng {
 	if (!sawEnd) throw new Error('PNG has no IEND chunk.');
 	if (idat.length === 0) throw new Error('PNG has no IDAT chunk.');
 	return { ...header, scanlines: inflateSync(Buffer.concat(idat)) };
+}
+
+/**
+ * Prints the end of each server's wrangler output when a test fails: a failure in e2e is often
+ * explained only there (a reload, a worker exception, a queue retry).
+ */
+export function printServerLogsOnFailure(servers: () => Array<{ url: string; logs(): string } | undefined>): void {
+	beforeEach(({ onTestFailed }) => {
+		onTestFailed(() => {
+			for (const server of servers()) {
+				if (server) console.error(`--- wrangler dev at ${server.url}, last output ---\n${server.logs().slice(-6000)}`);
+			}
+		});
+	});
 }

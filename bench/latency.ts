@@ -1,0 +1,212 @@
+/// <reference types="node" />
+/**
+ * Latency of the MCP tools as a client sees them, against real `wrangler dev --env local`
+ * servers on this machine (offline provider, so what is measured is this server: transport,
+ * D1, the queue hop, R2 and the wait loop, plus drawing and encoding the PNG).
+ *
+ *   node --experimental-strip-types bench/latency.ts [--n 30] [--warmup 3] [--width 1024 --height 1024]
+ *
+ * Measures, one call at a time (latency, not throughput):
+ *   a. generate_image round trip (SDK client), at 0 ms provider latency
+ *   b. generate_image_and_wait wall time (SDK client), at 0 ms
+ *   c. generate_image_and_wait wall time (SDK client), at 500 ms: (c) - (b) - 500 is the
+ *      cost of waiting on a job that is not done at once
+ *   d. (b) with raw fetch, curl-style (no Accept, no initialize)
+ * and prints a table (ms) and one JSON line with every figure.
+ */
+import { parseArgs } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type DevServer, startDevServer } from '../test/e2e/dev-server.ts';
+
+const SLOW_LATENCY_MS = 500;
+
+interface Stats {
+	n: number;
+	p50: number;
+	p95: number;
+	min: number;
+	max: number;
+	mean: number;
+}
+
+/** Nearest-rank percentile of sorted samples. */
+function percentile(sorted: number[], fraction: number): number {
+	const rank = Math.max(1, Math.ceil(fraction * sorted.length));
+	return sorted[rank - 1]!;
+}
+
+const round = (value: number) => Math.round(value * 10) / 10;
+
+function summarise(samples: number[]): Stats {
+	const sorted = [...samples].sort((a, b) => a - b);
+	const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
+	return {
+		n: sorted.length,
+		p50: round(percentile(sorted, 0.5)),
+		p95: round(percentile(sorted, 0.95)),
+		min: round(sorted[0]!),
+		max: round(sorted.at(-1)!),
+		mean: round(mean),
+	};
+}
+
+async function measure(label: string, n: number, warmup: number, run: () => Promise<void>): Promise<Stats> {
+	for (let i = 0; i < warmup; i++) await run();
+	const samples: number[] = [];
+	for (let i = 0; i < n; i++) {
+		const started = performance.now();
+		await run();
+		samples.push(performance.now() - started);
+	}
+	const stats = summarise(samples);
+	process.stderr.write(`  ${label}: p50 ${stats.p50} ms\n`);
+	return stats;
+}
+
+async function connect(server: DevServer): Promise<Client> {
+	const client = new Client({ name: 'image-mcp-bench', version: '1.0.0' });
+	await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`)));
+	await client.listTools();
+	return client;
+}
+
+/** Throws unless the call succeeded (and, when `completed`, the image is ready): a failed call is not a sample. */
+function check(result: CallToolResult, completed: boolean): void {
+	const content = result.structuredContent as { status?: string; job_id?: string } | undefined;
+	if (result.isError || !content?.job_id || (completed && content.status !== 'completed')) {
+		const block = result.content[0];
+		throw new Error(`Unexpected tool result: ${block?.type === 'text' ? block.text : JSON.stringify(result)}`);
+	}
+}
+
+let requestId = 0;
+
+/** POST /mcp as the seed's curl scripts do: only Content-Type, no initialize. */
+async function curlToolCall(server: DevServer, name: string, args: Record<string, unknown>): Promise<void> {
+	const response = await fetch(`${server.url}/mcp`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify({ jsonrpc: '2.0', id: ++requestId, method: 'tools/call', params: { name, arguments: args } }),
+	});
+	const body = (await response.json()) as { result?: { isError?: boolean; content: Array<{ text: string }> } };
+	const outcome = body.result && !body.result.isError ? JSON.parse(body.result.content[0]!.text) : undefined;
+	if (response.status !== 200 || outcome?.status !== 'completed') {
+		throw new Error(`Unexpected curl-style answer (${response.status}): ${JSON.stringify(body)}`);
+	}
+}
+
+function formatTable(rows: Array<[string, Stats]>): string {
+	const columns = ['p50', 'p95', 'min', 'max', 'mean'] as const;
+	const labelWidth = Math.max(...rows.map(([label]) => label.length), 'measurement (ms)'.length);
+	const cell = (value: string) => value.padStart(9);
+	const lines = [`${'measurement (ms)'.padEnd(labelWidth)} ${columns.map(cell).join('')}${cell('n')}`];
+	lines.push('-'.repeat(labelWidth + 1 + 9 * (columns.length + 1)));
+	for (const [label, stats] of rows) {
+		lines.push(
+			`${label.padEnd(labelWidth)} ${columns.map((column) => cell(stats[column].toFixed(1))).join('')}${cell(String(stats.n))}`,
+		);
+	}
+	return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+	const { values } = parseArgs({
+		options: {
+			n: { type: 'string', default: '30' },
+			warmup: { type: 'string', default: '3' },
+			width: { type: 'string' },
+			height: { type: 'string' },
+		},
+	});
+	const n = Number(values.n);
+	const warmup = Number(values.warmup);
+	if (!Number.isInteger(n) || n < 1 || !Number.isInteger(warmup) || warmup < 0) {
+		throw new Error('--n must be a positive integer and --warmup a non-negative one.');
+	}
+	if ((values.width === undefined) !== (values.height === undefined))
+		throw new Error('Give both --width and --height.');
+	const size = values.width ? { width: Number(values.width), height: Number(values.height) } : {};
+
+	process.stderr.write('Starting two wrangler dev servers (0 ms and 500 ms offline latency)...\n');
+	const servers: DevServer[] = [];
+	const stopAll = () => Promise.all(servers.map((server) => server.stop()));
+	process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+	const clients: Client[] = [];
+	try {
+		const [fast, slow] = await Promise.all([
+			startDevServer(),
+			startDevServer({ vars: { OFFLINE_LATENCY_MS: String(SLOW_LATENCY_MS) } }),
+		]);
+		servers.push(fast, slow);
+		process.stderr.write(
+			`  healthy ${fast.startupMs} ms and ${slow.startupMs} ms after spawning (migrations not counted)\n`,
+		);
+		const [fastClient, slowClient] = await Promise.all([connect(fast), connect(slow)]);
+		clients.push(fastClient, slowClient);
+
+		const prompt = (tag: string) => `bench ${tag} ${Math.random().toString(36).slice(2)}`;
+		let observedSize = '';
+		const call = async (client: Client, name: string, completed: boolean) => {
+			const result = (await client.callTool({
+				name,
+				arguments: { prompt: prompt(name), ...size },
+			})) as CallToolResult;
+			check(result, completed);
+			const content = result.structuredContent as { width?: number; height?: number };
+			if (!observedSize && content.width) observedSize = `${content.width}x${content.height}`;
+		};
+
+		const rows: Array<[string, Stats]> = [];
+		rows.push([
+			'a. generate_image (SDK, 0 ms)',
+			await measure('a', n, warmup, () => call(fastClient, 'generate_image', false)),
+		]);
+		rows.push([
+			'b. generate_image_and_wait (SDK, 0 ms)',
+			await measure('b', n, warmup, () => call(fastClient, 'generate_image_and_wait', true)),
+		]);
+		rows.push([
+			`c. generate_image_and_wait (SDK, ${SLOW_LATENCY_MS} ms)`,
+			await measure('c', n, warmup, () => call(slowClient, 'generate_image_and_wait', true)),
+		]);
+		rows.push([
+			'd. generate_image_and_wait (curl-style fetch, 0 ms)',
+			await measure('d', n, warmup, () =>
+				curlToolCall(fast, 'generate_image_and_wait', { prompt: prompt('curl'), ...size }),
+			),
+		]);
+
+		const sizeLabel = observedSize || (values.width ? `${values.width}x${values.height}` : 'model default');
+		console.log(
+			`\nLatency, n=${n} after ${warmup} warm-up calls each; image size: ${sizeLabel}; node ${process.version}\n`,
+		);
+		console.log(formatTable(rows));
+		const [, waitFast, waitSlow] = rows.map(([, stats]) => stats);
+		const waitOverheadMs = round(waitSlow!.p50 - waitFast!.p50 - SLOW_LATENCY_MS);
+		console.log(
+			`\n(c) p50 - (b) p50 - ${SLOW_LATENCY_MS} ms = ${waitOverheadMs} ms: what waiting on a job that is not done at once adds.\n`,
+		);
+		console.log(
+			JSON.stringify({
+				bench: 'latency',
+				n,
+				warmup,
+				size: sizeLabel,
+				node: process.version,
+				slow_latency_ms: SLOW_LATENCY_MS,
+				generate_image_sdk_ms: rows[0]![1],
+				generate_and_wait_sdk_0ms_ms: rows[1]![1],
+				generate_and_wait_sdk_500ms_ms: rows[2]![1],
+				generate_and_wait_curl_0ms_ms: rows[3]![1],
+				wait_overhead_p50_ms: waitOverheadMs,
+			}),
+		);
+	} finally {
+		await Promise.allSettled(clients.map((client) => client.close()));
+		await stopAll();
+	}
+}
+
+await main();
