@@ -48,7 +48,13 @@ export async function listOwnedJobs(
 	const where =
 		options.status === 'all' ? eq(jobs.owner, owner) : and(eq(jobs.owner, owner), eq(jobs.status, options.status));
 	const [rows, [totals]] = await db.batch([
-		db.select().from(jobs).where(where).orderBy(desc(jobs.createdAt), asc(jobs.id)).limit(options.limit).offset(options.offset),
+		db
+			.select()
+			.from(jobs)
+			.where(where)
+			.orderBy(desc(jobs.createdAt), asc(jobs.id))
+			.limit(options.limit)
+			.offset(options.offset),
 		db.select({ total: count() }).from(jobs).where(where),
 	]);
 	return { total: totals?.total ?? 0, items: await withImages(db, rows) };
