@@ -4,6 +4,7 @@ import { ProviderError } from '../src/providers/errors';
 import { drawTestPattern, offlineProvider } from '../src/providers/offline';
 import type { GenerationRequest } from '../src/providers/types';
 import { sniffImage } from '../src/storage/sniff';
+import { decodeRgb } from './helpers/png-decode';
 
 function request(overrides: Partial<GenerationRequest> = {}): GenerationRequest {
 	return {
@@ -19,49 +20,6 @@ function request(overrides: Partial<GenerationRequest> = {}): GenerationRequest 
 
 function generate(overrides: Partial<GenerationRequest> = {}, signal = new AbortController().signal) {
 	return offlineProvider.generate(request(overrides), { env, signal });
-}
-
-/**
- * Just enough PNG decoding to count colours: concatenated IDAT data, inflated, then each row's
- * filter undone. Any of the five filters is handled, so this does not depend on the encoder's choice.
- */
-async function decodeRgb(png: Uint8Array, width: number, height: number): Promise<Uint8Array> {
-	const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-	const idat: Uint8Array[] = [];
-	for (let offset = 8; offset < png.length; ) {
-		const length = view.getUint32(offset);
-		if (String.fromCharCode(...png.subarray(offset + 4, offset + 8)) === 'IDAT') {
-			idat.push(png.subarray(offset + 8, offset + 8 + length));
-		}
-		offset += 12 + length;
-	}
-	const inflated = new Blob(idat).stream().pipeThrough(new DecompressionStream('deflate'));
-	const scanlines = new Uint8Array(await new Response(inflated).arrayBuffer());
-	const rowLength = width * 3;
-	expect(scanlines.length).toBe(height * (rowLength + 1));
-	const rgb = new Uint8Array(width * height * 3);
-	for (let y = 0; y < height; y++) {
-		const filter = scanlines[y * (rowLength + 1)] ?? -1;
-		for (let i = 0; i < rowLength; i++) {
-			const at = y * rowLength + i;
-			const left = i >= 3 ? (rgb[at - 3] ?? 0) : 0;
-			const up = y > 0 ? (rgb[at - rowLength] ?? 0) : 0;
-			const upLeft = y > 0 && i >= 3 ? (rgb[at - rowLength - 3] ?? 0) : 0;
-			const predictor = [0, left, up, (left + up) >> 1, paeth(left, up, upLeft)][filter];
-			if (predictor === undefined) throw new Error(`Unknown filter type ${filter}`);
-			rgb[at] = (scanlines[y * (rowLength + 1) + 1 + i] ?? 0) + predictor;
-		}
-	}
-	return rgb;
-}
-
-function paeth(left: number, up: number, upLeft: number): number {
-	const estimate = left + up - upLeft;
-	const toLeft = Math.abs(estimate - left);
-	const toUp = Math.abs(estimate - up);
-	const toUpLeft = Math.abs(estimate - upLeft);
-	if (toLeft <= toUp && toLeft <= toUpLeft) return left;
-	return toUp <= toUpLeft ? up : upLeft;
 }
 
 function countColours(rgb: Uint8Array): number {

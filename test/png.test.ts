@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodePng } from '../src/storage/png';
+import { inflate, unfilter } from './helpers/png-decode';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -35,41 +36,6 @@ function referenceCrc32(bytes: Uint8Array): number {
 		for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
 	}
 	return (crc ^ 0xffffffff) >>> 0;
-}
-
-async function inflate(data: Uint8Array): Promise<Uint8Array> {
-	const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream('deflate'));
-	return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-function paeth(left: number, up: number, upLeft: number): number {
-	const estimate = left + up - upLeft;
-	const toLeft = Math.abs(estimate - left);
-	const toUp = Math.abs(estimate - up);
-	const toUpLeft = Math.abs(estimate - upLeft);
-	if (toLeft <= toUp && toLeft <= toUpLeft) return left;
-	return toUp <= toUpLeft ? up : upLeft;
-}
-
-/** Undoes any of the five PNG filters, so the test holds whichever the encoder picks. */
-function unfilter(scanlines: Uint8Array, width: number, height: number): Uint8Array {
-	const rowLength = width * 3;
-	expect(scanlines.length).toBe(height * (rowLength + 1));
-	const rgb = new Uint8Array(width * height * 3);
-	for (let y = 0; y < height; y++) {
-		const filter = scanlines[y * (rowLength + 1)];
-		for (let i = 0; i < rowLength; i++) {
-			const raw = scanlines[y * (rowLength + 1) + 1 + i] ?? 0;
-			const at = y * rowLength + i;
-			const left = i >= 3 ? (rgb[at - 3] ?? 0) : 0;
-			const up = y > 0 ? (rgb[at - rowLength] ?? 0) : 0;
-			const upLeft = y > 0 && i >= 3 ? (rgb[at - rowLength - 3] ?? 0) : 0;
-			const predictor = [0, left, up, (left + up) >> 1, paeth(left, up, upLeft)][filter ?? -1];
-			if (predictor === undefined) throw new Error(`Unknown filter type ${filter} on row ${y}`);
-			rgb[at] = raw + predictor;
-		}
-	}
-	return rgb;
 }
 
 /** Deterministic pseudo-random RGB with some smooth areas, so both literals and matches occur. */
