@@ -5,7 +5,7 @@
  *   pending ──claim──► processing ──complete──► completed
  *      │                  │  ▲ └───fail──────► failed
  *      │                  └──┘ retry (transient error, lease released)
- *      └──────────────(cancel, any non-terminal)──► cancelled
+ *      └──────────────(cancel, any non-terminal)──► cancelled   (terminal; no tool sets it yet)
  */
 import { and, eq, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
