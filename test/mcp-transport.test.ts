@@ -1,6 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { tokensMatch } from '../src/worker/auth';
+import { EXPECTED_TOOLS } from './helpers/expected-tools';
 import { BASE, post, postWithEnv, rpcBody } from './helpers/mcp';
 
 type JsonObject = { type: string; properties?: Record<string, { description?: string }> };
@@ -11,15 +12,7 @@ describe('POST /mcp: stateless Streamable HTTP, curl-compatible', () => {
 		expect(response.status).toBe(200);
 		expect(response.headers.get('content-type')).toContain('application/json');
 		const body = (await response.json()) as { result: { tools: { name: string }[] } };
-		expect(body.result.tools.map((tool) => tool.name)).toEqual([
-			'generate_image',
-			'get_job_status',
-			'list_generations',
-			'list_jobs',
-			'wait_for_completion',
-			'generate_image_and_wait',
-			'list_models',
-		]);
+		expect(body.result.tools.map((tool) => tool.name)).toEqual([...EXPECTED_TOOLS]);
 	});
 
 	it('describes every tool fully: title, annotations, described inputs, an object outputSchema', async () => {

@@ -14,16 +14,7 @@ import { beforeEach } from 'vitest';
 /** Lower-case UUID v4, what job ids are. */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/** The seven tools, the seed's six first. */
-export const EXPECTED_TOOLS = [
-	'generate_image',
-	'get_job_status',
-	'list_generations',
-	'list_jobs',
-	'wait_for_completion',
-	'generate_image_and_wait',
-	'list_models',
-] as const;
+export { EXPECTED_TOOLS } from '../helpers/expected-tools';
 
 /**
  * Connects the official SDK client over Streamable HTTP and lists the tools once, so that the

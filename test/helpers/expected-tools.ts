@@ -1,0 +1,10 @@
+/** The tools a client must see, in order: the seed's six first, then ours. */
+export const EXPECTED_TOOLS = [
+	'generate_image',
+	'get_job_status',
+	'list_generations',
+	'list_jobs',
+	'wait_for_completion',
+	'generate_image_and_wait',
+	'list_models',
+] as const;
