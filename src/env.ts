@@ -3,15 +3,24 @@
  * (worker-configuration.d.ts). Secrets are declared here because wrangler cannot see them.
  */
 
+/** Optional settings, not declared in wrangler.jsonc (docs/configuration.md lists them). */
+interface OptionalSettings {
+	/** Bearer token for /mcp (`wrangler secret put AUTH_TOKEN`); the seed's variable name. */
+	AUTH_TOKEN?: string;
+	/** "false" turns off same-isolate delivery on legacy SSE streams (everything via the D1 outbox). */
+	SSE_IN_MEMORY?: string;
+	/** Milliseconds between `: keepalive` comments on idle legacy SSE streams (default 15000). */
+	SSE_KEEPALIVE_MS?: string;
+	/** Open legacy SSE streams allowed per principal (default 10). */
+	SSE_MAX_STREAMS?: string;
+	/** Undelivered messages allowed per legacy SSE session (default 1000). */
+	SSE_MAX_OUTBOX?: string;
+}
+
 declare global {
-	interface Env {
-		/** Bearer token for /mcp (`wrangler secret put AUTH_TOKEN`); the seed's variable name. */
-		AUTH_TOKEN?: string;
-	}
+	interface Env extends OptionalSettings {}
 	namespace Cloudflare {
-		interface Env {
-			AUTH_TOKEN?: string;
-		}
+		interface Env extends OptionalSettings {}
 	}
 }
 
@@ -25,6 +34,19 @@ export interface AppConfig {
 	/** `wrangler dev --env local`: no token means loopback-only access instead of refusal. */
 	localDev: boolean;
 	authToken: string | undefined;
+	sse: SseSettings;
+}
+
+export interface SseSettings {
+	inMemory: boolean;
+	keepaliveMs: number;
+	maxStreamsPerPrincipal: number;
+	maxOutboxMessages: number;
+}
+
+function positiveInteger(value: string | undefined, fallback: number): number {
+	const parsed = Number(value);
+	return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -49,5 +71,11 @@ export function readConfig(env: Env): AppConfig {
 		offlineLatencyMs: Number.isFinite(latency) && latency > 0 ? latency : 0,
 		localDev: env.LOCAL_DEV === 'true',
 		authToken: nonEmpty(env.AUTH_TOKEN),
+		sse: {
+			inMemory: env.SSE_IN_MEMORY !== 'false',
+			keepaliveMs: positiveInteger(env.SSE_KEEPALIVE_MS, 15_000),
+			maxStreamsPerPrincipal: positiveInteger(env.SSE_MAX_STREAMS, 10),
+			maxOutboxMessages: positiveInteger(env.SSE_MAX_OUTBOX, 1000),
+		},
 	};
 }

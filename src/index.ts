@@ -1,10 +1,13 @@
 /** One deployable, three entry points (DESIGN.md §1). Handlers stay thin. */
 import { env } from 'cloudflare:workers';
 import { handleQueueBatch } from './consumer';
+import { getDb } from './db/client';
+import { purgeSseState } from './db/sse-store';
 import { readConfig } from './env';
 import { sweepJobs } from './jobs/sweep';
 import type { JobMessage } from './jobs/types';
 import { createApp } from './worker/app';
+import { SESSION_LIVE_WINDOW_MS } from './worker/legacy-sse/session-limits';
 
 const app = createApp();
 
@@ -24,6 +27,8 @@ export default {
 	fetch: (request, bindings, ctx) => app.fetch(request, bindings, ctx),
 	queue: (batch, bindings) => handleQueueBatch(batch, bindings),
 	scheduled: (_controller, bindings, ctx) => {
-		ctx.waitUntil(sweepJobs(bindings, Date.now()));
+		const now = Date.now();
+		ctx.waitUntil(sweepJobs(bindings, now));
+		ctx.waitUntil(purgeSseState(getDb(bindings), now, now - SESSION_LIVE_WINDOW_MS));
 	},
 } satisfies ExportedHandler<Env, JobMessage>;

@@ -78,3 +78,36 @@ export const images = sqliteTable(
 
 export type JobRow = typeof jobs.$inferSelect;
 export type ImageRow = typeof images.$inferSelect;
+
+/**
+ * Legacy HTTP+SSE sessions (MCP 2024-11-05): one row per open `GET /sse` stream, bound to
+ * the principal that opened it. The stream refreshes `seen_at`; a session not seen for a
+ * while is dead (its stream went away without cleaning up) and is treated as unknown.
+ */
+export const sseSessions = sqliteTable(
+	'sse_sessions',
+	{
+		id: text('id').primaryKey(),
+		owner: text('owner').notNull(),
+		createdAt: integer('created_at').notNull(),
+		seenAt: integer('seen_at').notNull(),
+	},
+	(t) => [index('sse_sessions_owner_seen_idx').on(t.owner, t.seenAt), index('sse_sessions_seen_idx').on(t.seenAt)],
+);
+
+/**
+ * The rendezvous between `POST /messages` and the stream when they run in different
+ * isolates: JSON-RPC messages waiting for their session's stream, in `seq` order. The
+ * stream deletes what it delivered; undelivered rows expire.
+ */
+export const sseOutbox = sqliteTable(
+	'sse_outbox',
+	{
+		seq: integer('seq').primaryKey({ autoIncrement: true }),
+		sessionId: text('session_id').notNull(),
+		/** One serialized JSON-RPC message. */
+		payload: text('payload').notNull(),
+		expiresAt: integer('expires_at').notNull(),
+	},
+	(t) => [index('sse_outbox_session_seq_idx').on(t.sessionId, t.seq), index('sse_outbox_expires_idx').on(t.expiresAt)],
+);

@@ -20,6 +20,11 @@ export interface ToolContext {
 	db: Db;
 	principal: Principal;
 	urls: UrlBases;
+	/**
+	 * Longest a wait tool may wait in this transport, in seconds: 55 on /mcp; less on legacy
+	 * SSE, whose POSTs are answered at once and run on `waitUntil` (limited to 30 s).
+	 */
+	maxWaitSeconds: number;
 	/** Aborted when the client goes away. */
 	signal: AbortSignal;
 	/** Sends `notifications/progress` when the request carried a progress token; a no-op otherwise. */

@@ -53,8 +53,9 @@ export async function waitAndPresent(
 ): Promise<ToolOutcome> {
 	const started = Date.now();
 	let lastProgressAt = 0;
+	const waitSeconds = Math.min(timeoutSeconds, context.maxWaitSeconds);
 	const outcome = await waitForJobs(context.db, context.principal.id, jobIds, {
-		timeoutMs: timeoutSeconds * 1000,
+		timeoutMs: waitSeconds * 1000,
 		signal: context.signal,
 		onPoll: async (rows, elapsed) => {
 			if (elapsed - lastProgressAt < 1000) return;
@@ -87,7 +88,7 @@ export async function waitAndPresent(
 
 	let message: string;
 	if (pending > 0) {
-		message = `Still running: ${completed} of ${views.length} finished after ${timeoutSeconds} s. This is normal for slow models; call wait_for_completion again with the same job id(s).`;
+		message = `Still running: ${completed} of ${views.length} finished after ${waitSeconds} s. This is normal for slow models; call wait_for_completion again with the same job id(s).`;
 	} else if (failed > 0) {
 		message = `${failed} of ${views.length} job(s) did not complete; see error in results.`;
 	} else {

@@ -2,13 +2,18 @@
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { getDb } from '../db/client';
+import { openSseSession } from '../db/sse-store';
 import { type AppConfig, readConfig } from '../env';
 import type { Principal } from '../tools/context';
-import { SERVER_INFO, TOOLS } from '../tools/server';
+import { type RequestScope, SERVER_INFO, TOOLS } from '../tools/server';
+import { MAX_WAIT_SECONDS } from '../tools/wait';
 import { authenticate, isLoopbackHost } from './auth';
 import { healthReport } from './health';
 import { serveImage } from './images-route';
 import { JSON_RPC, jsonRpcError } from './json-rpc';
+import { handleSseMessagePost } from './legacy-sse/messages';
+import { SESSION_LIVE_WINDOW_MS } from './legacy-sse/session-limits';
+import { openSseStream } from './legacy-sse/stream';
 import { handleMcpPost } from './mcp-route';
 
 type AppEnv = { Bindings: Env; Variables: { config: AppConfig; principal: Principal } };
@@ -37,7 +42,7 @@ export function createApp() {
 		await next();
 	});
 
-	const mcpPaths = ['/mcp', '/sse'];
+	const mcpPaths = ['/mcp', '/sse', '/messages'];
 	for (const path of mcpPaths) {
 		app.use(
 			path,
@@ -79,20 +84,39 @@ export function createApp() {
 	app.get('/mcp', methodNotAllowed);
 	app.delete('/mcp', methodNotAllowed);
 
-	const mcp = (c: Context<AppEnv>) => {
+	const scopeOf = (c: Context<AppEnv>, maxWaitSeconds = MAX_WAIT_SECONDS): RequestScope => {
 		const config = c.get('config');
-		const origin = new URL(c.req.url).origin;
-		return handleMcpPost(c.req.raw, {
+		return {
 			env: c.env,
 			config,
 			db: getDb(c.env),
 			principal: c.get('principal'),
-			urls: { workerBase: config.publicBaseUrl ?? origin, r2Base: config.r2PublicBaseUrl },
-		});
+			urls: { workerBase: config.publicBaseUrl ?? new URL(c.req.url).origin, r2Base: config.r2PublicBaseUrl },
+			maxWaitSeconds,
+		};
 	};
-	app.post('/mcp', (c) => mcp(c));
+	app.post('/mcp', (c) => handleMcpPost(c.req.raw, scopeOf(c)));
 	// Clients that try Streamable HTTP first on the URL they were given (mcp-remote, Better Chatbot).
-	app.post('/sse', (c) => mcp(c));
+	app.post('/sse', (c) => handleMcpPost(c.req.raw, scopeOf(c)));
+
+	// Legacy HTTP+SSE (MCP 2024-11-05): the stream, and the endpoint its first event names.
+	app.get('/sse', async (c) => {
+		const config = c.get('config');
+		const opened = await openSseSession(getDb(c.env), c.get('principal').id, Date.now(), {
+			maxOpen: config.sse.maxStreamsPerPrincipal,
+			liveWindowMs: SESSION_LIVE_WINDOW_MS,
+		});
+		if (!opened.ok) {
+			return c.json(
+				{
+					error: `Too many open streams: you have ${opened.open}, the limit is ${config.sse.maxStreamsPerPrincipal}. Close one, or use Streamable HTTP at POST /mcp, which needs no stream.`,
+				},
+				429,
+			);
+		}
+		return openSseStream(getDb(c.env), opened.id, config.sse);
+	});
+	app.post('/messages', (c) => handleSseMessagePost(c.req.raw, scopeOf(c), c.get('config').sse, c.executionCtx));
 
 	app.on(['GET', 'HEAD'], '/images/:jobId/:file', (c) =>
 		serveImage(c.req.raw, c.env, `${c.req.param('jobId')}/${c.req.param('file')}`),
@@ -106,7 +130,7 @@ export function createApp() {
 			title: SERVER_INFO.title,
 			version: SERVER_INFO.version,
 			mcp_endpoint: `${new URL(c.req.url).origin}/mcp`,
-			transport: 'Streamable HTTP (stateless), POST /mcp',
+			transport: 'Streamable HTTP (stateless), POST /mcp; legacy HTTP+SSE, GET /sse then POST /messages',
 			auth: 'Authorization: Bearer <AUTH_TOKEN>',
 			tools: TOOLS.map((tool) => tool.name),
 			health: '/health',

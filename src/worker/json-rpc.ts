@@ -48,3 +48,35 @@ export function checkJsonRpcShape(body: unknown): { code: number; message: strin
 	}
 	return null;
 }
+
+/** Larger than any valid request (prompts are ≤ 4,000 characters, 20 job ids per wait). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Reads, size-checks, parses and shape-checks a JSON-RPC POST body, or says what is wrong. */
+export async function readJsonRpcBody(
+	request: Request,
+): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
+	const tooLarge = () => ({
+		ok: false as const,
+		response: jsonRpcError(
+			413,
+			JSON_RPC.invalidRequest,
+			`Request body too large: the limit is ${MAX_BODY_BYTES} bytes.`,
+		),
+	});
+	if (Number(request.headers.get('content-length') ?? '0') > MAX_BODY_BYTES) return tooLarge();
+	const text = await request.text();
+	if (text.length > MAX_BODY_BYTES) return tooLarge();
+	let body: unknown;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		return {
+			ok: false,
+			response: jsonRpcError(400, JSON_RPC.parseError, 'Parse error: the request body is not valid JSON.'),
+		};
+	}
+	const shapeError = checkJsonRpcShape(body);
+	if (shapeError) return { ok: false, response: jsonRpcError(400, shapeError.code, shapeError.message) };
+	return { ok: true, body };
+}

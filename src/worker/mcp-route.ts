@@ -9,12 +9,9 @@
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { createMcpServer, type RequestScope } from '../tools/server';
-import { checkJsonRpcShape, JSON_RPC, jsonRpcError } from './json-rpc';
+import { readJsonRpcBody } from './json-rpc';
 
-/** Larger than any valid request (prompts are ≤ 4,000 characters, 20 job ids per wait). */
-export const MAX_BODY_BYTES = 1024 * 1024;
-
-function wantsProgress(message: unknown): boolean {
+export function wantsProgress(message: unknown): boolean {
 	const messages = Array.isArray(message) ? message : [message];
 	return messages.some((item) => {
 		const meta = (item as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta;
@@ -23,22 +20,9 @@ function wantsProgress(message: unknown): boolean {
 }
 
 export async function handleMcpPost(request: Request, scope: RequestScope): Promise<Response> {
-	const declared = Number(request.headers.get('content-length') ?? '0');
-	if (declared > MAX_BODY_BYTES) {
-		return jsonRpcError(413, JSON_RPC.invalidRequest, `Request body too large: the limit is ${MAX_BODY_BYTES} bytes.`);
-	}
-	const text = await request.text();
-	if (text.length > MAX_BODY_BYTES) {
-		return jsonRpcError(413, JSON_RPC.invalidRequest, `Request body too large: the limit is ${MAX_BODY_BYTES} bytes.`);
-	}
-	let body: unknown;
-	try {
-		body = JSON.parse(text);
-	} catch {
-		return jsonRpcError(400, JSON_RPC.parseError, 'Parse error: the request body is not valid JSON.');
-	}
-	const shapeError = checkJsonRpcShape(body);
-	if (shapeError) return jsonRpcError(400, shapeError.code, shapeError.message);
+	const read = await readJsonRpcBody(request);
+	if (!read.ok) return read.response;
+	const body = read.body;
 
 	const accept = request.headers.get('accept') ?? '';
 	const streaming = accept.includes('text/event-stream') && wantsProgress(body);

@@ -1,0 +1,103 @@
+/**
+ * D1 side of the legacy HTTP+SSE transport: sessions and their outbox (DESIGN.md §4).
+ * Every statement is scoped by session id; the session row binds it to one principal.
+ */
+import { and, asc, count, eq, gt, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import type { Db } from './client';
+import { sseOutbox, sseSessions } from './schema';
+
+export type SseSessionRow = typeof sseSessions.$inferSelect;
+
+export interface OutboxMessage {
+	seq: number;
+	payload: string;
+}
+
+/** Opens a session unless the principal already has `maxOpen` live ones. */
+export async function openSseSession(
+	db: Db,
+	owner: string,
+	now: number,
+	limits: { maxOpen: number; liveWindowMs: number },
+): Promise<{ ok: true; id: string } | { ok: false; open: number }> {
+	const [live] = await db
+		.select({ open: count() })
+		.from(sseSessions)
+		.where(and(eq(sseSessions.owner, owner), gt(sseSessions.seenAt, now - limits.liveWindowMs)));
+	const open = live?.open ?? 0;
+	if (open >= limits.maxOpen) return { ok: false, open };
+	// 128 random bits, hex: unguessable, and bound to the owner on every use anyway.
+	const id = [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+	await db.insert(sseSessions).values({ id, owner, createdAt: now, seenAt: now });
+	return { ok: true, id };
+}
+
+/** A live session, or null when unknown or not seen within the live window (its stream died). */
+export async function findLiveSseSession(
+	db: Db,
+	id: string,
+	now: number,
+	liveWindowMs: number,
+): Promise<SseSessionRow | null> {
+	const row = await db.query.sseSessions.findFirst({ where: eq(sseSessions.id, id) });
+	return row && row.seenAt > now - liveWindowMs ? row : null;
+}
+
+export async function touchSseSession(db: Db, id: string, now: number): Promise<void> {
+	await db.update(sseSessions).set({ seenAt: now }).where(eq(sseSessions.id, id));
+}
+
+/** Ends a session: the row and anything still undelivered. */
+export async function closeSseSession(db: Db, id: string): Promise<void> {
+	await db.batch([
+		db.delete(sseOutbox).where(eq(sseOutbox.sessionId, id)),
+		db.delete(sseSessions).where(eq(sseSessions.id, id)),
+	]);
+}
+
+/**
+ * Appends one message unless the session's outbox already holds `maxRows` (a stream that
+ * stopped reading). Returns false when it was full.
+ */
+export async function appendToOutbox(
+	db: Db,
+	sessionId: string,
+	payload: string,
+	expiresAt: number,
+	maxRows: number,
+): Promise<boolean> {
+	const result = await db.run(sql`
+		INSERT INTO sse_outbox (session_id, payload, expires_at)
+		SELECT ${sessionId}, ${payload}, ${expiresAt}
+		WHERE (SELECT count(*) FROM sse_outbox WHERE session_id = ${sessionId}) < ${maxRows}`);
+	return (result.meta.changes ?? 0) === 1;
+}
+
+export async function outboxSize(db: Db, sessionId: string): Promise<number> {
+	const [row] = await db.select({ size: count() }).from(sseOutbox).where(eq(sseOutbox.sessionId, sessionId));
+	return row?.size ?? 0;
+}
+
+/** The oldest waiting messages of a session, in order (a read: cheap to poll). */
+export async function peekOutbox(db: Db, sessionId: string, limit = 100): Promise<OutboxMessage[]> {
+	return db
+		.select({ seq: sseOutbox.seq, payload: sseOutbox.payload })
+		.from(sseOutbox)
+		.where(eq(sseOutbox.sessionId, sessionId))
+		.orderBy(asc(sseOutbox.seq))
+		.limit(limit);
+}
+
+/** Deletes what the stream delivered. */
+export async function deleteDelivered(db: Db, sessionId: string, upToSeq: number): Promise<void> {
+	await db.delete(sseOutbox).where(and(eq(sseOutbox.sessionId, sessionId), lte(sseOutbox.seq, upToSeq)));
+}
+
+/** Sweeper: expired messages, and sessions (with their messages) not seen since `deadBefore`. */
+export async function purgeSseState(db: Db, now: number, deadBefore: number): Promise<void> {
+	const dead = db.select({ id: sseSessions.id }).from(sseSessions).where(lt(sseSessions.seenAt, deadBefore));
+	await db.batch([
+		db.delete(sseOutbox).where(or(lt(sseOutbox.expiresAt, now), inArray(sseOutbox.sessionId, dead))),
+		db.delete(sseSessions).where(lt(sseSessions.seenAt, deadBefore)),
+	]);
+}
