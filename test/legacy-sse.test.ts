@@ -121,7 +121,7 @@ describe('POST /messages', () => {
 		const { reader, endpoint } = await server.connect();
 		await server.post(endpoint, rpcBody('tools/list'));
 		const message = await reader.nextMessage();
-		expect((message.result?.tools as unknown[]).length).toBe(7);
+		expect(message.result?.tools).toHaveLength(7);
 		expect(await env.DB.prepare('SELECT count(*) AS n FROM sse_outbox').first('n')).toBe(0);
 	});
 
