@@ -19,38 +19,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { type DevServer, startDevServer } from '../test/e2e/dev-server.ts';
+import { formatTable, round, type Stats, summarise } from './stats.ts';
 
 const SLOW_LATENCY_MS = 500;
-
-interface Stats {
-	n: number;
-	p50: number;
-	p95: number;
-	min: number;
-	max: number;
-	mean: number;
-}
-
-/** Nearest-rank percentile of sorted samples. */
-function percentile(sorted: number[], fraction: number): number {
-	const rank = Math.max(1, Math.ceil(fraction * sorted.length));
-	return sorted[rank - 1]!;
-}
-
-const round = (value: number) => Math.round(value * 10) / 10;
-
-function summarise(samples: number[]): Stats {
-	const sorted = [...samples].sort((a, b) => a - b);
-	const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
-	return {
-		n: sorted.length,
-		p50: round(percentile(sorted, 0.5)),
-		p95: round(percentile(sorted, 0.95)),
-		min: round(sorted[0]!),
-		max: round(sorted.at(-1)!),
-		mean: round(mean),
-	};
-}
 
 async function measure(label: string, n: number, warmup: number, run: () => Promise<void>): Promise<Stats> {
 	for (let i = 0; i < warmup; i++) await run();
@@ -95,20 +66,6 @@ async function curlToolCall(server: DevServer, name: string, args: Record<string
 	if (response.status !== 200 || outcome?.status !== 'completed') {
 		throw new Error(`Unexpected curl-style answer (${response.status}): ${JSON.stringify(body)}`);
 	}
-}
-
-function formatTable(rows: Array<[string, Stats]>): string {
-	const columns = ['p50', 'p95', 'min', 'max', 'mean'] as const;
-	const labelWidth = Math.max(...rows.map(([label]) => label.length), 'measurement (ms)'.length);
-	const cell = (value: string) => value.padStart(9);
-	const lines = [`${'measurement (ms)'.padEnd(labelWidth)} ${columns.map(cell).join('')}${cell('n')}`];
-	lines.push('-'.repeat(labelWidth + 1 + 9 * (columns.length + 1)));
-	for (const [label, stats] of rows) {
-		lines.push(
-			`${label.padEnd(labelWidth)} ${columns.map((column) => cell(stats[column].toFixed(1))).join('')}${cell(String(stats.n))}`,
-		);
-	}
-	return lines.join('\n');
 }
 
 async function main(): Promise<void> {

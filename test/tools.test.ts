@@ -300,6 +300,22 @@ describe('list_models', () => {
 		expect(json.models[1]).toMatchObject({ size: 'fixed 1024×1024', local_stand_in: false });
 	});
 
+	it('describes the model argument for each deployment without leaking one into another', async () => {
+		const modelDescription = async (overrides: Partial<Env>) => {
+			const response = await postWithEnv({ LOCAL_DEV: '', AUTH_TOKEN: 't', ...overrides }, rpcBody('tools/list'), {
+				authorization: 'Bearer t',
+			});
+			const { result } = (await response.json()) as {
+				result: { tools: { name: string; inputSchema: { properties: { model?: { description: string } } } }[] };
+			};
+			return result.tools.find((tool) => tool.name === 'generate_image')?.inputSchema.properties.model?.description;
+		};
+		expect(await modelDescription({ AI: {} as Ai })).toBe(
+			'Model to use: one of offline, flux-schnell, sdxl-lightning, sdxl-base. Omit for the default (flux-schnell).',
+		);
+		expect(await modelDescription({})).toBe('Model to use: one of offline. Omit for the default (offline).');
+	});
+
 	it('refuses a size for a fixed-size model, naming the models that take one', async () => {
 		const { result } = await deployed({ AI: {} as Ai }, 'generate_image', {
 			prompt: 'p',

@@ -57,9 +57,16 @@ function describeTools(scope: RequestScope): Tool[] {
 	const names = configuredModels(scope.env).map((entry) => entry.alias);
 	const fallback = defaultModel(scope.env, scope.config.defaultModel).alias;
 	return TOOLS.map((tool) => {
-		const inputSchema = jsonSchema(tool.input, 'input');
-		const model = (inputSchema.properties as Record<string, { description?: string }> | undefined)?.model;
-		if (model) model.description = `Model to use: one of ${names.join(', ')}. Omit for the default (${fallback}).`;
+		let inputSchema = jsonSchema(tool.input, 'input');
+		const properties = inputSchema.properties as Record<string, object> | undefined;
+		if (properties?.model) {
+			// Per deployment, so patched on a copy, never on the cached schema.
+			const model = {
+				...properties.model,
+				description: `Model to use: one of ${names.join(', ')}. Omit for the default (${fallback}).`,
+			};
+			inputSchema = { ...inputSchema, properties: { ...properties, model } };
+		}
 		return {
 			name: tool.name,
 			title: tool.title,

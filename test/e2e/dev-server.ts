@@ -66,7 +66,7 @@ export function findFreePort(): Promise<number> {
  * is new enough (it is under `npm test`, which puts node_modules/.bin first on PATH), else the
  * project's own Node from the `node` devDependency.
  */
-function nodeBinary(): string {
+export function nodeBinary(): string {
 	const major = Number(process.versions.node.split('.')[0]);
 	return major >= 22 ? process.execPath : join(PROJECT_ROOT, 'node_modules', '.bin', 'node');
 }

@@ -1,12 +1,13 @@
 /// <reference types="node" />
 /**
- * Small tools the e2e tests share: an MCP SDK client for a dev server, a curl-like JSON-RPC
+ * Small tools the e2e tests share: MCP SDK clients for a dev server, a curl-like JSON-RPC
  * POST, and a PNG reader that checks an image really decodes (not only that it starts with
  * the PNG signature), using nothing but node:zlib.
  */
 
 import { crc32, inflateSync } from 'node:zlib';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport, type SSEClientTransportOptions } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { beforeEach } from 'vitest';
@@ -25,6 +26,18 @@ export async function connectClient(serverUrl: string, headers: Record<string, s
 	const transport = new StreamableHTTPClientTransport(new URL(`${serverUrl}/mcp`), { requestInit: { headers } });
 	await client.connect(transport);
 	await client.listTools();
+	return client;
+}
+
+/**
+ * Connects the official SDK client over the legacy HTTP+SSE transport (MCP 2024-11-05):
+ * `GET <server>/sse`, then POSTs to the endpoint its first event names. `connect` resolves
+ * once initialize has been answered on the stream. In SDK 1.32 `requestInit.headers` reach
+ * both the stream's GET and the POSTs.
+ */
+export async function connectSseClient(serverUrl: string, options: SSEClientTransportOptions = {}): Promise<Client> {
+	const client = new Client({ name: 'image-mcp-e2e-sse', version: '1.0.0' });
+	await client.connect(new SSEClientTransport(new URL(`${serverUrl}/sse`), options));
 	return client;
 }
 

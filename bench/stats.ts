@@ -1,0 +1,54 @@
+/** Shared by the bench scripts: summary statistics and the printed table. */
+
+export interface Stats {
+	n: number;
+	p50: number;
+	p95: number;
+	min: number;
+	max: number;
+	mean: number;
+}
+
+/** Nearest-rank percentile of sorted samples. */
+function percentile(sorted: number[], fraction: number): number {
+	const rank = Math.max(1, Math.ceil(fraction * sorted.length));
+	return sorted[rank - 1]!;
+}
+
+export const round = (value: number) => Math.round(value * 10) / 10;
+
+export function summarise(samples: number[]): Stats {
+	const sorted = [...samples].sort((a, b) => a - b);
+	const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
+	return {
+		n: sorted.length,
+		p50: round(percentile(sorted, 0.5)),
+		p95: round(percentile(sorted, 0.95)),
+		min: round(sorted[0]!),
+		max: round(sorted.at(-1)!),
+		mean: round(mean),
+	};
+}
+
+export function formatTable(rows: Array<[string, Stats]>): string {
+	const columns = ['p50', 'p95', 'min', 'max', 'mean'] as const;
+	const labelWidth = Math.max(...rows.map(([label]) => label.length), 'measurement (ms)'.length);
+	const cell = (value: string) => value.padStart(9);
+	const lines = [`${'measurement (ms)'.padEnd(labelWidth)} ${columns.map(cell).join('')}${cell('n')}`];
+	lines.push('-'.repeat(labelWidth + 1 + 9 * (columns.length + 1)));
+	for (const [label, stats] of rows) {
+		lines.push(
+			`${label.padEnd(labelWidth)} ${columns.map((column) => cell(stats[column].toFixed(1))).join('')}${cell(String(stats.n))}`,
+		);
+	}
+	return lines.join('\n');
+}
+
+/** Parses a `--name` flag that must be a whole number. */
+export function positiveInteger(value: string | undefined, name: string, allowZero = false): number {
+	const number = Number(value);
+	if (!Number.isInteger(number) || number < (allowZero ? 0 : 1)) {
+		throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer.`);
+	}
+	return number;
+}
