@@ -91,102 +91,99 @@ function explain(run: CliRun): string {
 	return `exit ${run.code}\nstdout: ${run.stdout.slice(0, 2000)}\nstderr: ${run.stderr.slice(0, 2000)}`;
 }
 
-describe(
-	`MCP Inspector CLI ${inspector.version}`,
-	() => {
-		beforeAll(async () => {
-			[server, home] = await Promise.all([
-				// Each CLI run leaves its stream's slot taken until the server notices it is gone (at a
-				// keepalive write, up to ~30 s under wrangler dev): room for more runs than the default 10.
-				startDevServer({ vars: { AUTH_TOKEN, SSE_MAX_STREAMS: '50' } }),
-				mkdtemp(join(tmpdir(), 'image-mcp-inspector-')),
-			]);
-		});
+describe(`MCP Inspector CLI ${inspector.version}`, () => {
+	beforeAll(async () => {
+		[server, home] = await Promise.all([
+			// Each CLI run leaves its stream's slot taken until the server notices it is gone (at a
+			// keepalive write, up to ~30 s under wrangler dev): room for more runs than the default 10.
+			startDevServer({ vars: { AUTH_TOKEN, SSE_MAX_STREAMS: '50' } }),
+			mkdtemp(join(tmpdir(), 'image-mcp-inspector-')),
+		]);
+	});
 
-		afterAll(async () => {
-			await server?.stop();
-			if (home) await rm(home, { recursive: true, force: true });
-		});
+	afterAll(async () => {
+		await server?.stop();
+		if (home) await rm(home, { recursive: true, force: true });
+	});
 
-		printServerLogsOnFailure(() => [server]);
+	printServerLogsOnFailure(() => [server]);
 
-		const sse = () => [`${server!.url}/sse`, '--transport', 'sse', '--header', AUTH_HEADER];
+	const sse = () => [`${server!.url}/sse`, '--transport', 'sse', '--header', AUTH_HEADER];
 
-		it('--transport sse --method tools/list lists the seven tools', async () => {
-			const run = await runInspector([...sse(), '--method', 'tools/list']);
-			expect(run.code, explain(run)).toBe(0);
-			const names = run.json.result.tools.map((tool: { name: string }) => tool.name);
-			expect(names).toEqual([...EXPECTED_TOOLS]);
-		});
+	it('--transport sse --method tools/list lists the seven tools', async () => {
+		const run = await runInspector([...sse(), '--method', 'tools/list']);
+		expect(run.code, explain(run)).toBe(0);
+		const names = run.json.result.tools.map((tool: { name: string }) => tool.name);
+		expect(names).toEqual([...EXPECTED_TOOLS]);
+	});
 
-		it('--transport sse --method tools/call --tool-name list_models returns the models as JSON', async () => {
-			const run = await runInspector([...sse(), '--method', 'tools/call', '--tool-name', 'list_models']);
-			expect(run.code, explain(run)).toBe(0);
-			const { result } = run.json;
-			expect(result.isError).toBeFalsy();
-			expect(result.structuredContent).toMatchObject({ success: true, default_model: 'offline' });
-			expect(result.structuredContent.models.map((model: { name: string }) => model.name)).toContain('offline');
-			expect(JSON.parse(result.content[0].text)).toEqual(result.structuredContent);
-		});
+	it('--transport sse --method tools/call --tool-name list_models returns the models as JSON', async () => {
+		const run = await runInspector([...sse(), '--method', 'tools/call', '--tool-name', 'list_models']);
+		expect(run.code, explain(run)).toBe(0);
+		const { result } = run.json;
+		expect(result.isError).toBeFalsy();
+		expect(result.structuredContent).toMatchObject({ success: true, default_model: 'offline' });
+		expect(result.structuredContent.models.map((model: { name: string }) => model.name)).toContain('offline');
+		expect(JSON.parse(result.content[0].text)).toEqual(result.structuredContent);
+	});
 
-		it('--transport sse tools/call generate_image_and_wait with --tool-arg gives a fetchable 320×240 PNG', async () => {
-			const prompt = 'a kite over the dunes';
-			const run = await runInspector([
-				...sse(),
-				'--method',
-				'tools/call',
-				'--tool-name',
-				'generate_image_and_wait',
-				'--tool-arg',
-				`prompt=${prompt}`,
-				'width=320',
-				'height=240',
-			]);
-			expect(run.code, explain(run)).toBe(0);
-			const content = run.json.result.structuredContent;
-			expect(content).toMatchObject({ success: true, status: 'completed', done: true, prompt });
-			expect(content.results[0]).toMatchObject({ width: 320, height: 240 });
-			expect(run.json.result.content).toContainEqual(
-				expect.objectContaining({ type: 'resource_link', uri: content.image_url, mimeType: 'image/png' }),
-			);
-			const image = await fetch(content.image_url);
-			expect(image.status).toBe(200);
-			const png = decodePng(new Uint8Array(await image.arrayBuffer()));
-			expect({ width: png.width, height: png.height }).toEqual({ width: 320, height: 240 });
-		});
+	it('--transport sse tools/call generate_image_and_wait with --tool-arg gives a fetchable 320×240 PNG', async () => {
+		const prompt = 'a kite over the dunes';
+		const run = await runInspector([
+			...sse(),
+			'--method',
+			'tools/call',
+			'--tool-name',
+			'generate_image_and_wait',
+			'--tool-arg',
+			`prompt=${prompt}`,
+			'width=320',
+			'height=240',
+		]);
+		expect(run.code, explain(run)).toBe(0);
+		const content = run.json.result.structuredContent;
+		expect(content).toMatchObject({ success: true, status: 'completed', done: true, prompt });
+		expect(content.results[0]).toMatchObject({ width: 320, height: 240 });
+		expect(run.json.result.content).toContainEqual(
+			expect.objectContaining({ type: 'resource_link', uri: content.image_url, mimeType: 'image/png' }),
+		);
+		const image = await fetch(content.image_url);
+		expect(image.status).toBe(200);
+		const png = decodePng(new Uint8Array(await image.arrayBuffer()));
+		expect({ width: png.width, height: png.height }).toEqual({ width: 320, height: 240 });
+	});
 
-		it('an unknown tool exits non-zero with a JSON error envelope', async () => {
-			const run = await runInspector([...sse(), '--method', 'tools/call', '--tool-name', 'no_such_tool']);
-			expect(run.code, explain(run)).not.toBe(0);
-			expect(run.json?.error, explain(run)).toMatchObject({ code: expect.any(String) });
-		});
+	it('an unknown tool exits non-zero with a JSON error envelope', async () => {
+		const run = await runInspector([...sse(), '--method', 'tools/call', '--tool-name', 'no_such_tool']);
+		expect(run.code, explain(run)).not.toBe(0);
+		expect(run.json?.error, explain(run)).toMatchObject({ code: expect.any(String) });
+	});
 
-		it('without the bearer header the SSE connection is refused (401) and nothing interactive starts', async () => {
-			const run = await runInspector([
-				`${server!.url}/sse`,
-				'--transport',
-				'sse',
-				'--stored-auth-only',
-				'--method',
-				'tools/list',
-			]);
-			expect(run.code, explain(run)).not.toBe(0);
-			expect(run.json?.error, explain(run)).toMatchObject({ code: 'auth_required' });
-			expect(run.json.error.message).toContain('401');
-		});
+	it('without the bearer header the SSE connection is refused (401) and nothing interactive starts', async () => {
+		const run = await runInspector([
+			`${server!.url}/sse`,
+			'--transport',
+			'sse',
+			'--stored-auth-only',
+			'--method',
+			'tools/list',
+		]);
+		expect(run.code, explain(run)).not.toBe(0);
+		expect(run.json?.error, explain(run)).toMatchObject({ code: 'auth_required' });
+		expect(run.json.error.message).toContain('401');
+	});
 
-		it('--transport http on /mcp (Streamable HTTP) lists the same tools', async () => {
-			const run = await runInspector([
-				`${server!.url}/mcp`,
-				'--transport',
-				'http',
-				'--header',
-				AUTH_HEADER,
-				'--method',
-				'tools/list',
-			]);
-			expect(run.code, explain(run)).toBe(0);
-			expect(run.json.result.tools.map((tool: { name: string }) => tool.name)).toEqual([...EXPECTED_TOOLS]);
-		});
-	},
-);
+	it('--transport http on /mcp (Streamable HTTP) lists the same tools', async () => {
+		const run = await runInspector([
+			`${server!.url}/mcp`,
+			'--transport',
+			'http',
+			'--header',
+			AUTH_HEADER,
+			'--method',
+			'tools/list',
+		]);
+		expect(run.code, explain(run)).toBe(0);
+		expect(run.json.result.tools.map((tool: { name: string }) => tool.name)).toEqual([...EXPECTED_TOOLS]);
+	});
+});
