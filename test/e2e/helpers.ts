@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport, type SSEClientTransportOptions } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { beforeEach } from 'vitest';
+import { beforeEach, expect } from 'vitest';
 
 /** Lower-case UUID v4, what job ids are. */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -168,4 +168,37 @@ export function printServerLogsOnFailure(servers: () => Array<{ url: string; log
 			}
 		});
 	});
+}
+
+/**
+ * Starts a slow job and waits for it with `onprogress`, then checks what both transports
+ * promise: at least one progress notification, all before the completed result, each with a
+ * message, in ascending order.
+ */
+export async function expectProgressBeforeResult(client: Client, prompt: string): Promise<void> {
+	const created = await callTool(client, 'generate_image', { prompt });
+	const jobId = (created.structuredContent as { job_id: string }).job_id;
+	const events: string[] = [];
+	const progress: { progress: number; message?: string }[] = [];
+	const result = await callTool(
+		client,
+		'wait_for_completion',
+		{ job_id: jobId },
+		{
+			onprogress: (update) => {
+				events.push('progress');
+				progress.push(update);
+			},
+			timeout: 30_000,
+		},
+	);
+	events.push('result');
+
+	expect(result.isError, firstText(result)).toBeFalsy();
+	expect(result.structuredContent).toMatchObject({ status: 'completed', done: true });
+	expect(progress.length).toBeGreaterThanOrEqual(1);
+	expect(events.indexOf('result')).toBe(progress.length);
+	for (const update of progress) expect(update.message).toEqual(expect.any(String));
+	const values = progress.map((update) => update.progress);
+	expect(values).toEqual([...values].sort((a, b) => a - b));
 }

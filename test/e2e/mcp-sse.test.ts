@@ -11,7 +11,7 @@
  *  - `auth`: AUTH_TOKEN set, for the bearer header on both the GET and the POSTs.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type SseEvent, SseReader } from '../helpers/sse';
 import { type DevServer, startDevServer } from './dev-server';
@@ -20,6 +20,7 @@ import {
 	connectSseClient,
 	decodePng,
 	EXPECTED_TOOLS,
+	expectProgressBeforeResult,
 	firstText,
 	printServerLogsOnFailure,
 	send,
@@ -129,29 +130,7 @@ describe(`SDK SSEClientTransport, D1 outbox only, ${SLOW_LATENCY_MS} ms per imag
 	});
 
 	it('wait_for_completion sends progress notifications on the stream before the completed result', async () => {
-		const job = structured(await callTool(client, 'generate_image', { prompt: 'progress over sse' }));
-		const events: string[] = [];
-		const progress: Progress[] = [];
-		const result = await callTool(
-			client,
-			'wait_for_completion',
-			{ job_id: job.job_id },
-			{
-				onprogress: (update) => {
-					events.push('progress');
-					progress.push(update);
-				},
-				timeout: 30_000,
-			},
-		);
-		events.push('result');
-
-		expect(structured(result)).toMatchObject({ status: 'completed', done: true });
-		expect(progress.length).toBeGreaterThanOrEqual(1);
-		expect(events.indexOf('result')).toBe(progress.length);
-		for (const update of progress) expect(update.message).toEqual(expect.any(String));
-		const values = progress.map((update) => update.progress);
-		expect(values).toEqual([...values].sort((a, b) => a - b));
+		await expectProgressBeforeResult(client, 'progress over sse');
 	});
 
 	it('answers ping and tools/list on the same session while a wait_for_completion is still running', async () => {

@@ -5,7 +5,7 @@
  * the job does, and how bad input is answered.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { type CallToolResult, ErrorCode, McpError, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from './dev-server';
 import {
@@ -13,6 +13,7 @@ import {
 	connectClient,
 	decodePng,
 	EXPECTED_TOOLS,
+	expectProgressBeforeResult,
 	firstText,
 	printServerLogsOnFailure,
 	UUID_PATTERN,
@@ -247,31 +248,7 @@ describe(`Streamable HTTP with the SDK client (offline provider, ${SLOW_LATENCY_
 	});
 
 	it('wait_for_completion sends progress notifications before the completed result when asked for progress', async () => {
-		const job = structured(await callTool(client, 'generate_image', { prompt: 'progress please' }));
-		const events: string[] = [];
-		const progress: Progress[] = [];
-		const result = await callTool(
-			client,
-			'wait_for_completion',
-			{ job_id: job.job_id },
-			{
-				onprogress: (update) => {
-					events.push('progress');
-					progress.push(update);
-				},
-				timeout: 30_000,
-			},
-		);
-		events.push('result');
-
-		expect(result.isError, firstText(result)).toBeFalsy();
-		expect(structured(result)).toMatchObject({ status: 'completed', done: true });
-		expect(progress.length).toBeGreaterThanOrEqual(1);
-		expect(events.at(-1)).toBe('result');
-		expect(events.indexOf('result')).toBe(progress.length);
-		for (const update of progress) expect(update.message).toEqual(expect.any(String));
-		const values = progress.map((update) => update.progress);
-		expect(values).toEqual([...values].sort((a, b) => a - b));
+		await expectProgressBeforeResult(client, 'progress please');
 	});
 
 	it('a wait shorter than the job returns still_running (not an error) and a later wait completes it', async () => {
