@@ -30,7 +30,6 @@ export interface AppConfig {
 	publicBaseUrl: string | undefined;
 	r2PublicBaseUrl: string | undefined;
 	allowedOrigins: string[];
-	offlineLatencyMs: number;
 	/** `wrangler dev --env local`: no token means loopback-only access instead of refusal. */
 	localDev: boolean;
 	authToken: string | undefined;
@@ -42,6 +41,12 @@ export interface SseSettings {
 	keepaliveMs: number;
 	maxStreamsPerPrincipal: number;
 	maxOutboxMessages: number;
+}
+
+/** The offline provider's artificial delay: 0 when unset, negative or not a number. */
+export function offlineLatencyMs(env: Pick<Env, 'OFFLINE_LATENCY_MS'>): number {
+	const value = Number(env.OFFLINE_LATENCY_MS);
+	return Number.isFinite(value) && value > 0 ? value : 0;
 }
 
 function positiveInteger(value: string | undefined, fallback: number): number {
@@ -59,7 +64,6 @@ function withoutTrailingSlash(url: string | undefined): string | undefined {
 }
 
 export function readConfig(env: Env): AppConfig {
-	const latency = Number(env.OFFLINE_LATENCY_MS);
 	return {
 		defaultModel: nonEmpty(env.DEFAULT_MODEL),
 		publicBaseUrl: withoutTrailingSlash(nonEmpty(env.PUBLIC_BASE_URL)),
@@ -68,7 +72,6 @@ export function readConfig(env: Env): AppConfig {
 			.split(',')
 			.map((origin) => origin.trim())
 			.filter(Boolean),
-		offlineLatencyMs: Number.isFinite(latency) && latency > 0 ? latency : 0,
 		localDev: env.LOCAL_DEV === 'true',
 		authToken: nonEmpty(env.AUTH_TOKEN),
 		sse: {

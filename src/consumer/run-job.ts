@@ -4,6 +4,7 @@
  */
 import { getDb } from '../db/client';
 import { TERMINAL_STATUSES } from '../db/schema';
+import { offlineLatencyMs } from '../env';
 import { notifyJobSettled } from '../jobs/events';
 import { claimJob, completeJob, failJob, readJob, recordRetry, type StoredImage } from '../jobs/lifecycle';
 import { parseJobParams } from '../jobs/types';
@@ -20,7 +21,7 @@ const ACK: MessageOutcome = { action: 'ack' };
 
 /** Per-call provider timeout: generous against the model's typical latency. */
 export function providerTimeoutMs(entry: ModelEntry, provider: ImageProvider, env: Env): number {
-	const offlineDelay = provider.id === 'offline' ? Number(env.OFFLINE_LATENCY_MS) || 0 : 0;
+	const offlineDelay = provider.id === 'offline' ? offlineLatencyMs(env) : 0;
 	return Math.max(30_000, entry.typicalLatencyMs * 6) + offlineDelay;
 }
 

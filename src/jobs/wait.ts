@@ -2,8 +2,7 @@
  * Waiting for jobs by polling D1 (the truth, whichever isolate finishes the job) on an
  * adaptive schedule: 20 ms at first, growing by half each time up to 250 ms. A job that
  * finishes quickly is seen within tens of milliseconds; a long wait costs at most about
- * four reads a second. A same-isolate completion hint
- * (src/jobs/events.ts) cuts the sleep short.
+ * four reads a second. A same-isolate completion hint (src/jobs/events.ts) cuts the sleep short.
  */
 
 import type { Db } from '../db/client';

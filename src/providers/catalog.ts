@@ -153,8 +153,12 @@ export function defaultModel(env: Env, configuredDefault: string | undefined): M
 	return available[0] ?? (MODEL_CATALOG[0] as ModelEntry);
 }
 
-/** Estimated cost of one image of the given size, in USD, rounded to 6 decimals. */
-export function estimateImageCost(entry: ModelEntry, width: number, height: number): number {
+/**
+ * Estimated cost of one image of the given size in this deployment, in USD, rounded to 6
+ * decimals: 0 on a local stand-in, which costs nothing.
+ */
+export function estimateImageCost(entry: ModelEntry, env: Env, width: number, height: number): number {
+	if (isStandIn(entry, env)) return 0;
 	const megapixels = (width * height) / (1024 * 1024);
 	return Math.round(entry.costPerMegapixelUsd * megapixels * 1e6) / 1e6;
 }

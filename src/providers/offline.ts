@@ -5,6 +5,7 @@
  * gradient, shapes, a border and the prompt's first characters — so a person looking at
  * results can tell which request produced which image.
  */
+import { offlineLatencyMs } from '../env';
 import { encodePng } from '../storage/png';
 import { ProviderError } from './errors';
 import type { ImageProvider } from './types';
@@ -24,7 +25,7 @@ export const offlineProvider: ImageProvider = {
 				`The offline provider draws images from 1 to ${MAX_SIDE} pixels a side, not ${width}×${height}.`,
 			);
 		}
-		await waitUnlessAborted(latencyMs(env.OFFLINE_LATENCY_MS), signal);
+		await waitUnlessAborted(offlineLatencyMs(env), signal);
 		const rgb = drawTestPattern(request.prompt, request.seed, width, height);
 		const bytes = await encodePng(rgb, width, height);
 		return { bytes, seed: request.seed };
@@ -36,11 +37,6 @@ function isDrawableSide(value: number): boolean {
 }
 
 /** 0, negative or unparsable means no artificial latency. */
-function latencyMs(configured: string | undefined): number {
-	const value = Number(configured);
-	return Number.isFinite(value) && value > 0 ? value : 0;
-}
-
 function cancelled(): ProviderError {
 	return new ProviderError('transient', 'The offline provider was cancelled or timed out.');
 }

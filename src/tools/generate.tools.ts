@@ -31,8 +31,7 @@ async function startGeneration(input: GenerateInput, context: ToolContext): Prom
 	const resolution = resolveGeneration(input, context.env, context.config.defaultModel);
 	if (!resolution.ok) return { ok: false, outcome: toolError(resolution.message) };
 	const { entry, params } = resolution.value;
-	// A local stand-in costs nothing; the estimate is of what would really run.
-	const costPerImage = isStandIn(entry, context.env) ? 0 : estimateImageCost(entry, params.width, params.height);
+	const costPerImage = estimateImageCost(entry, context.env, params.width, params.height);
 	const created = await createJobs(context.db, context.env.JOBS, {
 		owner: context.principal.id,
 		model: entry.alias,

@@ -67,9 +67,12 @@ export const listModelsTool = defineTool({
 			steps_default: entry.steps.default,
 			negative_prompt: entry.supportsNegativePrompt,
 			seed: true,
-			estimated_cost_usd_per_image: isStandIn(entry, context.env)
-				? 0
-				: estimateImageCost(entry, entry.defaultSize.width, entry.defaultSize.height),
+			estimated_cost_usd_per_image: estimateImageCost(
+				entry,
+				context.env,
+				entry.defaultSize.width,
+				entry.defaultSize.height,
+			),
 			typical_latency_seconds: entry.typicalLatencyMs / 1000,
 		}));
 		return { ok: true, structured: { success: true, default_model: fallback.alias, models } };

@@ -12,7 +12,7 @@ import { healthReport } from './health';
 import { serveImage } from './images-route';
 import { JSON_RPC, jsonRpcError } from './json-rpc';
 import { handleSseMessagePost } from './legacy-sse/messages';
-import { SESSION_LIVE_WINDOW_MS } from './legacy-sse/session-limits';
+import { SESSION_LIVE_WINDOW_MS, SSE_MAX_WAIT_SECONDS } from './legacy-sse/session-limits';
 import { openSseStream } from './legacy-sse/stream';
 import { handleMcpPost } from './mcp-route';
 
@@ -116,7 +116,9 @@ export function createApp() {
 		}
 		return openSseStream(getDb(c.env), opened.id, config.sse);
 	});
-	app.post('/messages', (c) => handleSseMessagePost(c.req.raw, scopeOf(c), c.get('config').sse, c.executionCtx));
+	app.post('/messages', (c) =>
+		handleSseMessagePost(c.req.raw, scopeOf(c, SSE_MAX_WAIT_SECONDS), c.get('config').sse, c.executionCtx),
+	);
 
 	app.on(['GET', 'HEAD'], '/images/:jobId/:file', (c) =>
 		serveImage(c.req.raw, c.env, `${c.req.param('jobId')}/${c.req.param('file')}`),

@@ -5,7 +5,8 @@
  * its mailbox when this isolate holds the stream, else through the D1 outbox. The POST is
  * answered 202. Tool calls, which may wait for jobs, run after the answer on `waitUntil`, so
  * one long call never holds up the next message; other requests are handled before the 202,
- * which keeps a client's handshake in order.
+ * which keeps a client's handshake in order. The route passes a scope whose `maxWaitSeconds`
+ * is SSE_MAX_WAIT_SECONDS, since `waitUntil` work stops 30 s after the answer.
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
@@ -15,7 +16,7 @@ import type { SseSettings } from '../../env';
 import { createMcpServer, type RequestScope } from '../../tools/server';
 import { readJsonRpcBody } from '../json-rpc';
 import { deliverLocally } from './local-streams';
-import { OUTBOX_TTL_MS, SESSION_LIVE_WINDOW_MS, SSE_MAX_WAIT_SECONDS } from './session-limits';
+import { OUTBOX_TTL_MS, SESSION_LIVE_WINDOW_MS } from './session-limits';
 
 function jsonError(status: number, error: string): Response {
 	return Response.json({ error }, { status });
@@ -111,8 +112,7 @@ export async function handleSseMessagePost(
 	}
 
 	const messages = (Array.isArray(read.body) ? read.body : [read.body]) as JSONRPCMessage[];
-	const sseScope: RequestScope = { ...scope, maxWaitSeconds: SSE_MAX_WAIT_SECONDS };
-	const run = runMessages(sseScope, messages, sessionId, settings).catch((error) =>
+	const run = runMessages(scope, messages, sessionId, settings).catch((error) =>
 		console.error(`SSE session ${sessionId}: handling a message failed`, error),
 	);
 	const callsTool = messages.some((message) => 'method' in message && message.method === 'tools/call');
