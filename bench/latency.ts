@@ -18,8 +18,9 @@ import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { type DevServer, startDevServer } from '../test/e2e/dev-server.ts';
-import { formatTable, round, type Stats, summarise } from './stats.ts';
+import type { DevServer } from '../test/e2e/dev-server.ts';
+import { withDevServers } from './servers.ts';
+import { formatTable, positiveInteger, round, type Stats, summarise } from './stats.ts';
 
 const SLOW_LATENCY_MS = 500;
 
@@ -77,93 +78,77 @@ async function main(): Promise<void> {
 			height: { type: 'string' },
 		},
 	});
-	const n = Number(values.n);
-	const warmup = Number(values.warmup);
-	if (!Number.isInteger(n) || n < 1 || !Number.isInteger(warmup) || warmup < 0) {
-		throw new Error('--n must be a positive integer and --warmup a non-negative one.');
-	}
+	const n = positiveInteger(values.n, 'n');
+	const warmup = positiveInteger(values.warmup, 'warmup', true);
 	if ((values.width === undefined) !== (values.height === undefined))
 		throw new Error('Give both --width and --height.');
 	const size = values.width ? { width: Number(values.width), height: Number(values.height) } : {};
 
-	process.stderr.write('Starting two wrangler dev servers (0 ms and 500 ms offline latency)...\n');
-	const servers: DevServer[] = [];
-	const stopAll = () => Promise.all(servers.map((server) => server.stop()));
-	process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
-	const clients: Client[] = [];
-	try {
-		const [fast, slow] = await Promise.all([
-			startDevServer(),
-			startDevServer({ vars: { OFFLINE_LATENCY_MS: String(SLOW_LATENCY_MS) } }),
-		]);
-		servers.push(fast, slow);
-		process.stderr.write(
-			`  healthy ${fast.startupMs} ms and ${slow.startupMs} ms after spawning (migrations not counted)\n`,
-		);
-		const [fastClient, slowClient] = await Promise.all([connect(fast), connect(slow)]);
-		clients.push(fastClient, slowClient);
+	await withDevServers(
+		'0 ms and 500 ms offline latency',
+		[{}, { OFFLINE_LATENCY_MS: String(SLOW_LATENCY_MS) }],
+		async ([fast, slow], track) => {
+			const [fastClient, slowClient] = await Promise.all([connect(fast!).then(track), connect(slow!).then(track)]);
 
-		const prompt = (tag: string) => `bench ${tag} ${Math.random().toString(36).slice(2)}`;
-		let observedSize = '';
-		const call = async (client: Client, name: string, completed: boolean) => {
-			const result = (await client.callTool({
-				name,
-				arguments: { prompt: prompt(name), ...size },
-			})) as CallToolResult;
-			check(result, completed);
-			const content = result.structuredContent as { width?: number; height?: number };
-			if (!observedSize && content.width) observedSize = `${content.width}x${content.height}`;
-		};
+			const prompt = (tag: string) => `bench ${tag} ${Math.random().toString(36).slice(2)}`;
+			let observedSize = '';
+			const call = async (client: Client, name: string, completed: boolean) => {
+				const result = (await client.callTool({
+					name,
+					arguments: { prompt: prompt(name), ...size },
+				})) as CallToolResult;
+				check(result, completed);
+				const content = result.structuredContent as { width?: number; height?: number };
+				if (!observedSize && content.width) observedSize = `${content.width}x${content.height}`;
+			};
 
-		const rows: Array<[string, Stats]> = [];
-		rows.push([
-			'a. generate_image (SDK, 0 ms)',
-			await measure('a', n, warmup, () => call(fastClient, 'generate_image', false)),
-		]);
-		rows.push([
-			'b. generate_image_and_wait (SDK, 0 ms)',
-			await measure('b', n, warmup, () => call(fastClient, 'generate_image_and_wait', true)),
-		]);
-		rows.push([
-			`c. generate_image_and_wait (SDK, ${SLOW_LATENCY_MS} ms)`,
-			await measure('c', n, warmup, () => call(slowClient, 'generate_image_and_wait', true)),
-		]);
-		rows.push([
-			'd. generate_image_and_wait (curl-style fetch, 0 ms)',
-			await measure('d', n, warmup, () =>
-				curlToolCall(fast, 'generate_image_and_wait', { prompt: prompt('curl'), ...size }),
-			),
-		]);
+			const rows: Array<[string, Stats]> = [];
+			rows.push([
+				'a. generate_image (SDK, 0 ms)',
+				await measure('a', n, warmup, () => call(fastClient, 'generate_image', false)),
+			]);
+			rows.push([
+				'b. generate_image_and_wait (SDK, 0 ms)',
+				await measure('b', n, warmup, () => call(fastClient, 'generate_image_and_wait', true)),
+			]);
+			rows.push([
+				`c. generate_image_and_wait (SDK, ${SLOW_LATENCY_MS} ms)`,
+				await measure('c', n, warmup, () => call(slowClient, 'generate_image_and_wait', true)),
+			]);
+			rows.push([
+				'd. generate_image_and_wait (curl-style fetch, 0 ms)',
+				await measure('d', n, warmup, () =>
+					curlToolCall(fast!, 'generate_image_and_wait', { prompt: prompt('curl'), ...size }),
+				),
+			]);
 
-		const sizeLabel = observedSize || (values.width ? `${values.width}x${values.height}` : 'model default');
-		console.log(
-			`\nLatency, n=${n} after ${warmup} warm-up calls each; image size: ${sizeLabel}; node ${process.version}\n`,
-		);
-		console.log(formatTable(rows));
-		const [, waitFast, waitSlow] = rows.map(([, stats]) => stats);
-		const waitOverheadMs = round(waitSlow!.p50 - waitFast!.p50 - SLOW_LATENCY_MS);
-		console.log(
-			`\n(c) p50 - (b) p50 - ${SLOW_LATENCY_MS} ms = ${waitOverheadMs} ms: what waiting on a job that is not done at once adds.\n`,
-		);
-		console.log(
-			JSON.stringify({
-				bench: 'latency',
-				n,
-				warmup,
-				size: sizeLabel,
-				node: process.version,
-				slow_latency_ms: SLOW_LATENCY_MS,
-				generate_image_sdk_ms: rows[0]![1],
-				generate_and_wait_sdk_0ms_ms: rows[1]![1],
-				generate_and_wait_sdk_500ms_ms: rows[2]![1],
-				generate_and_wait_curl_0ms_ms: rows[3]![1],
-				wait_overhead_p50_ms: waitOverheadMs,
-			}),
-		);
-	} finally {
-		await Promise.allSettled(clients.map((client) => client.close()));
-		await stopAll();
-	}
+			const sizeLabel = observedSize || (values.width ? `${values.width}x${values.height}` : 'model default');
+			console.log(
+				`\nLatency, n=${n} after ${warmup} warm-up calls each; image size: ${sizeLabel}; node ${process.version}\n`,
+			);
+			console.log(formatTable(rows));
+			const [, waitFast, waitSlow] = rows.map(([, stats]) => stats);
+			const waitOverheadMs = round(waitSlow!.p50 - waitFast!.p50 - SLOW_LATENCY_MS);
+			console.log(
+				`\n(c) p50 - (b) p50 - ${SLOW_LATENCY_MS} ms = ${waitOverheadMs} ms: what waiting on a job that is not done at once adds.\n`,
+			);
+			console.log(
+				JSON.stringify({
+					bench: 'latency',
+					n,
+					warmup,
+					size: sizeLabel,
+					node: process.version,
+					slow_latency_ms: SLOW_LATENCY_MS,
+					generate_image_sdk_ms: rows[0]![1],
+					generate_and_wait_sdk_0ms_ms: rows[1]![1],
+					generate_and_wait_sdk_500ms_ms: rows[2]![1],
+					generate_and_wait_curl_0ms_ms: rows[3]![1],
+					wait_overhead_p50_ms: waitOverheadMs,
+				}),
+			);
+		},
+	);
 }
 
 await main();

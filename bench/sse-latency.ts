@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type DevServer, startDevServer } from '../test/e2e/dev-server.ts';
+import { withDevServers } from './servers.ts';
 import { formatTable, positiveInteger, type Stats, summarise } from './stats.ts';
 
 const EXPECTED_TOOL_COUNT = 7;
@@ -66,83 +66,70 @@ async function main(): Promise<void> {
 	const idleN = positiveInteger(values['idle-n'], 'idle-n', true);
 	const idleMs = positiveInteger(values['idle-ms'], 'idle-ms');
 
-	process.stderr.write('Starting two wrangler dev servers (defaults, and SSE_IN_MEMORY=false)...\n');
-	const servers: DevServer[] = [];
-	const stopAll = () => Promise.all(servers.map((server) => server.stop()));
-	process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
-	const clients: Client[] = [];
-	try {
-		const [memory, outbox] = await Promise.all([
-			startDevServer(),
-			startDevServer({ vars: { SSE_IN_MEMORY: 'false' } }),
-		]);
-		servers.push(memory, outbox);
-		process.stderr.write(
-			`  healthy ${memory.startupMs} ms and ${outbox.startupMs} ms after spawning (migrations not counted)\n`,
-		);
-		const [sseMemory, sseOutbox, http] = await Promise.all([
-			connect(new URL(`${memory.url}/sse`), 'sse'),
-			connect(new URL(`${outbox.url}/sse`), 'sse'),
-			connect(new URL(`${memory.url}/mcp`), 'http'),
-		]);
-		clients.push(sseMemory, sseOutbox, http);
+	await withDevServers(
+		'defaults, and SSE_IN_MEMORY=false',
+		[{}, { SSE_IN_MEMORY: 'false' }],
+		async ([memory, outbox], track) => {
+			const [sseMemory, sseOutbox, http] = await Promise.all([
+				connect(new URL(`${memory!.url}/sse`), 'sse').then(track),
+				connect(new URL(`${outbox!.url}/sse`), 'sse').then(track),
+				connect(new URL(`${memory!.url}/mcp`), 'http').then(track),
+			]);
 
-		const ping = (client: Client) => async () => {
-			await client.ping();
-		};
-		const listTools = (client: Client) => async () => {
-			const { tools } = await client.listTools();
-			if (tools.length !== EXPECTED_TOOL_COUNT)
-				throw new Error(`Expected ${EXPECTED_TOOL_COUNT} tools, got ${tools.length}.`);
-		};
+			const ping = (client: Client) => async () => {
+				await client.ping();
+			};
+			const listTools = (client: Client) => async () => {
+				const { tools } = await client.listTools();
+				if (tools.length !== EXPECTED_TOOL_COUNT)
+					throw new Error(`Expected ${EXPECTED_TOOL_COUNT} tools, got ${tools.length}.`);
+			};
 
-		const rows: Array<[string, Stats]> = [];
-		const targets: Array<[string, Client]> = [
-			['SSE, in-memory mailbox', sseMemory],
-			['SSE, D1 outbox (SSE_IN_MEMORY=false)', sseOutbox],
-			['Streamable HTTP (/mcp)', http],
-		];
-		for (const [name, client] of targets) {
-			rows.push([`ping, ${name}`, await measure(`ping, ${name}`, n, warmup, ping(client))]);
-			rows.push([`tools/list, ${name}`, await measure(`tools/list, ${name}`, n, warmup, listTools(client))]);
-		}
-		if (idleN > 0) {
-			for (const [name, client] of targets.slice(0, 2)) {
-				const label = `ping after ${idleMs} ms idle, ${name}`;
-				rows.push([label, await measure(label, idleN, 0, ping(client), idleMs)]);
+			const rows: Array<[string, Stats]> = [];
+			const targets: Array<[string, Client]> = [
+				['SSE, in-memory mailbox', sseMemory],
+				['SSE, D1 outbox (SSE_IN_MEMORY=false)', sseOutbox],
+				['Streamable HTTP (/mcp)', http],
+			];
+			for (const [name, client] of targets) {
+				rows.push([`ping, ${name}`, await measure(`ping, ${name}`, n, warmup, ping(client))]);
+				rows.push([`tools/list, ${name}`, await measure(`tools/list, ${name}`, n, warmup, listTools(client))]);
 			}
-		}
+			if (idleN > 0) {
+				for (const [name, client] of targets.slice(0, 2)) {
+					const label = `ping after ${idleMs} ms idle, ${name}`;
+					rows.push([label, await measure(label, idleN, 0, ping(client), idleMs)]);
+				}
+			}
 
-		console.log(
-			`\nRound trips, one at a time on one client; n=${n} after ${warmup} warm-up calls each` +
-				`${idleN > 0 ? `, idle rows n=${idleN}` : ''}; node ${process.version}\n`,
-		);
-		console.log(formatTable(rows));
-		const byLabel = Object.fromEntries(rows);
-		const figure = (label: string) => byLabel[label];
-		console.log(
-			`\n${JSON.stringify({
-				bench: 'sse-latency',
-				n,
-				warmup,
-				idle_n: idleN,
-				idle_ms: idleMs,
-				node: process.version,
-				sse_memory_ping_ms: figure('ping, SSE, in-memory mailbox'),
-				sse_memory_tools_list_ms: figure('tools/list, SSE, in-memory mailbox'),
-				sse_outbox_ping_ms: figure('ping, SSE, D1 outbox (SSE_IN_MEMORY=false)'),
-				sse_outbox_tools_list_ms: figure('tools/list, SSE, D1 outbox (SSE_IN_MEMORY=false)'),
-				http_ping_ms: figure('ping, Streamable HTTP (/mcp)'),
-				http_tools_list_ms: figure('tools/list, Streamable HTTP (/mcp)'),
-				sse_memory_ping_after_idle_ms: figure(`ping after ${idleMs} ms idle, SSE, in-memory mailbox`) ?? null,
-				sse_outbox_ping_after_idle_ms:
-					figure(`ping after ${idleMs} ms idle, SSE, D1 outbox (SSE_IN_MEMORY=false)`) ?? null,
-			})}`,
-		);
-	} finally {
-		await Promise.allSettled(clients.map((client) => client.close()));
-		await stopAll();
-	}
+			console.log(
+				`\nRound trips, one at a time on one client; n=${n} after ${warmup} warm-up calls each` +
+					`${idleN > 0 ? `, idle rows n=${idleN}` : ''}; node ${process.version}\n`,
+			);
+			console.log(formatTable(rows));
+			const byLabel = Object.fromEntries(rows);
+			const figure = (label: string) => byLabel[label];
+			console.log(
+				`\n${JSON.stringify({
+					bench: 'sse-latency',
+					n,
+					warmup,
+					idle_n: idleN,
+					idle_ms: idleMs,
+					node: process.version,
+					sse_memory_ping_ms: figure('ping, SSE, in-memory mailbox'),
+					sse_memory_tools_list_ms: figure('tools/list, SSE, in-memory mailbox'),
+					sse_outbox_ping_ms: figure('ping, SSE, D1 outbox (SSE_IN_MEMORY=false)'),
+					sse_outbox_tools_list_ms: figure('tools/list, SSE, D1 outbox (SSE_IN_MEMORY=false)'),
+					http_ping_ms: figure('ping, Streamable HTTP (/mcp)'),
+					http_tools_list_ms: figure('tools/list, Streamable HTTP (/mcp)'),
+					sse_memory_ping_after_idle_ms: figure(`ping after ${idleMs} ms idle, SSE, in-memory mailbox`) ?? null,
+					sse_outbox_ping_after_idle_ms:
+						figure(`ping after ${idleMs} ms idle, SSE, D1 outbox (SSE_IN_MEMORY=false)`) ?? null,
+				})}`,
+			);
+		},
+	);
 }
 
 await main();
