@@ -11,7 +11,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { createMcpServer, type RequestScope } from '../tools/server';
 import { readJsonRpcBody } from './json-rpc';
 
-export function wantsProgress(message: unknown): boolean {
+function wantsProgress(message: unknown): boolean {
 	const messages = Array.isArray(message) ? message : [message];
 	return messages.some((item) => {
 		const meta = (item as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta;

@@ -12,7 +12,7 @@ import { MAILBOX_CHECK_MS, OUTBOX_POLL_MAX_MS, OUTBOX_POLL_MIN_MS, SESSION_TOUCH
 
 const encoder = new TextEncoder();
 
-export function sseFrame(event: string, data: string): string {
+function sseFrame(event: string, data: string): string {
 	return `event: ${event}\ndata: ${data}\n\n`;
 }
 
