@@ -1,69 +1,274 @@
 /**
- * Workers AI through the `AI` binding: the seed's three models (FLUX-1 schnell, SDXL
- * Lightning, SDXL base). Parameter mapping per model follows each model's schema in the
- * Workers AI docs; the three output shapes (base64 JSON, a byte stream, raw bytes) are all
- * normalised to bytes here, and the consumer sniffs the real format.
+ * Workers AI through the `AI` binding: every text-to-image model of the Workers AI catalog
+ * (FLUX.1 schnell, FLUX.2 dev and klein, Leonardo Lucid Origin and Phoenix, and the Stable
+ * Diffusion family). The models take four request shapes (see `buildWorkersAiInput`) and answer
+ * in three output shapes (base64 JSON, a byte stream, raw bytes), all normalised to bytes here;
+ * the consumer sniffs the real format.
+ *
+ * Sources: each model's page at https://developers.cloudflare.com/workers-ai/models/<name>/
+ * (schemas in cloudflare/cloudflare-docs src/content/workers-ai-models/<name>.json), the FLUX.2
+ * launch notes in the Workers AI changelog (2025-11-25, 2026-01-15, 2026-01-28), prices from
+ * https://developers.cloudflare.com/workers-ai/platform/pricing/ and error codes from
+ * https://developers.cloudflare.com/workers-ai/platform/errors/.
  */
 import { ProviderError } from './errors';
-import type { GeneratedImage, GenerationRequest, ImageProvider, ProviderContext } from './types';
+import { decodeBase64, upstreamMessage } from './http';
+import type {
+	GeneratedImage,
+	GenerationRequest,
+	ImageProvider,
+	ModelCapabilities,
+	ModelEntry,
+	ProviderContext,
+} from './types';
 
 const FLUX_SCHNELL = '@cf/black-forest-labs/flux-1-schnell';
+const SDXL_LIGHTNING = '@cf/bytedance/stable-diffusion-xl-lightning';
+const SDXL_BASE = '@cf/stabilityai/stable-diffusion-xl-base-1.0';
+const DREAMSHAPER = '@cf/lykon/dreamshaper-8-lcm';
+const SD15_IMG2IMG = '@cf/runwayml/stable-diffusion-v1-5-img2img';
+const SD15_INPAINTING = '@cf/runwayml/stable-diffusion-v1-5-inpainting';
+const FLUX2_DEV = '@cf/black-forest-labs/flux-2-dev';
+const FLUX2_KLEIN_4B = '@cf/black-forest-labs/flux-2-klein-4b';
+const FLUX2_KLEIN_9B = '@cf/black-forest-labs/flux-2-klein-9b';
+const LUCID_ORIGIN = '@cf/leonardo/lucid-origin';
+const PHOENIX = '@cf/leonardo/phoenix-1.0';
 
-/** Builds the model-specific input object. */
-export function buildWorkersAiInput(request: GenerationRequest): Record<string, unknown> {
-	if (request.upstreamId === FLUX_SCHNELL) {
-		// The schema takes prompt and steps (≤ 8); the docs' example also passes seed.
-		return { prompt: request.prompt, steps: request.steps, seed: request.seed };
+/**
+ * How a model wants its input:
+ * - `flux1`: JSON `{prompt, steps, seed}` (no size: always 1024×1024);
+ * - `sd`: the shared Stable Diffusion schema (`num_steps`, `image`/`mask` as byte arrays);
+ * - `flux2`: multipart form data only, reference images as `input_image_0..3`; `fixedSteps`
+ *   for the distilled klein models, whose steps "cannot be adjusted" and are not sent;
+ * - `leonardo`: JSON with `num_steps`.
+ */
+type Family = { kind: 'flux1' } | { kind: 'sd' } | { kind: 'flux2'; fixedSteps: boolean } | { kind: 'leonardo' };
+
+/**
+ * Keyed by catalog alias, not upstream id: MODEL_OVERRIDES may point an alias at a newer
+ * upstream id, which must keep the alias's request shape.
+ */
+const FAMILY_BY_ALIAS: Readonly<Record<string, Family>> = {
+	'flux-schnell': { kind: 'flux1' },
+	'sdxl-lightning': { kind: 'sd' },
+	'sdxl-base': { kind: 'sd' },
+	dreamshaper: { kind: 'sd' },
+	'sd-1.5-img2img': { kind: 'sd' },
+	'sd-1.5-inpainting': { kind: 'sd' },
+	'flux-2-dev': { kind: 'flux2', fixedSteps: false },
+	'flux-2-klein-4b': { kind: 'flux2', fixedSteps: true },
+	'flux-2-klein-9b': { kind: 'flux2', fixedSteps: true },
+	'lucid-origin': { kind: 'leonardo' },
+	phoenix: { kind: 'leonardo' },
+};
+
+/** The family of a request: by alias, else guessed from the upstream id (a request built outside the catalog). */
+function familyOf(request: GenerationRequest): Family {
+	const known = FAMILY_BY_ALIAS[request.model];
+	if (known) return known;
+	const id = request.upstreamId;
+	if (id.includes('flux-1-schnell')) return { kind: 'flux1' };
+	if (id.includes('flux-2-')) return { kind: 'flux2', fixedSteps: id.includes('klein') };
+	if (id.startsWith('@cf/leonardo/')) return { kind: 'leonardo' };
+	return { kind: 'sd' };
+}
+
+/** Copies `fields` without the undefined ones, so the binding sees only what was asked. */
+function defined(fields: Record<string, unknown>): Record<string, unknown> {
+	return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
+/** Most reference images the FLUX.2 models take (`input_image_0` to `input_image_3`). */
+const FLUX2_MAX_INPUT_IMAGES = 4;
+
+const EXTENSIONS: Readonly<Record<string, string>> = {
+	'image/png': 'png',
+	'image/jpeg': 'jpg',
+	'image/webp': 'webp',
+	'image/gif': 'gif',
+};
+
+/**
+ * FLUX.2 takes multipart form data only, "even if you just have a prompt". The binding needs
+ * the serialised body and its Content-Type with the boundary, which `new Response(form)`
+ * produces (the pattern on the model pages).
+ */
+function buildFlux2Input(request: GenerationRequest, fixedSteps: boolean): Record<string, unknown> {
+	const form = new FormData();
+	form.append('prompt', request.prompt);
+	form.append('width', String(request.width));
+	form.append('height', String(request.height));
+	if (!fixedSteps && request.steps !== undefined) form.append('steps', String(request.steps));
+	if (request.guidance !== undefined) form.append('guidance', String(request.guidance));
+	if (request.seed !== undefined) form.append('seed', String(request.seed));
+	for (const [index, image] of (request.referenceImages ?? []).slice(0, FLUX2_MAX_INPUT_IMAGES).entries()) {
+		const blob = new Blob([image.bytes], { type: image.contentType });
+		form.append(`input_image_${index}`, blob, `input_image_${index}.${EXTENSIONS[image.contentType] ?? 'bin'}`);
 	}
-	// SDXL family: width/height, num_steps, negative_prompt, seed.
-	const input: Record<string, unknown> = {
-		prompt: request.prompt,
-		width: request.width,
-		height: request.height,
-		num_steps: request.steps,
-		seed: request.seed,
+	const serialised = new Response(form);
+	return {
+		multipart: { body: serialised.body, contentType: serialised.headers.get('content-type') ?? 'multipart/form-data' },
 	};
-	if (request.negativePrompt) input.negative_prompt = request.negativePrompt;
-	return input;
 }
 
-/** Normalises every output shape Workers AI image models return to bytes. */
+/**
+ * Builds the model-specific input object for `AI.run`. Parameter names differ by family:
+ * `steps` (FLUX) against `num_steps` (Stable Diffusion, Leonardo); images go as byte arrays
+ * for Stable Diffusion and as form files for FLUX.2.
+ */
+export function buildWorkersAiInput(request: GenerationRequest): Record<string, unknown> {
+	const family = familyOf(request);
+	switch (family.kind) {
+		case 'flux1':
+			// The schema takes prompt and steps (≤ 8); the docs' example also passes seed.
+			return defined({ prompt: request.prompt, steps: request.steps, seed: request.seed });
+		case 'flux2':
+			return buildFlux2Input(request, family.fixedSteps);
+		case 'leonardo':
+			// Lucid Origin's schema lists both `steps` and `num_steps`; Phoenix only `num_steps`.
+			return defined({
+				prompt: request.prompt,
+				width: request.width,
+				height: request.height,
+				num_steps: request.steps,
+				guidance: request.guidance,
+				seed: request.seed,
+				negative_prompt: request.negativePrompt || undefined,
+			});
+		case 'sd': {
+			const reference = request.referenceImages?.[0];
+			// The binding JSON-encodes its input, where a Uint8Array would become an object of
+			// indices: the model pages pass `[...new Uint8Array(bytes)]`, a plain number array.
+			return defined({
+				prompt: request.prompt,
+				negative_prompt: request.negativePrompt || undefined,
+				width: request.width,
+				height: request.height,
+				num_steps: request.steps,
+				guidance: request.guidance,
+				seed: request.seed,
+				image: reference ? Array.from(reference.bytes) : undefined,
+				mask: reference && request.mask ? Array.from(request.mask.bytes) : undefined,
+				strength: reference ? request.strength : undefined,
+			});
+		}
+	}
+}
+
+/**
+ * Normalises every output shape Workers AI image models return to bytes: `{image: base64}`
+ * (FLUX, Lucid Origin), a byte stream (Stable Diffusion, Phoenix: the binding hands back the
+ * response body), and, defensively, raw bytes or a Response. Anything else is a malformed
+ * answer: transient, since another attempt may succeed.
+ */
 export async function readWorkersAiOutput(output: unknown): Promise<Uint8Array> {
-	if (output instanceof Uint8Array) return output;
-	if (output instanceof ArrayBuffer) return new Uint8Array(output);
-	if (output instanceof ReadableStream) return new Uint8Array(await new Response(output).arrayBuffer());
-	if (output instanceof Response) return new Uint8Array(await output.arrayBuffer());
-	if (output && typeof output === 'object' && 'image' in output && typeof output.image === 'string') {
-		const base64 = output.image.replace(/^data:[^;]+;base64,/, '');
-		return Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+	let bytes: Uint8Array | undefined;
+	if (output instanceof Uint8Array) bytes = output;
+	else if (output instanceof ArrayBuffer) bytes = new Uint8Array(output);
+	else if (ArrayBuffer.isView(output)) bytes = new Uint8Array(output.buffer, output.byteOffset, output.byteLength);
+	else if (output instanceof ReadableStream) bytes = new Uint8Array(await new Response(output).arrayBuffer());
+	else if (output instanceof Response) bytes = new Uint8Array(await output.arrayBuffer());
+	else if (output && typeof output === 'object' && 'image' in output && typeof output.image === 'string') {
+		bytes = decodeBase64(output.image, 'Workers AI');
 	}
-	throw new ProviderError('transient', 'Workers AI returned no image.');
+	if (!bytes || bytes.byteLength === 0) throw new ProviderError('transient', 'Workers AI returned no image.');
+	return bytes;
 }
 
-/** Maps a Workers AI failure (thrown by the binding) to a typed provider error. */
-export function mapWorkersAiError(error: unknown): ProviderError {
+/** Seconds a rate-limited or out-of-capacity call waits before the next attempt. */
+const RATE_LIMIT_RETRY_SECONDS = 10;
+
+export interface WorkersAiErrorContext {
+	/** The upstream model id, named in "unknown model" messages. */
+	model?: string;
+	/** The call's signal: once it has fired, whatever the binding threw is a timeout. */
+	signal?: AbortSignal;
+}
+
+/** The internal code that starts a binding error message, e.g. `3040` in "3040: Capacity temporarily exceeded". */
+function internalCode(message: string): number | undefined {
+	const match = /^(?:[A-Za-z]*Error:\s*)?(\d{4}):/.exec(message.trim());
+	return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Maps a Workers AI failure (thrown by the binding) to a typed provider error. The binding
+ * throws `InferenceUpstreamError` with "<internal code>: <description>" (workerd
+ * `ai-api.ts`); codes per the Workers AI errors page, with the texts as a fallback.
+ */
+export function mapWorkersAiError(error: unknown, context: WorkersAiErrorContext = {}): ProviderError {
 	if (error instanceof ProviderError) return error;
+	const aborted = error instanceof DOMException && (error.name === 'AbortError' || error.name === 'TimeoutError');
+	if (aborted || context.signal?.aborted) return new ProviderError('transient', 'Workers AI did not answer in time.');
 	const message = error instanceof Error ? error.message : String(error);
-	if (error instanceof DOMException && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
-		return new ProviderError('transient', 'Workers AI did not answer in time.');
+	const code = internalCode(message);
+	const detail = upstreamMessage(message);
+
+	// 3036 (formerly 4006): the daily free allocation is spent. Retrying within minutes
+	// cannot help (it resets at 00:00 UTC), so the caller should hear it at once.
+	if (code === 3036 || code === 4006 || /daily free allocation/i.test(message)) {
+		return new ProviderError(
+			'unavailable',
+			"Workers AI's daily free allocation (10,000 neurons) is used up; it resets at 00:00 UTC, or the operator can move the account to the Workers Paid plan. Try another model meanwhile.",
+		);
 	}
-	if (/\b429\b|rate limit|capacity|too many requests/i.test(message)) {
-		return new ProviderError('rate_limited', 'Workers AI is rate limiting this account; retrying shortly.', 10);
+	if (code === 3040 || /\b429\b|rate limit|capacity|too many requests/i.test(message)) {
+		return new ProviderError(
+			'rate_limited',
+			'Workers AI is rate limiting this account or is out of capacity; retrying shortly.',
+			RATE_LIMIT_RETRY_SECONDS,
+		);
 	}
 	if (/nsfw|safety|content policy|flagged/i.test(message)) {
-		return new ProviderError('content_policy', 'Workers AI refused this prompt under its content policy.');
+		return new ProviderError('content_policy', `Workers AI refused this prompt under its content policy: ${detail}`);
 	}
-	if (/\b(400|422)\b|invalid input|validation/i.test(message)) {
-		return new ProviderError('invalid_request', `Workers AI rejected the request: ${message.slice(0, 200)}`);
+	if (code === 5007 || code === 3042 || /no such model|invalid model|unknown model|model not found/i.test(message)) {
+		const model = context.model ? ` "${context.model}"` : '';
+		return new ProviderError(
+			'unavailable',
+			`Workers AI does not know the model${model}; the operator should check the upstream_id in MODEL_OVERRIDES.`,
+		);
 	}
-	if (/\b(401|403)\b|not authorized|authentication/i.test(message)) {
-		return new ProviderError('auth', 'Workers AI refused the account credentials of this Worker.');
+	if (code === 5035 || /workers paid/i.test(message)) {
+		return new ProviderError(
+			'unavailable',
+			"This Workers AI model needs the Workers Paid plan on the account behind this Worker's AI binding.",
+		);
+	}
+	if (
+		code === 3023 ||
+		code === 3041 ||
+		code === 5018 ||
+		/\b(401|403)\b|not authori[sz]ed|unauthori[sz]ed|authentication|forbidden|not allowed/i.test(message)
+	) {
+		return new ProviderError(
+			'auth',
+			'Workers AI refused this Worker\'s account: the operator should check that the account of the AI binding (wrangler.jsonc "ai") may use Workers AI and this model.',
+		);
+	}
+	if (code === 3007 || code === 3008 || /\b408\b|timed? ?out/i.test(message)) {
+		return new ProviderError('transient', 'Workers AI did not answer in time.');
+	}
+	if (code === 3006 || /\b413\b|too large/i.test(message)) {
+		return new ProviderError(
+			'invalid_request',
+			'Workers AI refused the request as too large; use smaller reference images or a smaller mask.',
+		);
+	}
+	if (
+		code === 3003 ||
+		code === 5004 ||
+		code === 5006 ||
+		/\b(400|422)\b|invalid|validation|required propert|must be/i.test(message)
+	) {
+		return new ProviderError('invalid_request', `Workers AI rejected the request: ${detail}`);
 	}
 	return new ProviderError('transient', 'Workers AI failed temporarily.');
 }
 
 export const workersAiProvider: ImageProvider = {
 	id: 'workers-ai',
+	configuredBy: 'the AI binding (wrangler.jsonc "ai")',
 	isConfigured: (env) => env.AI !== undefined,
 	async generate(request: GenerationRequest, { env, signal }: ProviderContext): Promise<GeneratedImage> {
 		const ai = env.AI;
@@ -74,7 +279,257 @@ export const workersAiProvider: ImageProvider = {
 			const output = await run(request.upstreamId, buildWorkersAiInput(request), { signal });
 			return { bytes: await readWorkersAiOutput(output), seed: request.seed };
 		} catch (error) {
-			throw mapWorkersAiError(error);
+			throw mapWorkersAiError(error, { model: request.upstreamId, signal });
 		}
 	},
 };
+
+/**
+ * The shared Stable Diffusion schema: width/height 256–2048, `num_steps` default and maximum
+ * 20, `guidance` default 7.5 (no bounds given), `strength` 0–1 default 1, optional `image`
+ * and `mask` for img2img and inpainting.
+ */
+const SD_BASE: ModelCapabilities = {
+	size: { kind: 'range', min: 256, max: 2048, multipleOf: 8 },
+	defaultSize: { width: 1024, height: 1024 },
+	steps: { min: 1, max: 20, default: 20 },
+	seed: 'exact',
+	negativePrompt: true,
+	guidance: { min: 0, max: 30, default: 7.5 },
+	maxReferenceImages: 1,
+	requiresReferenceImage: false,
+	mask: 'optional',
+	strength: true,
+	sampler: false,
+	imagesPerCall: 1,
+	goodAtText: false,
+};
+
+/** Stable Diffusion 1.5 derivatives work natively at 512×512. */
+const SD15: ModelCapabilities = { ...SD_BASE, defaultSize: { width: 512, height: 512 } };
+
+/**
+ * FLUX.2 on Workers AI (changelog 2025-11-25 and the klein launches): width/height 256–1920,
+ * default 1024×768, up to 4 reference images, each "smaller than 512x512". The step of 16 is
+ * FLUX.2's latent grid (BFL's API takes edges in multiples of 16); the Workers AI docs give
+ * none. Guidance bounds are not documented; 1–10 is BFL's range for FLUX.2.
+ */
+const FLUX2_BASE: ModelCapabilities = {
+	size: { kind: 'range', min: 256, max: 1920, multipleOf: 16 },
+	defaultSize: { width: 1024, height: 768 },
+	seed: 'exact',
+	negativePrompt: false,
+	guidance: { min: 1, max: 10, default: 4 },
+	maxReferenceImages: FLUX2_MAX_INPUT_IMAGES,
+	requiresReferenceImage: false,
+	mask: false,
+	strength: false,
+	sampler: false,
+	imagesPerCall: 1,
+	// BFL presents FLUX.2 with "professional-class text rendering"; the Workers AI notes
+	// suggest infographics and landing pages. Klein is distilled from the same family.
+	goodAtText: true,
+};
+
+/** The distilled klein models run a "fixed 4-step inference process"; steps are not sent. */
+const KLEIN_STEPS = { min: 4, max: 4, default: 4 };
+
+const FLUX2_REFERENCE_NOTE = 'Up to 4 reference images, each at most 512×512.';
+
+/** Workers AI text-to-image models (anchors-cloudflare.md §4). */
+export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
+	{
+		alias: 'flux-schnell',
+		aliases: [FLUX_SCHNELL, 'flux-1-schnell'],
+		provider: workersAiProvider,
+		upstreamId: FLUX_SCHNELL,
+		label: 'FLUX.1 [schnell] on Workers AI',
+		useFor: 'Fast, good-quality general images; the default when Workers AI is available. Always 1024×1024.',
+		notAi: false,
+		capabilities: {
+			size: { kind: 'fixed', width: 1024, height: 1024 },
+			defaultSize: { width: 1024, height: 1024 },
+			// Workers AI schema: steps default 4, maximum 8.
+			steps: { min: 1, max: 8, default: 4 },
+			seed: 'exact',
+			negativePrompt: false,
+			maxReferenceImages: 0,
+			requiresReferenceImage: false,
+			mask: false,
+			strength: false,
+			sampler: false,
+			imagesPerCall: 1,
+			goodAtText: false,
+		},
+		// $0.0000528 per 512×512 tile and $0.0001056 per step: 4 tiles + 4 steps.
+		pricing: { kind: 'per_megapixel', usd: 0.000634 },
+		typicalLatencyMs: 4000,
+	},
+	{
+		alias: 'sdxl-lightning',
+		aliases: [SDXL_LIGHTNING],
+		provider: workersAiProvider,
+		upstreamId: SDXL_LIGHTNING,
+		label: 'SDXL Lightning on Workers AI (beta)',
+		useFor: 'Quick Stable Diffusion XL images at a chosen size, with negative prompts.',
+		notAi: false,
+		capabilities: SD_BASE,
+		// Beta: the model page lists $0.00 per step.
+		pricing: { kind: 'per_megapixel', usd: 0 },
+		typicalLatencyMs: 8000,
+	},
+	{
+		alias: 'sdxl-base',
+		aliases: [SDXL_BASE, 'sdxl'],
+		provider: workersAiProvider,
+		upstreamId: SDXL_BASE,
+		label: 'Stable Diffusion XL base 1.0 on Workers AI (beta)',
+		useFor: 'Highest-detail SDXL images when speed matters less, with negative prompts.',
+		notAi: false,
+		capabilities: SD_BASE,
+		// Beta and absent from the pricing page: not billed at the time of writing.
+		pricing: { kind: 'per_megapixel', usd: 0 },
+		typicalLatencyMs: 15000,
+	},
+	{
+		alias: 'dreamshaper',
+		aliases: [DREAMSHAPER, 'dreamshaper-8-lcm'],
+		provider: workersAiProvider,
+		upstreamId: DREAMSHAPER,
+		label: 'DreamShaper 8 LCM on Workers AI (beta)',
+		useFor: 'Photorealistic Stable Diffusion 1.5 images (DreamShaper 8) at a chosen size, with negative prompts.',
+		notAi: false,
+		capabilities: SD15,
+		// Beta and absent from the pricing page: not billed at the time of writing.
+		pricing: { kind: 'per_megapixel', usd: 0 },
+		typicalLatencyMs: 6000,
+	},
+	{
+		alias: 'sd-1.5-img2img',
+		aliases: [SD15_IMG2IMG, 'sd15-img2img'],
+		provider: workersAiProvider,
+		upstreamId: SD15_IMG2IMG,
+		label: 'Stable Diffusion 1.5 img2img on Workers AI (beta)',
+		useFor:
+			'Reworking one existing image (required) after the prompt; strength 0–1 sets how far it may move from it (Workers AI default 1: furthest).',
+		notAi: false,
+		capabilities: { ...SD15, requiresReferenceImage: true, mask: false },
+		// Beta: the model page lists $0.00 per step.
+		pricing: { kind: 'per_megapixel', usd: 0 },
+		typicalLatencyMs: 8000,
+	},
+	{
+		alias: 'sd-1.5-inpainting',
+		aliases: [SD15_INPAINTING, 'sd15-inpainting'],
+		provider: workersAiProvider,
+		upstreamId: SD15_INPAINTING,
+		label: 'Stable Diffusion 1.5 inpainting on Workers AI (beta)',
+		useFor: 'Repainting only the white part of a mask over one existing image (both required), after the prompt.',
+		notAi: false,
+		capabilities: { ...SD15, requiresReferenceImage: true, mask: 'required' },
+		// Beta: the model page lists $0.00 per step.
+		pricing: { kind: 'per_megapixel', usd: 0 },
+		typicalLatencyMs: 8000,
+	},
+	{
+		alias: 'flux-2-dev',
+		aliases: [FLUX2_DEV],
+		provider: workersAiProvider,
+		upstreamId: FLUX2_DEV,
+		label: 'FLUX.2 [dev] on Workers AI',
+		useFor: `Highest-quality FLUX.2 images and edits, legible text, multi-reference composition; slow. ${FLUX2_REFERENCE_NOTE}`,
+		notAi: false,
+		// Steps: the docs give no range or default; 25 is their example, 50 BFL's reference maximum.
+		capabilities: { ...FLUX2_BASE, steps: { min: 1, max: 50, default: 25 } },
+		// $0.00041 per output 512×512 tile per step: 4 tiles × 25 steps. Reference images add
+		// $0.00021 per input tile per step, not counted here.
+		pricing: { kind: 'per_megapixel', usd: 0.041 },
+		typicalLatencyMs: 30000,
+	},
+	{
+		alias: 'flux-2-klein-4b',
+		aliases: [FLUX2_KLEIN_4B],
+		provider: workersAiProvider,
+		upstreamId: FLUX2_KLEIN_4B,
+		label: 'FLUX.2 [klein] 4B on Workers AI',
+		useFor: `Fast, cheap FLUX.2 generation and reference-guided edits (fixed 4 steps). ${FLUX2_REFERENCE_NOTE}`,
+		notAi: false,
+		capabilities: { ...FLUX2_BASE, steps: KLEIN_STEPS },
+		// $0.000287 per output 512×512 tile (4 tiles); $0.000059 per input tile not counted.
+		pricing: { kind: 'per_megapixel', usd: 0.001148 },
+		typicalLatencyMs: 3000,
+	},
+	{
+		alias: 'flux-2-klein-9b',
+		aliases: [FLUX2_KLEIN_9B],
+		provider: workersAiProvider,
+		upstreamId: FLUX2_KLEIN_9B,
+		label: 'FLUX.2 [klein] 9B on Workers AI',
+		useFor: `Fast FLUX.2 with better quality than klein 4B, generation and reference-guided edits (fixed 4 steps). ${FLUX2_REFERENCE_NOTE}`,
+		notAi: false,
+		capabilities: { ...FLUX2_BASE, steps: KLEIN_STEPS },
+		// $0.015 for the first megapixel, $0.002 per further output or input megapixel: exact
+		// at 1024×1024, an overestimate above it, an underestimate below.
+		pricing: { kind: 'per_megapixel', usd: 0.015 },
+		typicalLatencyMs: 5000,
+	},
+	{
+		alias: 'lucid-origin',
+		aliases: [LUCID_ORIGIN],
+		provider: workersAiProvider,
+		upstreamId: LUCID_ORIGIN,
+		label: 'Leonardo Lucid Origin on Workers AI',
+		useFor: 'Close prompt adherence, graphic design and accurate text (posters, product mockups), sizes up to 2500 px.',
+		notAi: false,
+		capabilities: {
+			// Schema: width/height 0–2500, default 1120; 256 is a sensible floor, 8 the usual grid.
+			size: { kind: 'range', min: 256, max: 2500, multipleOf: 8 },
+			defaultSize: { width: 1120, height: 1120 },
+			// Schema: steps 1–40 with no default; 25 is Phoenix's documented default (same vendor).
+			steps: { min: 1, max: 40, default: 25 },
+			seed: 'exact',
+			negativePrompt: false,
+			guidance: { min: 0, max: 10, default: 4.5 },
+			maxReferenceImages: 0,
+			requiresReferenceImage: false,
+			mask: false,
+			strength: false,
+			sampler: false,
+			imagesPerCall: 1,
+			// The model page: "renders text with accuracy".
+			goodAtText: true,
+		},
+		// $0.006996 per 512×512 tile and $0.000132 per step: 4 tiles + 25 steps.
+		pricing: { kind: 'per_megapixel', usd: 0.031284 },
+		typicalLatencyMs: 12000,
+	},
+	{
+		alias: 'phoenix',
+		aliases: [PHOENIX, 'phoenix-1.0'],
+		provider: workersAiProvider,
+		upstreamId: PHOENIX,
+		label: 'Leonardo Phoenix 1.0 on Workers AI',
+		useFor: 'Strong prompt adherence and coherent text, with negative prompts, sizes up to 2048 px.',
+		notAi: false,
+		capabilities: {
+			// Schema: width/height 0–2048, default 1024; 256 is a sensible floor, 8 the usual grid.
+			size: { kind: 'range', min: 256, max: 2048, multipleOf: 8 },
+			defaultSize: { width: 1024, height: 1024 },
+			steps: { min: 1, max: 50, default: 25 },
+			seed: 'exact',
+			negativePrompt: true,
+			guidance: { min: 2, max: 10, default: 2 },
+			maxReferenceImages: 0,
+			requiresReferenceImage: false,
+			mask: false,
+			strength: false,
+			sampler: false,
+			imagesPerCall: 1,
+			// The model page: "exceptional prompt adherence and coherent text".
+			goodAtText: true,
+		},
+		// $0.005830 per 512×512 tile and $0.000110 per step: 4 tiles + 25 steps.
+		pricing: { kind: 'per_megapixel', usd: 0.02607 },
+		typicalLatencyMs: 10000,
+	},
+];
