@@ -1,0 +1,427 @@
+/**
+ * OpenAI's Images API: the GPT Image models (gpt-image-1.5, gpt-image-1, gpt-image-1-mini),
+ * dall-e-3 and dall-e-2. A text-only request is a JSON POST to `/images/generations`; a
+ * request with reference images is a multipart POST to `/images/edits` (dall-e-3 has no
+ * edits). Every call asks for one image as base64 (`b64_json`), so nothing depends on
+ * OpenAI's URLs, which expire after an hour.
+ *
+ * Request and response shapes: https://platform.openai.com/docs/api-reference/images
+ * (the same text ships in the official SDK, openai-node `src/resources/images.ts`).
+ */
+import { ProviderError } from './errors';
+import { decodeBase64, providerFetch, readJson, upstreamMessage } from './http';
+import type {
+	GeneratedImage,
+	GenerationRequest,
+	ImageProvider,
+	ModelCapabilities,
+	ModelEntry,
+	Pricing,
+	ProviderContext,
+	ReferenceImage,
+} from './types';
+
+const PROVIDER = 'OpenAI';
+const CREDENTIAL = 'OPENAI_API_KEY';
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/** The three request dialects of the Images API. */
+type Family = 'gpt-image' | 'dall-e-3' | 'dall-e-2';
+
+/** dall-e-2 edits take a square PNG under 4 MB, and every model takes a PNG mask under 4 MB. */
+const SMALL_PNG_MAX_BYTES = 4 * 1024 * 1024;
+/** GPT Image edits take PNG, WebP or JPEG inputs (not GIF). */
+const GPT_IMAGE_INPUT_TYPES = ['image/png', 'image/jpeg', 'image/webp'];
+const EXTENSIONS: Readonly<Record<string, string>> = {
+	'image/png': 'png',
+	'image/jpeg': 'jpg',
+	'image/webp': 'webp',
+	'image/gif': 'gif',
+};
+
+/** The API root: `OPENAI_BASE_URL` (an OpenAI-compatible gateway) or api.openai.com, without a trailing slash. */
+function baseUrl(env: Env): string {
+	return (env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
+}
+
+/**
+ * The dialect of a request. By catalog alias first, so an operator who renames the upstream
+ * id through MODEL_OVERRIDES (e.g. a dated snapshot) keeps the right parameters.
+ */
+function familyOf(request: GenerationRequest): Family {
+	const known = OPENAI_MODELS.find((entry) => entry.alias === request.model);
+	const id = (known?.alias ?? request.upstreamId).toLowerCase();
+	if (id.startsWith('dall-e-3')) return 'dall-e-3';
+	if (id.startsWith('dall-e-2')) return 'dall-e-2';
+	return 'gpt-image';
+}
+
+function invalid(message: string): ProviderError {
+	return new ProviderError('invalid_request', message);
+}
+
+/** The parameters both endpoints share for a family, as strings (JSON numbers are added by the caller). */
+function commonFields(request: GenerationRequest, family: Family): Record<string, string> {
+	const fields: Record<string, string> = {
+		model: request.upstreamId,
+		prompt: request.prompt,
+		size: `${request.width}x${request.height}`,
+	};
+	if (family === 'gpt-image') {
+		// GPT Image models always answer in base64 and refuse `response_format`.
+		if (request.quality) fields.quality = request.quality;
+		if (request.background) fields.background = request.background;
+		if (request.outputFormat) fields.output_format = request.outputFormat;
+	} else {
+		if (family === 'dall-e-3') {
+			if (request.quality) fields.quality = request.quality;
+			if (request.style) fields.style = request.style;
+		}
+		// dall-e answers with an hour-long URL unless asked for base64.
+		fields.response_format = 'b64_json';
+	}
+	return fields;
+}
+
+/** `POST /images/generations`: JSON, one image. */
+function generationRequest(request: GenerationRequest, family: Family, apiKey: string): RequestInit {
+	return {
+		method: 'POST',
+		headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+		body: JSON.stringify({ ...commonFields(request, family), n: 1 }),
+	};
+}
+
+function fileOf(image: ReferenceImage, name: string): File {
+	const extension = EXTENSIONS[image.contentType] ?? 'png';
+	// Copy into a fresh ArrayBuffer-backed view: File wants bytes it can own.
+	return new File([new Uint8Array(image.bytes)], `${name}.${extension}`, { type: image.contentType });
+}
+
+/**
+ * Refuses, before anything is paid for, inputs the edits endpoint is documented to reject:
+ * with a message that says what to change.
+ */
+function checkEditInputs(
+	family: Family,
+	references: readonly ReferenceImage[],
+	mask: ReferenceImage | undefined,
+): void {
+	if (family === 'dall-e-3') {
+		throw invalid('dall-e-3 cannot edit images. Use gpt-image-1.5 or dall-e-2 for reference images.');
+	}
+	if (family === 'dall-e-2') {
+		const [image] = references;
+		if (references.length !== 1 || !image) throw invalid(`dall-e-2 edits exactly one image, not ${references.length}.`);
+		if (image.contentType !== 'image/png') {
+			throw invalid(
+				`dall-e-2 edits only PNG images; the reference image is ${image.contentType}. Use a GPT Image model.`,
+			);
+		}
+		if (image.width !== image.height) {
+			throw invalid(`dall-e-2 edits only square images; the reference image is ${image.width}×${image.height}.`);
+		}
+		if (image.bytes.byteLength >= SMALL_PNG_MAX_BYTES)
+			throw invalid('dall-e-2 edits only images under 4 MB. Use a GPT Image model.');
+	} else {
+		references.forEach((image, index) => {
+			if (!GPT_IMAGE_INPUT_TYPES.includes(image.contentType)) {
+				throw invalid(`OpenAI takes PNG, JPEG or WebP reference images; image ${index + 1} is ${image.contentType}.`);
+			}
+		});
+	}
+	if (mask) {
+		const first = references[0];
+		if (mask.contentType !== 'image/png') {
+			throw invalid(`OpenAI takes the mask only as a PNG, not ${mask.contentType}.`);
+		}
+		if (mask.bytes.byteLength >= SMALL_PNG_MAX_BYTES) throw invalid('OpenAI takes a mask only under 4 MB.');
+		if (first && (mask.width !== first.width || mask.height !== first.height)) {
+			throw invalid(
+				`The mask must be the size of the first reference image (${first.width}×${first.height}), not ${mask.width}×${mask.height}.`,
+			);
+		}
+	}
+}
+
+/**
+ * `POST /images/edits`: multipart. GPT Image models take up to 16 images as `image[]`;
+ * dall-e-2 takes one as `image`. The mask (transparent = repaint) applies to the first image.
+ */
+function editRequest(request: GenerationRequest, family: Family, apiKey: string): RequestInit {
+	const references = request.referenceImages ?? [];
+	checkEditInputs(family, references, request.mask);
+	const form = new FormData();
+	for (const [name, value] of Object.entries(commonFields(request, family))) form.append(name, value);
+	form.append('n', '1');
+	const field = family === 'gpt-image' ? 'image[]' : 'image';
+	references.forEach((image, index) => {
+		form.append(field, fileOf(image, `image-${index + 1}`));
+	});
+	if (request.mask) form.append('mask', fileOf(request.mask, 'mask'));
+	// No content-type header: fetch writes the multipart boundary itself.
+	return { method: 'POST', headers: { authorization: `Bearer ${apiKey}` }, body: form };
+}
+
+interface OpenAiErrorBody {
+	message: string;
+	type: string;
+	code: string;
+}
+
+/** The `{error: {message, type, param, code}}` body OpenAI sends with every failure. */
+function readErrorBody(body: unknown): OpenAiErrorBody {
+	const error = body && typeof body === 'object' && 'error' in body ? (body as { error: unknown }).error : undefined;
+	const field = (name: string): string => {
+		const value = error && typeof error === 'object' ? (error as Record<string, unknown>)[name] : undefined;
+		return typeof value === 'string' ? value : '';
+	};
+	return {
+		message: field('message') || (typeof body === 'string' ? body : ''),
+		type: field('type'),
+		code: field('code'),
+	};
+}
+
+/** "Please try again in 1.5s" / "in 20ms" in a rate-limit message, when no Retry-After header came. */
+function retryDelayFromMessage(message: string): number | undefined {
+	const match = /try again in (\d+(?:\.\d+)?)(ms|s)\b/i.exec(message);
+	if (!match) return undefined;
+	const seconds = Number(match[1]) / (match[2] === 'ms' ? 1000 : 1);
+	return Math.max(1, Math.ceil(seconds));
+}
+
+/**
+ * Reads OpenAI's error codes where the status alone would mislead: a 429 that is an empty
+ * account (not worth retrying), a 400 that is a safety refusal. Everything else falls back to
+ * the status mapping of `providerFetch` (401/403 auth naming OPENAI_API_KEY, 5xx transient).
+ * Codes: https://platform.openai.com/docs/guides/error-codes
+ */
+function classifyOpenAiError(
+	status: number,
+	body: unknown,
+	retryAfterSeconds: number | undefined,
+): ProviderError | undefined {
+	const { message, type, code } = readErrorBody(body);
+	const reason = upstreamMessage(message);
+	if (code === 'insufficient_quota' || type === 'insufficient_quota' || code === 'billing_hard_limit_reached') {
+		return new ProviderError(
+			'unavailable',
+			`OpenAI refused the request because the account behind ${CREDENTIAL} is out of quota or credit (${code || type}); the operator should check its plan and billing details.`,
+		);
+	}
+	if (status === 429) {
+		return new ProviderError(
+			'rate_limited',
+			`OpenAI is rate limiting requests (HTTP 429)${reason ? `: ${reason}` : '.'}`,
+			retryAfterSeconds ?? retryDelayFromMessage(message) ?? 20,
+		);
+	}
+	if (
+		status === 400 &&
+		(code === 'content_policy_violation' || code === 'moderation_blocked' || /safety system/i.test(message))
+	) {
+		return new ProviderError(
+			'content_policy',
+			`OpenAI refused this request under its content policy${reason ? `: ${reason}` : '.'} Change the prompt or the reference images.`,
+		);
+	}
+	return undefined;
+}
+
+/** The one image of a 2xx answer: `data[0].b64_json`, with dall-e-3's `revised_prompt`. */
+function readImage(body: unknown): GeneratedImage {
+	const data = body && typeof body === 'object' ? (body as { data?: unknown }).data : undefined;
+	const first: unknown = Array.isArray(data) ? data[0] : undefined;
+	const record = first && typeof first === 'object' ? (first as Record<string, unknown>) : {};
+	const base64 = record.b64_json;
+	if (typeof base64 !== 'string' || base64.length === 0) {
+		throw new ProviderError('transient', 'OpenAI returned a malformed answer (no image in data[0].b64_json).');
+	}
+	const image: GeneratedImage = { bytes: decodeBase64(base64, PROVIDER) };
+	if (typeof record.revised_prompt === 'string' && record.revised_prompt) image.revisedPrompt = record.revised_prompt;
+	return image;
+}
+
+/** Configured by the `OPENAI_API_KEY` secret; `OPENAI_BASE_URL` points it at a gateway. OpenAI takes no seed. */
+export const openAiProvider: ImageProvider = {
+	id: 'openai',
+	configuredBy: CREDENTIAL,
+	isConfigured: (env) => Boolean(env.OPENAI_API_KEY),
+	async generate(request: GenerationRequest, { env, signal }: ProviderContext): Promise<GeneratedImage> {
+		const apiKey = env.OPENAI_API_KEY;
+		if (!apiKey) throw new ProviderError('unavailable', `OpenAI is not configured: set the ${CREDENTIAL} secret.`);
+		const family = familyOf(request);
+		if (family === 'gpt-image' && request.background === 'transparent' && request.outputFormat === 'jpeg') {
+			throw invalid('A transparent background needs output_format png or webp; JPEG has no transparency.');
+		}
+		const edit = (request.referenceImages?.length ?? 0) > 0;
+		const init = edit ? editRequest(request, family, apiKey) : generationRequest(request, family, apiKey);
+		const response = await providerFetch(`${baseUrl(env)}/images/${edit ? 'edits' : 'generations'}`, init, {
+			provider: PROVIDER,
+			credential: CREDENTIAL,
+			signal,
+			classify: classifyOpenAiError,
+		});
+		return readImage(await readJson(response, PROVIDER));
+	},
+};
+
+const GPT_IMAGE_SIZES = ['1024x1024', '1536x1024', '1024x1536'] as const;
+const DALL_E_3_SIZES = ['1024x1024', '1792x1024', '1024x1792'] as const;
+const DALL_E_2_SIZES = ['256x256', '512x512', '1024x1024'] as const;
+
+/**
+ * A `quality:WxH` price table from per-quality rows (one price per size, in `sizes` order).
+ * `auto` lets OpenAI choose the quality, so it is priced as the dearest row: never an underestimate.
+ */
+function qualityPricing(
+	sizes: readonly string[],
+	rows: Readonly<Record<string, readonly number[]>>,
+	dearest?: string,
+): Pricing {
+	const usd: Record<string, number> = {};
+	for (const [quality, prices] of Object.entries(rows)) {
+		sizes.forEach((size, index) => {
+			usd[`${quality}:${size}`] = prices[index] ?? Math.max(...prices);
+		});
+	}
+	if (dearest) {
+		for (const size of sizes) usd[`auto:${size}`] = usd[`${dearest}:${size}`] ?? 0;
+	}
+	return { kind: 'table', usd };
+}
+
+/**
+ * What every GPT Image model takes (API reference, images/create and images/createEdit):
+ * three sizes, quality low/medium/high/auto (default auto), background transparent/opaque/auto,
+ * png/jpeg/webp, up to 16 input images with an optional mask, n up to 10, no seed.
+ */
+const GPT_IMAGE: ModelCapabilities = {
+	size: { kind: 'list', sizes: GPT_IMAGE_SIZES },
+	defaultSize: { width: 1024, height: 1024 },
+	seed: 'none',
+	negativePrompt: false,
+	maxReferenceImages: 16,
+	requiresReferenceImage: false,
+	mask: 'optional',
+	strength: false,
+	quality: { values: ['low', 'medium', 'high', 'auto'], default: 'auto' },
+	background: { values: ['transparent', 'opaque', 'auto'], default: 'auto' },
+	outputFormat: { values: ['png', 'jpeg', 'webp'], default: 'png' },
+	sampler: false,
+	imagesPerCall: 10,
+	goodAtText: true,
+};
+
+/**
+ * OpenAI image models. Prices are OpenAI's per-image output prices (platform.openai.com/docs/pricing,
+ * "Image generation"); prompt and input-image tokens of GPT Image models are billed on top and
+ * are small next to them, except for edits with many reference images.
+ */
+export const OPENAI_MODELS: readonly ModelEntry[] = [
+	{
+		alias: 'gpt-image-1.5',
+		aliases: ['gpt-image-1-5'],
+		provider: openAiProvider,
+		upstreamId: 'gpt-image-1.5',
+		label: 'OpenAI GPT Image 1.5',
+		useFor:
+			"OpenAI's best image model here: legible text (posters, logos, signs), close prompt following, transparent backgrounds, and edits of up to 16 reference images with a mask.",
+		notAi: false,
+		capabilities: GPT_IMAGE,
+		pricing: qualityPricing(
+			GPT_IMAGE_SIZES,
+			{ low: [0.009, 0.013, 0.013], medium: [0.034, 0.05, 0.05], high: [0.133, 0.2, 0.2] },
+			'high',
+		),
+		typicalLatencyMs: 25_000,
+	},
+	{
+		alias: 'gpt-image-1',
+		aliases: [],
+		provider: openAiProvider,
+		upstreamId: 'gpt-image-1',
+		label: 'OpenAI GPT Image 1',
+		useFor:
+			'Text in images, transparent backgrounds and multi-image edits like gpt-image-1.5, but slower and dearer; for keeping the look of earlier gpt-image-1 work.',
+		notAi: false,
+		capabilities: GPT_IMAGE,
+		pricing: qualityPricing(
+			GPT_IMAGE_SIZES,
+			{ low: [0.011, 0.016, 0.016], medium: [0.042, 0.063, 0.063], high: [0.167, 0.25, 0.25] },
+			'high',
+		),
+		typicalLatencyMs: 40_000,
+	},
+	{
+		alias: 'gpt-image-1-mini',
+		aliases: [],
+		provider: openAiProvider,
+		upstreamId: 'gpt-image-1-mini',
+		label: 'OpenAI GPT Image 1 mini',
+		useFor:
+			'The cheapest OpenAI images: drafts and volume work that still needs readable text, transparency or reference-image edits.',
+		notAi: false,
+		capabilities: GPT_IMAGE,
+		pricing: qualityPricing(
+			GPT_IMAGE_SIZES,
+			{ low: [0.005, 0.006, 0.006], medium: [0.011, 0.015, 0.015], high: [0.036, 0.052, 0.052] },
+			'high',
+		),
+		typicalLatencyMs: 20_000,
+	},
+	{
+		alias: 'dall-e-3',
+		aliases: ['dalle-3', 'dalle3'],
+		provider: openAiProvider,
+		upstreamId: 'dall-e-3',
+		label: 'OpenAI DALL·E 3',
+		useFor:
+			'Vivid or natural-looking illustrations in wide or tall formats (1792 px); rewrites the prompt and returns the one it used. No edits.',
+		notAi: false,
+		capabilities: {
+			size: { kind: 'list', sizes: DALL_E_3_SIZES },
+			defaultSize: { width: 1024, height: 1024 },
+			seed: 'none',
+			negativePrompt: false,
+			maxReferenceImages: 0,
+			requiresReferenceImage: false,
+			mask: false,
+			strength: false,
+			quality: { values: ['standard', 'hd'], default: 'standard' },
+			style: { values: ['vivid', 'natural'], default: 'vivid' },
+			sampler: false,
+			// The API takes only n=1 for dall-e-3.
+			imagesPerCall: 1,
+			goodAtText: true,
+		},
+		pricing: qualityPricing(DALL_E_3_SIZES, { standard: [0.04, 0.08, 0.08], hd: [0.08, 0.12, 0.12] }),
+		typicalLatencyMs: 15_000,
+	},
+	{
+		alias: 'dall-e-2',
+		aliases: ['dalle-2', 'dalle2'],
+		provider: openAiProvider,
+		upstreamId: 'dall-e-2',
+		label: 'OpenAI DALL·E 2',
+		useFor:
+			'Small, cheap OpenAI images (256–1024 px squares) and inpainting of one square PNG with a mask; poor at text.',
+		notAi: false,
+		capabilities: {
+			size: { kind: 'list', sizes: DALL_E_2_SIZES },
+			defaultSize: { width: 1024, height: 1024 },
+			seed: 'none',
+			negativePrompt: false,
+			maxReferenceImages: 1,
+			requiresReferenceImage: false,
+			mask: 'optional',
+			strength: false,
+			sampler: false,
+			imagesPerCall: 10,
+			goodAtText: false,
+		},
+		pricing: { kind: 'table', usd: { '256x256': 0.016, '512x512': 0.018, '1024x1024': 0.02 } },
+		typicalLatencyMs: 8_000,
+	},
+];
