@@ -1,0 +1,357 @@
+/**
+ * Google Gemini image models ("Nano Banana") through the Gemini API's `generateContent`
+ * (https://ai.google.dev/gemini-api/docs/image-generation). One call sends the prompt and any
+ * reference images as parts of one user turn and asks for an image at an aspect ratio and a
+ * resolution tier; the answer carries the image as base64 `inlineData` among its parts.
+ *
+ * Gemini refuses in three places, and each becomes a typed error: an HTTP error body
+ * (google.rpc.Status with `details`), a blocked prompt (`promptFeedback.blockReason`), or a
+ * candidate that stopped for a policy reason or answered in words instead of an image.
+ */
+import { ProviderError } from './errors';
+import { decodeBase64, encodeBase64, providerFetch, readJson, upstreamMessage } from './http';
+import type {
+	GeneratedImage,
+	GenerationRequest,
+	ImageProvider,
+	ImageSizeTier,
+	ModelCapabilities,
+	ModelEntry,
+	ProviderContext,
+} from './types';
+
+const PROVIDER = 'Gemini';
+const CREDENTIAL = 'GEMINI_API_KEY';
+export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
+
+/**
+ * Input image types the Gemini API documents (image understanding: PNG, JPEG, WebP, HEIC,
+ * HEIF). GIF is not among them, so a GIF reference is refused here with a clear message
+ * instead of a 400 from Google.
+ */
+const ACCEPTED_REFERENCE_TYPES: ReadonlySet<string> = new Set([
+	'image/png',
+	'image/jpeg',
+	'image/webp',
+	'image/heic',
+	'image/heif',
+]);
+
+/** The Gemini API takes at most 20 MB per request, inline images included (image understanding docs). */
+const MAX_REQUEST_BYTES = 20 * 1024 * 1024;
+
+/**
+ * Output pixel size of each aspect ratio at 1K, from the size table of the image-generation
+ * docs (the Gemini 3 Pro Image table for the ten common ratios; the 1:4, 4:1, 1:8 and 8:1 rows
+ * are Gemini 3.1 Flash Image's). In that table 2K and 4K are exactly twice and four times 1K,
+ * e.g. 21:9 is 1584×672, 3168×1344, 6336×2688.
+ */
+const SIZE_AT_1K: Readonly<Record<string, readonly [number, number]>> = {
+	'1:1': [1024, 1024],
+	'2:3': [848, 1264],
+	'3:2': [1264, 848],
+	'3:4': [896, 1200],
+	'4:3': [1200, 896],
+	'4:5': [928, 1152],
+	'5:4': [1152, 928],
+	'9:16': [768, 1376],
+	'16:9': [1376, 768],
+	'21:9': [1584, 672],
+	'1:4': [512, 2064],
+	'4:1': [2064, 512],
+	'1:8': [352, 2928],
+	'8:1': [2928, 352],
+};
+
+const TIER_SCALE: Readonly<Record<ImageSizeTier, number>> = { '1K': 1, '2K': 2, '4K': 4 };
+
+/**
+ * The pixel size Gemini delivers for `ratio` at `tier`, from the docs' table, so cost and
+ * display can show width and height before the image exists. A ratio outside the table (it
+ * cannot pass validation) gets about a megapixel per 1K in that shape, in multiples of 16.
+ */
+export function geminiNominalSize(ratio: string, tier: ImageSizeTier): { width: number; height: number } {
+	const scale = TIER_SCALE[tier] ?? 1;
+	const known = SIZE_AT_1K[ratio];
+	if (known) return { width: known[0] * scale, height: known[1] * scale };
+	const [w, h] = ratio.split(':').map(Number) as [number, number];
+	const shape = w > 0 && h > 0 ? w / h : 1;
+	return {
+		width: Math.round((1024 * Math.sqrt(shape)) / 16) * 16 * scale,
+		height: Math.round(1024 / Math.sqrt(shape) / 16) * 16 * scale,
+	};
+}
+
+/** One part of a `Content`, as the REST docs spell it in requests (`inline_data`, `mime_type`). */
+type RequestPart = { text: string } | { inline_data: { mime_type: string; data: string } };
+
+export interface GeminiRequestBody {
+	contents: [{ role: 'user'; parts: RequestPart[] }];
+	generationConfig: {
+		responseModalities: string[];
+		imageConfig: { aspectRatio?: string; imageSize?: ImageSizeTier };
+		seed?: number;
+	};
+}
+
+/**
+ * The `generateContent` body for one image. The prompt comes first, then the reference images
+ * in the caller's order, as in the docs' editing example. `responseModalities` is the
+ * documented default (text and image): when the model declines to draw, its words say why,
+ * and the error quotes them.
+ */
+export function buildGeminiRequest(request: GenerationRequest): GeminiRequestBody {
+	const parts: RequestPart[] = [{ text: request.prompt }];
+	for (const reference of request.referenceImages ?? []) {
+		parts.push({ inline_data: { mime_type: reference.contentType, data: encodeBase64(reference.bytes) } });
+	}
+	const body: GeminiRequestBody = {
+		contents: [{ role: 'user', parts }],
+		generationConfig: {
+			responseModalities: ['TEXT', 'IMAGE'],
+			imageConfig: { aspectRatio: request.aspectRatio, imageSize: request.imageSize },
+		},
+	};
+	// GenerationConfig.seed: "used in decoding"; the same seed makes a similar, not identical, image.
+	if (request.seed !== undefined) body.generationConfig.seed = request.seed;
+	return body;
+}
+
+/** `{base}/models/{id}:generateContent`; an upstream id written as `models/…` (the API's resource name) works too. */
+export function geminiUrl(env: Env, upstreamId: string): string {
+	const configured = env.GEMINI_BASE_URL?.trim() || GEMINI_DEFAULT_BASE_URL;
+	try {
+		new URL(configured);
+	} catch {
+		throw new ProviderError('unavailable', 'GEMINI_BASE_URL is not a valid URL; the operator should fix it.');
+	}
+	const base = configured.replace(/\/+$/, '');
+	const model = upstreamId.replace(/^models\//, '');
+	return `${base}/models/${encodeURIComponent(model)}:generateContent`;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+	return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function asArray(value: unknown): unknown[] {
+	return Array.isArray(value) ? value : [];
+}
+
+/** Seconds in a protobuf Duration as JSON ("12s", "0.5s"), rounded up; undefined when absent or unreadable. */
+export function parseDurationSeconds(value: unknown): number | undefined {
+	if (typeof value !== 'string') return undefined;
+	const match = /^\s*(\d+(?:\.\d+)?)s\s*$/.exec(value);
+	return match ? Math.ceil(Number(match[1])) : undefined;
+}
+
+/**
+ * Reads Google's error body (`{error: {code, message, status, details: [ErrorInfo, RetryInfo, …]}}`,
+ * https://ai.google.dev/gemini-api/docs/troubleshooting) where the status alone says too
+ * little: an invalid key is a 400, and a 429 says in RetryInfo when to come back. Everything
+ * else falls back to the shared status mapping, which repeats Google's message.
+ */
+export function classifyGeminiError(
+	status: number,
+	body: unknown,
+	retryAfterSeconds: number | undefined,
+): ProviderError | undefined {
+	const error = asRecord(asRecord(body)?.error);
+	const rawMessage = typeof error?.message === 'string' ? error.message : '';
+	const message = upstreamMessage(rawMessage);
+	const suffix = message ? `: ${message}` : '.';
+	const details = asArray(error?.details).map(asRecord);
+	const keyInvalid =
+		details.some((detail) => detail?.reason === 'API_KEY_INVALID') ||
+		/API key (not valid|expired|invalid)/i.test(rawMessage);
+	if (keyInvalid || status === 401 || status === 403 || error?.status === 'PERMISSION_DENIED') {
+		return new ProviderError(
+			'auth',
+			`${PROVIDER} refused the API key (HTTP ${status}); the operator should check ${CREDENTIAL}${suffix}`,
+		);
+	}
+	if (status === 429 || error?.status === 'RESOURCE_EXHAUSTED') {
+		const retryInfo = details.find((detail) => String(detail?.['@type'] ?? '').endsWith('google.rpc.RetryInfo'));
+		const delay = parseDurationSeconds(retryInfo?.retryDelay) ?? retryAfterSeconds ?? 20;
+		return new ProviderError(
+			'rate_limited',
+			`${PROVIDER} is rate limiting requests or the quota is used up (HTTP ${status})${suffix}`,
+			delay,
+		);
+	}
+	return undefined;
+}
+
+/** Finish and block reasons that mean Gemini refused on policy grounds (Candidate.FinishReason, PromptFeedback.BlockReason). */
+const POLICY_REASONS: ReadonlySet<string> = new Set([
+	'SAFETY',
+	'IMAGE_SAFETY',
+	'PROHIBITED_CONTENT',
+	'IMAGE_PROHIBITED_CONTENT',
+	'BLOCKLIST',
+	'RECITATION',
+	'IMAGE_RECITATION',
+	'SPII',
+]);
+
+/** The base64 image of a part, accepting the REST answer's `inlineData` and the snake_case spelling some gateways return. */
+function inlineImage(part: Record<string, unknown>): string | undefined {
+	const inline = asRecord(part.inlineData) ?? asRecord(part.inline_data);
+	if (!inline || typeof inline.data !== 'string' || !inline.data) return undefined;
+	const mimeType = inline.mimeType ?? inline.mime_type;
+	if (typeof mimeType === 'string' && !mimeType.startsWith('image/')) return undefined;
+	return inline.data;
+}
+
+/**
+ * Finds the image in a `generateContent` answer, or throws the error the answer amounts to.
+ * Thought parts (`thought: true`) are skipped: Gemini 3 image models draw interim images
+ * while thinking, and those are not the result (nor are they checked by the safety filter
+ * that may stop the final one).
+ */
+export function readGeminiAnswer(answer: unknown): Uint8Array {
+	const root = asRecord(answer);
+	if (!root) throw new ProviderError('transient', `${PROVIDER} returned a malformed answer (not an object).`);
+	const blockReason = asRecord(root.promptFeedback)?.blockReason;
+	if (typeof blockReason === 'string' && blockReason && blockReason !== 'BLOCK_REASON_UNSPECIFIED') {
+		throw new ProviderError(
+			'content_policy',
+			`${PROVIDER} refused the prompt (blocked: ${blockReason}). Rephrase the prompt or the reference images.`,
+		);
+	}
+	const candidate = asRecord(asArray(root.candidates)[0]);
+	if (!candidate) throw new ProviderError('transient', `${PROVIDER} returned no candidate and no image.`);
+	const parts = asArray(asRecord(candidate.content)?.parts)
+		.map(asRecord)
+		.filter((part): part is Record<string, unknown> => part !== undefined && part.thought !== true);
+	for (const part of parts) {
+		const data = inlineImage(part);
+		if (data) return decodeBase64(data, PROVIDER);
+	}
+	const finishReason = typeof candidate.finishReason === 'string' ? candidate.finishReason : '';
+	if (POLICY_REASONS.has(finishReason)) {
+		const detail = typeof candidate.finishMessage === 'string' ? `: ${upstreamMessage(candidate.finishMessage)}` : '.';
+		throw new ProviderError(
+			'content_policy',
+			`${PROVIDER} refused to make this image (${finishReason})${detail} Rephrase the prompt.`,
+		);
+	}
+	const text = parts
+		.map((part) => (typeof part.text === 'string' ? part.text : ''))
+		.join(' ')
+		.trim();
+	if (text) {
+		throw new ProviderError(
+			'invalid_request',
+			`${PROVIDER} answered with text instead of an image: "${upstreamMessage(text)}". Ask for the picture explicitly or rephrase.`,
+		);
+	}
+	throw new ProviderError(
+		'transient',
+		`${PROVIDER} returned no image${finishReason ? ` (finish reason ${finishReason})` : ''}.`,
+	);
+}
+
+export const geminiProvider: ImageProvider = {
+	id: 'gemini',
+	configuredBy: CREDENTIAL,
+	isConfigured: (env) => Boolean(env.GEMINI_API_KEY?.trim()),
+	async generate(request: GenerationRequest, { env, signal }: ProviderContext): Promise<GeneratedImage> {
+		const apiKey = env.GEMINI_API_KEY?.trim();
+		if (!apiKey) throw new ProviderError('unavailable', `${PROVIDER} is not configured: set the ${CREDENTIAL} secret.`);
+		const refused = (request.referenceImages ?? []).findIndex(
+			(image) => !ACCEPTED_REFERENCE_TYPES.has(image.contentType),
+		);
+		if (refused >= 0) {
+			const type = request.referenceImages?.[refused]?.contentType;
+			throw new ProviderError(
+				'invalid_request',
+				`reference_images[${refused}]: ${PROVIDER} does not take ${type} images; use PNG, JPEG or WebP.`,
+			);
+		}
+		const url = geminiUrl(env, request.upstreamId);
+		const body = JSON.stringify(buildGeminiRequest(request));
+		if (body.length > MAX_REQUEST_BYTES) {
+			throw new ProviderError(
+				'invalid_request',
+				`reference_images: ${PROVIDER} takes at most 20 MB per request, and these images make it larger; use fewer or smaller images.`,
+			);
+		}
+		// The key goes in the x-goog-api-key header, never in the URL, so it stays out of logs.
+		const response = await providerFetch(
+			url,
+			{ method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': apiKey }, body },
+			{ provider: PROVIDER, credential: CREDENTIAL, signal, classify: classifyGeminiError },
+		);
+		let answer: unknown;
+		try {
+			answer = await readJson(response, PROVIDER);
+		} catch (error) {
+			if (error instanceof ProviderError) throw error;
+			// The body stream broke or the timeout fired while it arrived.
+			throw new ProviderError(
+				'transient',
+				signal.aborted ? `${PROVIDER} did not answer in time.` : `${PROVIDER}'s answer was cut off.`,
+			);
+		}
+		return { bytes: readGeminiAnswer(answer), seed: request.seed };
+	},
+};
+
+/** Capabilities both models share; they differ in ratios. */
+function geminiCapabilities(ratios: readonly string[]): ModelCapabilities {
+	return {
+		size: { kind: 'aspect', ratios, tiers: ['1K', '2K', '4K'] },
+		defaultSize: geminiNominalSize('1:1', '1K'),
+		// GenerationConfig.seed is accepted; Google promises best effort, not the same image.
+		seed: 'best_effort',
+		negativePrompt: false,
+		// Image generation docs: up to 14 reference images for both Gemini 3 image models.
+		maxReferenceImages: 14,
+		requiresReferenceImage: false,
+		mask: false,
+		strength: false,
+		sampler: false,
+		// candidateCount is 1 for these models; one call makes one image.
+		imagesPerCall: 1,
+		goodAtText: true,
+	};
+}
+
+/** The ten ratios of the docs' table. */
+const COMMON_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'] as const;
+
+/**
+ * Gemini image models. The upstream ids are the GA ones: the `-preview` ids were shut down on
+ * 2026-06-25 (https://ai.google.dev/gemini-api/docs/deprecations) and stay accepted names here.
+ * Prices are Google's per-image figures (output image tokens at the image rate): flash 1120,
+ * 1680, 2520 tokens at $60/M; pro 1120 tokens (1K, 2K) and 2000 (4K) at $120/M.
+ */
+export const GEMINI_MODELS: readonly ModelEntry[] = [
+	{
+		alias: 'flash',
+		aliases: ['gemini-3.1-flash-image', 'gemini-3.1-flash-image-preview', 'nano-banana-2'],
+		provider: geminiProvider,
+		upstreamId: 'gemini-3.1-flash-image',
+		label: 'Gemini 3.1 Flash Image ("Nano Banana 2")',
+		useFor:
+			'Drafts, iterations and simple scenes: fast and cheap, edits from up to 14 reference images ("same scene at night"), legible text, extra-wide and tall ratios (4:1, 8:1, 1:4, 1:8).',
+		notAi: false,
+		capabilities: geminiCapabilities([...COMMON_RATIOS, '1:4', '4:1', '1:8', '8:1']),
+		pricing: { kind: 'table', usd: { '1K': 0.067, '2K': 0.101, '4K': 0.151 } },
+		typicalLatencyMs: 15_000,
+	},
+	{
+		alias: 'pro',
+		aliases: ['gemini-3-pro-image', 'gemini-3-pro-image-preview', 'nano-banana-pro'],
+		provider: geminiProvider,
+		upstreamId: 'gemini-3-pro-image',
+		label: 'Gemini 3 Pro Image ("Nano Banana Pro")',
+		useFor:
+			'Final renders and text in images (posters, infographics, menus, diagrams): thinks before drawing, best text and instruction following; slower and dearer than flash.',
+		notAi: false,
+		capabilities: geminiCapabilities(COMMON_RATIOS),
+		pricing: { kind: 'table', usd: { '1K': 0.134, '2K': 0.134, '4K': 0.24 } },
+		typicalLatencyMs: 30_000,
+	},
+];
