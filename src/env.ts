@@ -15,6 +15,22 @@ interface OptionalSettings {
 	SSE_MAX_STREAMS?: string;
 	/** Undelivered messages allowed per legacy SSE session (default 1000). */
 	SSE_MAX_OUTBOX?: string;
+	/** JSON: per-model upstream id, price, latency or `disabled` (docs/providers.md). */
+	MODEL_OVERRIDES?: string;
+	/** OpenAI API key (secret): enables dall-e-2, dall-e-3 and the gpt-image models. */
+	OPENAI_API_KEY?: string;
+	/** OpenAI-compatible base URL (default https://api.openai.com/v1), e.g. a gateway. */
+	OPENAI_BASE_URL?: string;
+	/** Gemini API key (secret): enables the Gemini image models. */
+	GEMINI_API_KEY?: string;
+	/** Gemini API base URL (default https://generativelanguage.googleapis.com/v1beta), e.g. a gateway. */
+	GEMINI_BASE_URL?: string;
+	/** Base URL of a Stable Diffusion WebUI / Forge started with --api: enables model sd-webui. */
+	SD_WEBUI_URL?: string;
+	/** `user:password` for a WebUI started with --api-auth (secret). */
+	SD_WEBUI_AUTH?: string;
+	/** Checkpoint the WebUI should load for our jobs (override_settings.sd_model_checkpoint); default: whatever is loaded. */
+	SD_WEBUI_CHECKPOINT?: string;
 }
 
 declare global {

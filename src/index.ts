@@ -6,6 +6,7 @@ import { purgeSseState } from './db/sse-store';
 import { readConfig } from './env';
 import { sweepJobs } from './jobs/sweep';
 import type { JobMessage } from './jobs/types';
+import { catalogFor } from './providers/catalog';
 import { createApp } from './worker/app';
 import { SESSION_LIVE_WINDOW_MS } from './worker/legacy-sse/session-limits';
 
@@ -21,6 +22,7 @@ const app = createApp();
 				: '[image-mcp] No AUTH_TOKEN set: refusing every MCP request. Run `wrangler secret put AUTH_TOKEN`.',
 		);
 	}
+	for (const warning of catalogFor(env).warnings) console.warn(`[image-mcp] ${warning}`);
 }
 
 export default {

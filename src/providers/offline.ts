@@ -8,7 +8,7 @@
 import { offlineLatencyMs } from '../env';
 import { encodePng } from '../storage/png';
 import { ProviderError } from './errors';
-import type { ImageProvider } from './types';
+import type { ImageProvider, ModelEntry } from './types';
 
 /** Largest side the offline provider draws; the raw RGB buffer and its filtered copy must fit in Worker memory. */
 const MAX_SIDE = 4096;
@@ -16,6 +16,7 @@ const MAX_SIDE = 4096;
 /** Always configured: it needs no binding or secret. Honours `OFFLINE_LATENCY_MS` to imitate a slow model. */
 export const offlineProvider: ImageProvider = {
 	id: 'offline',
+	configuredBy: 'nothing: always available',
 	isConfigured: () => true,
 	async generate(request, { env, signal }) {
 		const { width, height } = request;
@@ -26,11 +27,43 @@ export const offlineProvider: ImageProvider = {
 			);
 		}
 		await waitUnlessAborted(offlineLatencyMs(env), signal);
-		const rgb = drawTestPattern(request.prompt, request.seed, width, height);
+		const seed = request.seed ?? 0;
+		const rgb = drawTestPattern(request.prompt, seed, width, height);
 		const bytes = await encodePng(rgb, width, height);
-		return { bytes, seed: request.seed };
+		return { bytes, seed };
 	},
 };
+
+/** The offline provider's catalog entry: every optional capability, so each tool path runs locally. */
+export const OFFLINE_MODELS: readonly ModelEntry[] = [
+	{
+		alias: 'offline',
+		aliases: ['placeholder', 'test-pattern'],
+		provider: offlineProvider,
+		upstreamId: 'builtin/test-pattern',
+		label: 'Built-in offline test pattern (not AI)',
+		useFor:
+			'Trying the service with no account, tests and benchmarks: draws a deterministic pattern from the prompt and seed, free and instant. Reference images are accepted and ignored.',
+		notAi: true,
+		capabilities: {
+			size: { kind: 'range', min: 64, max: 2048, multipleOf: 1 },
+			defaultSize: { width: 1024, height: 1024 },
+			steps: { min: 1, max: 50, default: 4 },
+			seed: 'exact',
+			negativePrompt: true,
+			guidance: { min: 0, max: 30, default: 7 },
+			maxReferenceImages: 16,
+			requiresReferenceImage: false,
+			mask: 'optional',
+			strength: true,
+			sampler: false,
+			imagesPerCall: 1,
+			goodAtText: false,
+		},
+		pricing: { kind: 'per_megapixel', usd: 0 },
+		typicalLatencyMs: 50,
+	},
+];
 
 function isDrawableSide(value: number): boolean {
 	return Number.isInteger(value) && value >= 1 && value <= MAX_SIDE;

@@ -1,6 +1,6 @@
 /** GET /health: open, reports whether each binding answers and how auth is set up. */
 import type { AppConfig } from '../env';
-import { configuredModels, defaultModel } from '../providers/catalog';
+import { catalogFor, configuredModels, defaultModel, MODEL_CATALOG } from '../providers/catalog';
 
 async function probe(check: () => Promise<unknown>): Promise<'ok' | 'error'> {
 	try {
@@ -33,6 +33,13 @@ export async function healthReport(env: Env, config: AppConfig): Promise<Respons
 		auth,
 		default_model: defaultModel(env, config.defaultModel).alias,
 		models: configuredModels(env).map((entry) => entry.alias),
+		providers: Object.fromEntries(
+			[...new Map(MODEL_CATALOG.map((entry) => [entry.provider.id, entry.provider])).values()].map((provider) => [
+				provider.id,
+				provider.isConfigured(env) ? 'configured' : `not configured (set ${provider.configuredBy})`,
+			]),
+		),
+		...(catalogFor(env).warnings.length ? { config_warnings: catalogFor(env).warnings } : {}),
 	};
 	return Response.json(body, { status: healthy ? 200 : 503, headers: { 'cache-control': 'no-store' } });
 }
