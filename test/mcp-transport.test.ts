@@ -198,8 +198,15 @@ describe('GET /health and GET /', () => {
 			status: 'ok',
 			bindings: { DB: 'ok', IMAGES: 'ok', JOBS: 'bound' },
 			default_model: 'offline',
-			models: ['offline', 'flux-schnell', 'sdxl-lightning', 'sdxl-base'],
+			providers: {
+				offline: 'configured',
+				'workers-ai': 'not configured (set the AI binding (wrangler.jsonc "ai"))',
+				openai: 'not configured (set OPENAI_API_KEY)',
+			},
 		});
+		const { models } = (await (await exports.default.fetch(`${BASE}/health`)).json()) as { models: string[] };
+		expect(models.slice(0, 4)).toEqual(['offline', 'flux-schnell', 'sdxl-lightning', 'sdxl-base']);
+		expect(models).not.toContain('dall-e-3');
 	});
 
 	it('answers unknown paths with a JSON 404', async () => {

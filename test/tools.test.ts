@@ -64,7 +64,7 @@ describe('generate_image', () => {
 		[{ prompt: 'p', width: 10, height: 10 }, "width: 10 is outside offline's range. Allowed: 64–2048 pixels."],
 		[{ prompt: 'p', width: 512, height: 512, aspect_ratio: '1:1' }, 'give one or the other'],
 		[{ prompt: 'p', aspect_ratio: '5:1' }, 'aspect_ratio: Invalid option'],
-		[{ prompt: 'p', steps: 99 }, "steps: 99 is outside offline's range. Allowed: 1–50."],
+		[{ prompt: 'p', steps: 99 }, "steps: 99 is outside offline's range. Allowed: 1–50 (default 4)."],
 		[{ prompt: 'p', seed: -1 }, 'seed: Too small'],
 		[{ prompt: 'p', model: 'dall-e-9' }, 'model: unknown model "dall-e-9". Allowed models: offline, flux-schnell'],
 		[{ prompt: 'p', size: '1024x1024' }, 'unknown argument(s) "size". Allowed arguments: prompt, model'],
@@ -257,12 +257,16 @@ describe('list_models', () => {
 		const json = textJson(await callTool('list_models'));
 		expect(json.default_model).toBe('offline');
 		const models = json.models as { name: string; local_stand_in: boolean; ai_generated: boolean }[];
-		expect(models.map((model) => [model.name, model.local_stand_in, model.ai_generated])).toEqual([
-			['offline', false, false],
+		expect(models[0]).toMatchObject({ name: 'offline', local_stand_in: false, ai_generated: false });
+		const workersAi = models.slice(1).map((model) => [model.name, model.local_stand_in, model.ai_generated]);
+		expect(workersAi.slice(0, 3)).toEqual([
 			['flux-schnell', true, false],
 			['sdxl-lightning', true, false],
 			['sdxl-base', true, false],
 		]);
+		// Only Workers AI has a local stand-in: OpenAI, Gemini and SD WebUI need their secrets.
+		expect(workersAi.every(([, standIn]) => standIn)).toBe(true);
+		expect(models.map((model) => model.name)).not.toContain('dall-e-3');
 	});
 
 	it('lets the seed\'s "model": "flux-schnell" work locally, saying it is a stand-in', async () => {
@@ -285,7 +289,7 @@ describe('list_models', () => {
 		const { result } = await deployed({}, 'generate_image', { prompt: 'p', model: 'flux-schnell' });
 		expect(result.isError).toBe(true);
 		expect(textJson(result).error).toBe(
-			'model: "flux-schnell" is not configured in this deployment. Allowed models: offline.',
+			'model: "flux-schnell" is not configured in this deployment (it needs the AI binding (wrangler.jsonc "ai")). Allowed models: offline, or "auto".',
 		);
 	});
 
@@ -296,7 +300,13 @@ describe('list_models', () => {
 			models: { name: string; size: string; local_stand_in: boolean }[];
 		};
 		expect(json.default_model).toBe('flux-schnell');
-		expect(json.models.map((model) => model.name)).toEqual(['offline', 'flux-schnell', 'sdxl-lightning', 'sdxl-base']);
+		expect(json.models.map((model) => model.name).slice(0, 4)).toEqual([
+			'offline',
+			'flux-schnell',
+			'sdxl-lightning',
+			'sdxl-base',
+		]);
+		expect(json.models.map((model) => model.name)).toContain('phoenix');
 		expect(json.models[1]).toMatchObject({ size: 'fixed 1024×1024', local_stand_in: false });
 	});
 
@@ -310,10 +320,13 @@ describe('list_models', () => {
 			};
 			return result.tools.find((tool) => tool.name === 'generate_image')?.inputSchema.properties.model?.description;
 		};
-		expect(await modelDescription({ AI: {} as Ai })).toBe(
-			'Model to use: one of offline, flux-schnell, sdxl-lightning, sdxl-base. Omit for the default (flux-schnell).',
+		expect(await modelDescription({ AI: {} as Ai })).toMatch(
+			/^Model to use: one of offline, flux-schnell, sdxl-lightning, sdxl-base, .*phoenix, or "auto" .* Omit for the default \(flux-schnell\)\.$/,
 		);
-		expect(await modelDescription({})).toBe('Model to use: one of offline. Omit for the default (offline).');
+		expect(await modelDescription({ OPENAI_API_KEY: 'sk-x' })).toMatch(
+			/^Model to use: one of offline, gpt-image-1\.5, .*dall-e-2, or "auto" .* Omit for the default \(gpt-image-1\.5\)\.$/,
+		);
+		expect(await modelDescription({})).toMatch(/^Model to use: one of offline, or "auto" .* \(offline\)\.$/);
 	});
 
 	it('refuses a size for a fixed-size model, naming the models that take one', async () => {
@@ -324,7 +337,7 @@ describe('list_models', () => {
 			height: 512,
 		});
 		expect(result.isError).toBe(true);
-		expect(textJson(result).error).toContain('flux-schnell always makes 1024×1024 images and takes no size');
+		expect(textJson(result).error).toContain('flux-schnell always makes 1024×1024 images. Omit them');
 		expect(textJson(result).error).toContain('offline, sdxl-lightning, sdxl-base');
 	});
 });

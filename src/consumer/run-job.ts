@@ -7,8 +7,9 @@ import { TERMINAL_STATUSES } from '../db/schema';
 import { offlineLatencyMs } from '../env';
 import { notifyJobSettled } from '../jobs/events';
 import { claimJob, completeJob, failJob, readJob, recordRetry, type StoredImage } from '../jobs/lifecycle';
+import { loadReference, loadReferences } from '../jobs/references';
 import { parseJobParams } from '../jobs/types';
-import { findModel, MODEL_CATALOG, type ModelEntry, providerFor } from '../providers/catalog';
+import { catalogFor, findModel, type ModelEntry, providerFor } from '../providers/catalog';
 import { ProviderError, toProviderError } from '../providers/errors';
 import type { ImageProvider } from '../providers/types';
 import { buildImageKey } from '../storage/images';
@@ -44,7 +45,7 @@ export async function runJob(env: Env, jobId: string, deliveryAttempt: number): 
 	}
 
 	const attempt = Math.max(job.attempts, deliveryAttempt);
-	const entry = findModel(job.model);
+	const entry = findModel(env, job.model);
 	const provider = entry && providerFor(entry, env);
 	if (!entry || !provider) {
 		await failJob(db, job.id, 'unavailable', `Model ${job.model} is not configured in this deployment.`, Date.now());
@@ -55,6 +56,10 @@ export async function runJob(env: Env, jobId: string, deliveryAttempt: number): 
 	try {
 		const params = parseJobParams(job);
 		const signal = AbortSignal.timeout(providerTimeoutMs(entry, provider, env));
+		const [referenceImages, mask] = await Promise.all([
+			loadReferences(env, params.reference_images, signal),
+			params.mask ? loadReference(env, params.mask, signal) : undefined,
+		]);
 		const image = await provider.generate(
 			{
 				model: entry.alias,
@@ -63,8 +68,19 @@ export async function runJob(env: Env, jobId: string, deliveryAttempt: number): 
 				negativePrompt: params.negative_prompt,
 				width: params.width,
 				height: params.height,
-				seed: job.seed ?? 0,
+				aspectRatio: params.aspect_ratio,
+				imageSize: params.image_size,
+				seed: job.seed ?? undefined,
 				steps: params.steps,
+				guidance: params.guidance,
+				quality: params.quality,
+				style: params.style,
+				background: params.background,
+				outputFormat: params.output_format,
+				sampler: params.sampler,
+				strength: params.strength,
+				referenceImages: referenceImages.length ? referenceImages : undefined,
+				mask,
 			},
 			{ env, signal },
 		);
@@ -84,6 +100,7 @@ export async function runJob(env: Env, jobId: string, deliveryAttempt: number): 
 			height: sniffed.height,
 			bytes: image.bytes.byteLength,
 			seed: image.seed ?? job.seed,
+			revisedPrompt: image.revisedPrompt ?? null,
 		};
 		const completed = await completeJob(db, job, [stored], Date.now());
 		if (!completed) {
@@ -111,5 +128,5 @@ export async function runJob(env: Env, jobId: string, deliveryAttempt: number): 
 
 /** The longest lease any catalog model needs. */
 function maxLeaseMs(env: Env): number {
-	return Math.max(...MODEL_CATALOG.map((entry) => leaseMs(entry, env)));
+	return Math.max(...catalogFor(env).entries.map((entry) => leaseMs(entry, env)));
 }

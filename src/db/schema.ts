@@ -71,6 +71,8 @@ export const images = sqliteTable(
 		height: integer('height').notNull(),
 		bytes: integer('bytes').notNull(),
 		seed: integer('seed'),
+		/** The prompt the provider actually used, when it rewrites prompts (dall-e-3); else null. */
+		revisedPrompt: text('revised_prompt'),
 		createdAt: integer('created_at').notNull(),
 	},
 	(t) => [index('images_owner_created_idx').on(t.owner, t.createdAt), index('images_job_idx').on(t.jobId)],

@@ -13,8 +13,8 @@ export interface NewJobsInput {
 	model: string;
 	prompt: string;
 	params: JobParams;
-	/** Seed of the first image; image i gets seed + i so a batch gives distinct images. */
-	seed: number;
+	/** Seed of the first image; image i gets seed + i so a batch gives distinct images. Null: the model takes none. */
+	seed: number | null;
 	count: number;
 	estimatedCostPerImageUsd: number;
 	idempotencyKey?: string;
@@ -60,7 +60,7 @@ export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJob
 		prompt: input.prompt,
 		model: input.model,
 		params: JSON.stringify(input.params),
-		seed: (input.seed + index) % (MAX_SEED + 1),
+		seed: input.seed === null ? null : (input.seed + index) % (MAX_SEED + 1),
 		batchId,
 		// Only the first job carries the key (the unique index is per owner); the rest share its batch.
 		idempotencyKey: index === 0 ? (input.idempotencyKey ?? null) : null,

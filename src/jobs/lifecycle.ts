@@ -20,6 +20,8 @@ export interface StoredImage {
 	height: number;
 	bytes: number;
 	seed: number | null;
+	/** The prompt the provider says it used (dall-e-3 rewrites prompts). */
+	revisedPrompt: string | null;
 }
 
 /**
@@ -63,8 +65,8 @@ export async function completeJob(db: Db, job: JobRow, stored: StoredImage[], no
 	const inserts = stored.map((image) =>
 		d1
 			.prepare(
-				`INSERT INTO images (id, job_id, idx, owner, r2_key, content_type, width, height, bytes, seed, created_at)
-				SELECT ?1, ?2, ?3, ?4, ?1, ?5, ?6, ?7, ?8, ?9, ?10
+				`INSERT INTO images (id, job_id, idx, owner, r2_key, content_type, width, height, bytes, seed, revised_prompt, created_at)
+				SELECT ?1, ?2, ?3, ?4, ?1, ?5, ?6, ?7, ?8, ?9, ?11, ?10
 				WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?2 AND status = 'processing')
 				ON CONFLICT (id) DO NOTHING`,
 			)
@@ -79,6 +81,7 @@ export async function completeJob(db: Db, job: JobRow, stored: StoredImage[], no
 				image.bytes,
 				image.seed,
 				now,
+				image.revisedPrompt,
 			),
 	);
 	const complete = d1

@@ -41,6 +41,7 @@ export interface ImageView {
 	height: number;
 	bytes: number;
 	seed: number | null;
+	revised_prompt?: string;
 }
 
 /** What a tool handler returns; src/tools/results.ts turns it into a CallToolResult. */

@@ -1,6 +1,7 @@
 /** generate_image (returns at once with job ids) and generate_image_and_wait (one call to a URL). */
 import { z } from 'zod';
 import { createJobs, randomSeed } from '../jobs/create';
+import { checkOwnImages } from '../jobs/references';
 import { estimateImageCost, isStandIn } from '../providers/catalog';
 import { defineTool, type ToolContext, type ToolOutcome, toolError } from './context';
 import { type GenerateInput, generateInputSchema, resolveGeneration } from './generate.schema';
@@ -17,8 +18,13 @@ const generateOutputSchema = z.object({
 	prompt: z.string(),
 	width: z.number().int(),
 	height: z.number().int(),
-	steps: z.number().int(),
-	seed: z.number().int().describe('Seed of the first image; image i uses seed + i.'),
+	steps: z.number().int().nullable().describe('Null for models without a steps parameter.'),
+	seed: z
+		.number()
+		.int()
+		.nullable()
+		.describe('Seed of the first image; image i uses seed + i. Null for models that take no seed.'),
+	model_choice: z.string().optional().describe('With model "auto": which model was picked and why.'),
 	estimated_cost_usd: z.number().describe('Estimated cost of all images together.'),
 	estimated_time_seconds: z.number().describe("The model's typical time per image."),
 	message: z.string(),
@@ -28,16 +34,18 @@ type Created = { ok: true; structured: z.infer<typeof generateOutputSchema> } | 
 
 /** Validates against the model, creates the jobs and enqueues them. */
 async function startGeneration(input: GenerateInput, context: ToolContext): Promise<Created> {
-	const resolution = resolveGeneration(input, context.env, context.config.defaultModel);
+	const resolution = resolveGeneration(input, context.env, context.config.defaultModel, context.urls);
 	if (!resolution.ok) return { ok: false, outcome: toolError(resolution.message) };
-	const { entry, params } = resolution.value;
-	const costPerImage = estimateImageCost(entry, context.env, params.width, params.height);
+	const { entry, params, ownImages } = resolution.value;
+	const missing = await checkOwnImages(context.db, context.principal.id, ownImages);
+	if (missing) return { ok: false, outcome: toolError(missing) };
+	const costPerImage = estimateImageCost(entry, context.env, params);
 	const created = await createJobs(context.db, context.env.JOBS, {
 		owner: context.principal.id,
 		model: entry.alias,
 		prompt: input.prompt,
 		params,
-		seed: input.seed ?? randomSeed(),
+		seed: entry.capabilities.seed === 'none' ? null : (input.seed ?? randomSeed()),
 		count: input.count,
 		estimatedCostPerImageUsd: costPerImage,
 		idempotencyKey: input.idempotency_key,
@@ -65,14 +73,16 @@ async function startGeneration(input: GenerateInput, context: ToolContext): Prom
 			prompt: first.prompt,
 			width: params.width,
 			height: params.height,
-			steps: params.steps,
-			seed: first.seed ?? 0,
+			steps: params.steps ?? null,
+			seed: first.seed,
+			...(params.auto_reason ? { model_choice: params.auto_reason } : {}),
 			estimated_cost_usd: Math.round(costPerImage * jobIds.length * 1e6) / 1e6,
 			estimated_time_seconds: Math.ceil(entry.typicalLatencyMs / 1000),
 			message:
 				(jobIds.length === 1
 					? `Job queued. Call wait_for_completion with job_id "${first.id}" to get the image.`
 					: `${jobIds.length} jobs queued. Call wait_for_completion with job_ids to get the images.`) +
+				(params.auto_reason ? ` ${params.auto_reason[0]?.toUpperCase()}${params.auto_reason.slice(1)}` : '') +
 				(isStandIn(entry, context.env)
 					? ` Local run: ${entry.alias} is drawn by the offline test pattern, since Workers AI is not reachable locally.`
 					: ''),

@@ -17,7 +17,12 @@ export const imageViewSchema = z.object({
 	width: z.number().int(),
 	height: z.number().int(),
 	bytes: z.number().int().describe('Size of the image file in bytes.'),
-	seed: z.number().int().nullable().describe('Seed that produced the image, for reproducing it.'),
+	seed: z
+		.number()
+		.int()
+		.nullable()
+		.describe('Seed that produced the image, for reproducing it; null when the model takes none.'),
+	revised_prompt: z.string().optional().describe('The prompt the model actually used, when it rewrote it (dall-e-3).'),
 });
 
 export const jobViewSchema = z.object({
@@ -28,9 +33,14 @@ export const jobViewSchema = z.object({
 	model: z.string(),
 	width: z.number().int(),
 	height: z.number().int(),
-	steps: z.number().int(),
+	steps: z.number().int().nullable().describe('Null for models without a steps parameter.'),
 	seed: z.number().int().nullable(),
 	negative_prompt: z.string().optional(),
+	model_choice: z.string().optional().describe('With model "auto": which model was picked and why.'),
+	revised_prompt: z
+		.string()
+		.optional()
+		.describe('The prompt the model actually used, when it rewrites prompts (dall-e-3).'),
 	attempts: z.number().int().describe('Deliveries to a provider so far.'),
 	estimated_cost_usd: z.number(),
 	image_url: z.string().optional().describe('URL of the first image, once completed.'),
@@ -55,7 +65,7 @@ function altText(prompt: string): string {
 
 export function presentImage(row: ImageRow, prompt: string, urls: UrlBases): ImageView {
 	const url = buildImageUrl(urls, row.r2Key, row.contentType);
-	return {
+	const view: ImageView = {
 		index: row.idx,
 		url,
 		markdown: `![${altText(prompt)}](${url})`,
@@ -65,6 +75,8 @@ export function presentImage(row: ImageRow, prompt: string, urls: UrlBases): Ima
 		bytes: row.bytes,
 		seed: row.seed,
 	};
+	if (row.revisedPrompt) view.revised_prompt = row.revisedPrompt;
+	return view;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -81,7 +93,7 @@ export function presentJob({ job, images }: JobWithImages, urls: UrlBases): JobV
 		model: job.model,
 		width: first?.width ?? params.width,
 		height: first?.height ?? params.height,
-		steps: params.steps,
+		steps: params.steps ?? null,
 		seed: job.seed,
 		attempts: job.attempts,
 		estimated_cost_usd: job.estimatedCostUsd,
@@ -90,7 +102,9 @@ export function presentJob({ job, images }: JobWithImages, urls: UrlBases): JobV
 		updated_at: iso(job.updatedAt),
 	};
 	if (params.negative_prompt) view.negative_prompt = params.negative_prompt;
+	if (params.auto_reason) view.model_choice = params.auto_reason;
 	if (first) {
+		if (first.revised_prompt) view.revised_prompt = first.revised_prompt;
 		view.image_url = first.url;
 		view.markdown = first.markdown;
 	}

@@ -1,7 +1,20 @@
-/** list_models: what this deployment can generate with, and what each model can do. */
+/** list_models: what this deployment can generate with, and what each model can do and costs. */
 import { z } from 'zod';
-import { configuredModels, defaultModel, estimateImageCost, isStandIn } from '../providers/catalog';
-import { defineTool } from './context';
+import { REFERENCE_FORMS } from '../jobs/references';
+import {
+	catalogFor,
+	configuredModels,
+	defaultModel,
+	estimateImageCost,
+	isStandIn,
+	type ModelEntry,
+	providerFor,
+} from '../providers/catalog';
+import { describeCost, describeOptions, describeSize } from '../providers/describe';
+import { defineTool, type ToolContext } from './context';
+
+const rangeSchema = z.object({ min: z.number(), max: z.number(), default: z.number() }).nullable();
+const choiceSchema = z.object({ values: z.array(z.string()), default: z.string() }).nullable();
 
 const modelSchema = z.object({
 	name: z.string().describe('Pass this as `model`.'),
@@ -10,32 +23,114 @@ const modelSchema = z.object({
 	provider: z.string(),
 	upstream_id: z.string(),
 	use_for: z.string(),
+	available: z.boolean().describe('False only with include_unavailable: the provider is not configured here.'),
+	configure_with: z.string().describe('What an operator sets to enable this model.'),
 	is_default: z.boolean(),
-	ai_generated: z.boolean().describe('False for the built-in offline test pattern.'),
+	ai_generated: z.boolean().describe('False for the built-in offline test pattern and for local stand-ins.'),
 	local_stand_in: z
 		.boolean()
 		.describe('True in local dev, where Workers AI is out of reach: the offline test pattern draws in its place.'),
-	size: z.string().describe('"fixed W×H" or "W×H from MIN to MAX pixels per side".'),
+	size: z.string().describe('Sizes in words: "fixed 1024×1024", "W×H 256–2048", a list, or ratios at tiers.'),
+	size_kind: z.enum(['fixed', 'range', 'list', 'aspect']),
 	min_size: z.number().int().nullable(),
 	max_size: z.number().int().nullable(),
+	sizes: z.array(z.string()).describe('For size_kind "list": the WxH sizes it makes.'),
+	aspect_ratios: z.array(z.string()).describe('For size_kind "aspect": the aspect_ratio values.'),
+	image_sizes: z.array(z.string()).describe('For size_kind "aspect": the image_size tiers.'),
 	default_width: z.number().int(),
 	default_height: z.number().int(),
-	steps_min: z.number().int(),
-	steps_max: z.number().int(),
-	steps_default: z.number().int(),
+	steps: rangeSchema,
+	guidance: rangeSchema,
+	seed: z.enum(['exact', 'best_effort', 'none']).describe('exact: same seed, same image. none: no seed.'),
 	negative_prompt: z.boolean(),
-	seed: z.boolean(),
-	estimated_cost_usd_per_image: z.number().describe('At the default size.'),
+	reference_images: z.number().int().describe('How many reference_images it takes (0: none).'),
+	requires_reference_image: z.boolean(),
+	mask: z.enum(['none', 'optional', 'required']),
+	strength: z.boolean(),
+	quality: choiceSchema,
+	style: choiceSchema,
+	background: choiceSchema,
+	output_format: choiceSchema,
+	sampler: z.boolean(),
+	good_at_text: z.boolean().describe('Renders legible text (signs, logos, posters).'),
+	options: z.string().describe('The options above in words.'),
+	estimated_cost_usd_per_image: z.number().describe('At the default size and quality.'),
+	cost: z.string().describe('Price range per image in words.'),
 	typical_latency_seconds: z.number(),
 });
+
+export type ModelView = z.infer<typeof modelSchema>;
+
+export function presentModel(entry: ModelEntry, context: Pick<ToolContext, 'env'>, isDefault: boolean): ModelView {
+	const { env } = context;
+	const caps = entry.capabilities;
+	const { size } = caps;
+	const standIn = isStandIn(entry, env);
+	return {
+		name: entry.alias,
+		aliases: [...entry.aliases],
+		label: entry.label,
+		provider: entry.provider.id,
+		upstream_id: entry.upstreamId,
+		use_for: entry.useFor,
+		available: providerFor(entry, env) !== undefined,
+		configure_with: entry.provider.configuredBy,
+		is_default: isDefault,
+		ai_generated: !entry.notAi && !standIn,
+		local_stand_in: standIn,
+		size: describeSize(caps),
+		size_kind: size.kind,
+		min_size: size.kind === 'range' ? size.min : null,
+		max_size: size.kind === 'range' ? size.max : null,
+		sizes: size.kind === 'list' ? [...size.sizes] : [],
+		aspect_ratios: size.kind === 'aspect' ? [...size.ratios] : [],
+		image_sizes: size.kind === 'aspect' ? [...size.tiers] : [],
+		default_width: caps.defaultSize.width,
+		default_height: caps.defaultSize.height,
+		steps: caps.steps ?? null,
+		guidance: caps.guidance ?? null,
+		seed: caps.seed,
+		negative_prompt: caps.negativePrompt,
+		reference_images: caps.maxReferenceImages,
+		requires_reference_image: caps.requiresReferenceImage,
+		mask: caps.mask || 'none',
+		strength: caps.strength,
+		quality: caps.quality ? { values: [...caps.quality.values], default: caps.quality.default } : null,
+		style: caps.style ? { values: [...caps.style.values], default: caps.style.default } : null,
+		background: caps.background ? { values: [...caps.background.values], default: caps.background.default } : null,
+		output_format: caps.outputFormat
+			? { values: [...caps.outputFormat.values], default: caps.outputFormat.default }
+			: null,
+		sampler: caps.sampler,
+		good_at_text: caps.goodAtText,
+		options: describeOptions(caps),
+		estimated_cost_usd_per_image: estimateImageCost(entry, env, {
+			...caps.defaultSize,
+			quality: caps.quality?.default,
+			image_size: size.kind === 'aspect' ? size.tiers[0] : undefined,
+		}),
+		cost: standIn ? 'free (local stand-in)' : describeCost(entry),
+		typical_latency_seconds: entry.typicalLatencyMs / 1000,
+	};
+}
 
 export const listModelsTool = defineTool({
 	name: 'list_models',
 	title: 'List image models',
 	description:
-		'List the image models this server can use right now, with sizes, steps, negative-prompt support, estimated cost per image, typical time and what each is good for.',
-	input: z.strictObject({}),
-	output: z.object({ success: z.boolean(), default_model: z.string(), models: z.array(modelSchema) }),
+		'List the image models this server can use right now: sizes, options (steps, negative prompt, quality, reference images…), estimated cost per image, typical time and what each is good for. Pass a name as `model`, or use model "auto".',
+	input: z.strictObject({
+		include_unavailable: z
+			.boolean()
+			.default(false)
+			.describe('Also list models whose provider is not configured here (available: false), with what enables them.'),
+	}),
+	output: z.object({
+		success: z.boolean(),
+		default_model: z.string(),
+		models: z.array(modelSchema),
+		references: z.string().describe('Forms accepted by reference_images.'),
+	}),
 	annotations: {
 		title: 'List image models',
 		readOnlyHint: true,
@@ -43,38 +138,18 @@ export const listModelsTool = defineTool({
 		idempotentHint: true,
 		openWorldHint: false,
 	},
-	handler: async (_args, context) => {
+	handler: async ({ include_unavailable }, context) => {
 		const fallback = defaultModel(context.env, context.config.defaultModel);
-		const models = configuredModels(context.env).map((entry) => ({
-			name: entry.alias,
-			aliases: [...entry.aliases],
-			label: entry.label,
-			provider: entry.provider.id,
-			upstream_id: entry.upstreamId,
-			use_for: entry.useFor,
-			is_default: entry === fallback,
-			ai_generated: !entry.notAi && !isStandIn(entry, context.env),
-			local_stand_in: isStandIn(entry, context.env),
-			size: entry.sizeRange
-				? `W×H from ${entry.sizeRange.min} to ${entry.sizeRange.max} pixels per side`
-				: `fixed ${entry.defaultSize.width}×${entry.defaultSize.height}`,
-			min_size: entry.sizeRange?.min ?? null,
-			max_size: entry.sizeRange?.max ?? null,
-			default_width: entry.defaultSize.width,
-			default_height: entry.defaultSize.height,
-			steps_min: entry.steps.min,
-			steps_max: entry.steps.max,
-			steps_default: entry.steps.default,
-			negative_prompt: entry.supportsNegativePrompt,
-			seed: true,
-			estimated_cost_usd_per_image: estimateImageCost(
-				entry,
-				context.env,
-				entry.defaultSize.width,
-				entry.defaultSize.height,
-			),
-			typical_latency_seconds: entry.typicalLatencyMs / 1000,
-		}));
-		return { ok: true, structured: { success: true, default_model: fallback.alias, models } };
+		const entries = include_unavailable ? catalogFor(context.env).entries : configuredModels(context.env);
+		const models = entries.map((entry) => presentModel(entry, context, entry === fallback));
+		return {
+			ok: true,
+			structured: {
+				success: true,
+				default_model: fallback.alias,
+				models,
+				references: `Each of reference_images is ${REFERENCE_FORMS}.`,
+			},
+		};
 	},
 });

@@ -63,7 +63,7 @@ function describeTools(scope: RequestScope): Tool[] {
 			// Per deployment, so patched on a copy, never on the cached schema.
 			const model = {
 				...properties.model,
-				description: `Model to use: one of ${names.join(', ')}. Omit for the default (${fallback}).`,
+				description: `Model to use: one of ${names.join(', ')}, or "auto" to let the server pick from the request and say why (see list_models). Omit for the default (${fallback}).`,
 			};
 			inputSchema = { ...inputSchema, properties: { ...properties, model } };
 		}

@@ -1,0 +1,1 @@
+ALTER TABLE `images` ADD `revised_prompt` text;

@@ -1,0 +1,120 @@
+/**
+ * Reference images ("same scene at night"): what a caller may pass, how it is checked when
+ * the job is created, and how the consumer loads the bytes.
+ *
+ * Accepted forms, each naming one image:
+ * - an earlier job of the same caller: `<job_id>` (its first image), `<job_id>/<index>`,
+ *   `image://<job_id>/<index>`, or this server's own image URL (`…/images/<job_id>/<index>.png`);
+ * - an `https` URL elsewhere, fetched by the consumer through the SSRF-safe fetch.
+ *
+ * Earlier images are checked at creation (they must exist and be the caller's), so a typo
+ * fails at once instead of as a failed job; URLs are checked for form and address there and
+ * fetched when the job runs, which keeps job creation fast.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { images } from '../db/schema';
+import { ProviderError } from '../providers/errors';
+import { checkReferenceUrl, fetchReferenceImage } from '../providers/safe-fetch';
+import type { ReferenceImage } from '../providers/types';
+import { buildImageKey, parseImagePath, type UrlBases } from '../storage/images';
+import { sniffImage } from '../storage/sniff';
+import type { ReferenceSpec } from './types';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/** What the caller may write, for error messages. */
+export const REFERENCE_FORMS =
+	'a job id of yours (its first image), "<job_id>/<index>", "image://<job_id>/<index>", this server\'s image URL, or a public https URL of a PNG, JPEG, WebP or GIF';
+
+type Parsed = { ok: true; spec: ReferenceSpec } | { ok: false; message: string };
+
+/** The R2 key when `value` names one of this server's images; null when it is not that kind of reference. */
+function ownImageKey(value: string, urls: UrlBases): string | null {
+	if (UUID.test(value)) return buildImageKey(value.toLowerCase(), 0);
+	const bare = value.startsWith('image://') ? value.slice('image://'.length) : value;
+	const direct = parseImagePath(bare.toLowerCase());
+	if (direct) return direct;
+	for (const base of [urls.workerBase && `${urls.workerBase}/images/`, urls.r2Base && `${urls.r2Base}/`]) {
+		if (base && value.startsWith(base)) return parseImagePath(value.slice(base.length).toLowerCase());
+	}
+	return null;
+}
+
+/** Parses one reference (the field name is for messages, e.g. `reference_images[1]`). */
+export function parseReference(field: string, raw: string, urls: UrlBases): Parsed {
+	const value = raw.trim();
+	const key = ownImageKey(value, urls);
+	if (key) return { ok: true, spec: { kind: 'image', r2_key: key } };
+	if (value.startsWith('image://')) {
+		return { ok: false, message: `${field}: "${clip(value)}" is not a valid image URI; use image://<job_id>/<index>.` };
+	}
+	if (!/^[a-z][a-z0-9+.-]*:/i.test(value)) {
+		return { ok: false, message: `${field}: "${clip(value)}" is neither a job id nor a URL. Give ${REFERENCE_FORMS}.` };
+	}
+	const checked = checkReferenceUrl(value);
+	if (!checked.ok) return { ok: false, message: `${field}: ${checked.message}` };
+	return { ok: true, spec: { kind: 'url', url: checked.url.href } };
+}
+
+function clip(value: string): string {
+	return value.length > 80 ? `${value.slice(0, 77)}...` : value;
+}
+
+/**
+ * Checks that every earlier image referenced exists and belongs to `owner` (another user's
+ * image reads exactly like a missing one). Returns an error message, or undefined when all
+ * are fine. One query for all of them.
+ */
+export async function checkOwnImages(
+	db: Db,
+	owner: string,
+	specs: readonly { field: string; spec: ReferenceSpec }[],
+): Promise<string | undefined> {
+	const wanted = specs.flatMap(({ field, spec }) => (spec.kind === 'image' ? [{ field, key: spec.r2_key }] : []));
+	if (wanted.length === 0) return undefined;
+	const found = await db
+		.select({ id: images.id })
+		.from(images)
+		.where(
+			and(
+				eq(images.owner, owner),
+				inArray(
+					images.id,
+					wanted.map((item) => item.key),
+				),
+			),
+		);
+	const present = new Set(found.map((row) => row.id));
+	const missing = wanted.find((item) => !present.has(item.key));
+	if (missing) {
+		const [jobId] = missing.key.split('/');
+		return `${missing.field}: no finished image "${missing.key}" of yours. Check job ${jobId} with get_job_status (it must be completed), or pass a public https URL.`;
+	}
+	return undefined;
+}
+
+/** Loads one reference for the consumer. Failures are final (`invalid_request`) unless a retry may help. */
+export async function loadReference(env: Env, spec: ReferenceSpec, signal: AbortSignal): Promise<ReferenceImage> {
+	if (spec.kind === 'url') return fetchReferenceImage(spec.url, { signal });
+	const object = await env.IMAGES.get(spec.r2_key);
+	if (!object) {
+		throw new ProviderError(
+			'invalid_request',
+			`Reference image ${spec.r2_key} no longer exists (deleted or expired); generate it again or pass another image.`,
+		);
+	}
+	const bytes = new Uint8Array(await object.arrayBuffer());
+	const sniffed = sniffImage(bytes);
+	if (!sniffed) throw new ProviderError('invalid_request', `Reference image ${spec.r2_key} is not a readable image.`);
+	return { bytes, contentType: sniffed.contentType, width: sniffed.width, height: sniffed.height };
+}
+
+/** Loads all references in order, concurrently. */
+export function loadReferences(
+	env: Env,
+	specs: readonly ReferenceSpec[] | undefined,
+	signal: AbortSignal,
+): Promise<ReferenceImage[]> {
+	return Promise.all((specs ?? []).map((spec) => loadReference(env, spec, signal)));
+}
