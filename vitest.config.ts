@@ -21,9 +21,13 @@ export default defineConfig({
 				test: {
 					name: 'workers',
 					include: ['test/**/*.test.ts'],
-					exclude: ['test/e2e/**'],
+					exclude: ['test/e2e/**', 'test/node/**'],
 					setupFiles: ['./test/apply-migrations.ts'],
 				},
+			},
+			{
+				// Checks that need the file system: docs rendered from the code.
+				test: { name: 'node', environment: 'node', include: ['test/node/**/*.test.ts'] },
 			},
 			{
 				// End to end: a real `wrangler dev` driven by the official MCP SDK client and raw fetch.
