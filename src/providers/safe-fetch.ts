@@ -25,7 +25,10 @@ import { sniffImage } from '../storage/sniff';
 import { ProviderError } from './errors';
 import type { ReferenceImage } from './types';
 
-/** Largest reference image we download: 10 MiB, well above what image models accept as input. */
+/**
+ * Largest reference image we download. Bytes are held in memory (a Worker has 128 MB), so this
+ * bounds what one URL can cost; ordinary photos and earlier generations are far smaller.
+ */
 export const REFERENCE_MAX_BYTES = 10 * 1024 * 1024;
 
 /** Redirects followed by default; each hop is checked like the first URL. */
@@ -152,9 +155,14 @@ export async function fetchReferenceImage(url: string, options: SafeFetchOptions
 	const first = checkReferenceUrl(url);
 	if (!first.ok) throw new ProviderError('invalid_request', `Reference image URL refused: ${first.message}`);
 	let current = first.url;
+	// A redirect within the same host (often: to a canonical path) needs no second lookup.
+	const resolved = new Set<string>();
 	for (let redirects = 0; ; redirects++) {
 		const host = clip(current.host);
-		await checkResolvedAddresses(current, host, resolveHost, signal);
+		if (!resolved.has(current.hostname)) {
+			await checkResolvedAddresses(current, host, resolveHost, signal);
+			resolved.add(current.hostname);
+		}
 		const response = await send(current, host, signal);
 		if (!isRedirect(response.status)) return readImage(response, host, maxBytes, signal);
 
