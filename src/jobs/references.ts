@@ -110,11 +110,30 @@ export async function loadReference(env: Env, spec: ReferenceSpec, signal: Abort
 	return { bytes, contentType: sniffed.contentType, width: sniffed.width, height: sniffed.height };
 }
 
-/** Loads all references in order, concurrently. */
-export function loadReferences(
+/**
+ * Most bytes of reference images (and mask) one job may load: a Worker has 128 MB, and the
+ * providers' own request limits are lower still (Gemini: 20 MB per request).
+ */
+export const MAX_REFERENCE_TOTAL_BYTES = 32 * 1024 * 1024;
+
+/** Loads all references in order, one after another so the total can be capped before memory runs out. */
+export async function loadReferences(
 	env: Env,
 	specs: readonly ReferenceSpec[] | undefined,
 	signal: AbortSignal,
 ): Promise<ReferenceImage[]> {
-	return Promise.all((specs ?? []).map((spec) => loadReference(env, spec, signal)));
+	const loaded: ReferenceImage[] = [];
+	let total = 0;
+	for (const spec of specs ?? []) {
+		const image = await loadReference(env, spec, signal);
+		total += image.bytes.byteLength;
+		if (total > MAX_REFERENCE_TOTAL_BYTES) {
+			throw new ProviderError(
+				'invalid_request',
+				`The reference images add up to more than ${MAX_REFERENCE_TOTAL_BYTES / 1024 / 1024} MiB; use fewer or smaller images.`,
+			);
+		}
+		loaded.push(image);
+	}
+	return loaded;
 }
