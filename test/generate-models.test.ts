@@ -279,6 +279,32 @@ describe('reference images end to end', () => {
 	});
 });
 
+describe('reference image memory cap', () => {
+	it('fails a job whose references add up to more than 32 MiB, before any provider call', async () => {
+		const keys: string[] = [];
+		for (let index = 0; index < 3; index++) {
+			const source = await insertJob({ status: 'completed' });
+			const big = new Uint8Array(11 * 1024 * 1024);
+			big.set(fakeJpeg(64, 64));
+			await env.IMAGES.put(`${source.id}/0`, big);
+			keys.push(`${source.id}/0`);
+		}
+		const job = await insertJob({
+			params: JSON.stringify({
+				width: 64,
+				height: 64,
+				steps: 4,
+				reference_images: keys.map((key) => ({ kind: 'image', r2_key: key })),
+			}),
+		});
+		expect(await runJob(env, job.id, 1)).toEqual({ action: 'ack' });
+		const row = await readJobRow(job.id);
+		expect(row?.status).toBe('failed');
+		expect(row?.error).toBe('The reference images add up to more than 32 MiB; use fewer or smaller images.');
+		expect(await env.IMAGES.head(`${job.id}/0`)).toBeNull();
+	});
+});
+
 describe('list_models', () => {
 	it('shows each configured model with its capabilities, and unconfigured ones only when asked', async () => {
 		const local = textJson(await callWith({}, 'list_models', {}));
