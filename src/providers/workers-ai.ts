@@ -314,6 +314,24 @@ const SD15: ModelCapabilities = { ...SD_BASE, defaultSize: { width: 512, height:
  * FLUX.2's latent grid (BFL's API takes edges in multiples of 16); the Workers AI docs give
  * none. Guidance bounds are not documented; 1–10 is BFL's range for FLUX.2.
  */
+/**
+ * What the two Leonardo models share: text-to-image only, exact seeds, good at text (their
+ * pages: Lucid Origin "renders text with accuracy"; Phoenix "coherent text").
+ */
+const LEONARDO_BASE: ModelCapabilities = {
+	size: { kind: 'range', min: 256, max: 2048, multipleOf: 8 },
+	defaultSize: { width: 1024, height: 1024 },
+	seed: 'exact',
+	negativePrompt: false,
+	maxReferenceImages: 0,
+	requiresReferenceImage: false,
+	mask: false,
+	strength: false,
+	sampler: false,
+	imagesPerCall: 1,
+	goodAtText: true,
+};
+
 const FLUX2_BASE: ModelCapabilities = {
 	size: { kind: 'range', min: 256, max: 1920, multipleOf: 16 },
 	defaultSize: { width: 1024, height: 768 },
@@ -482,22 +500,13 @@ export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
 		useFor: 'Close prompt adherence, graphic design and accurate text (posters, product mockups), sizes up to 2500 px.',
 		notAi: false,
 		capabilities: {
+			...LEONARDO_BASE,
 			// Schema: width/height 0–2500, default 1120; 256 is a sensible floor, 8 the usual grid.
 			size: { kind: 'range', min: 256, max: 2500, multipleOf: 8 },
 			defaultSize: { width: 1120, height: 1120 },
 			// Schema: steps 1–40 with no default; 25 is Phoenix's documented default (same vendor).
 			steps: { min: 1, max: 40, default: 25 },
-			seed: 'exact',
-			negativePrompt: false,
 			guidance: { min: 0, max: 10, default: 4.5 },
-			maxReferenceImages: 0,
-			requiresReferenceImage: false,
-			mask: false,
-			strength: false,
-			sampler: false,
-			imagesPerCall: 1,
-			// The model page: "renders text with accuracy".
-			goodAtText: true,
 		},
 		// $0.006996 per 512×512 tile and $0.000132 per step: 4 tiles + 25 steps.
 		pricing: { kind: 'per_megapixel', usd: 0.031284 },
@@ -512,21 +521,12 @@ export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
 		useFor: 'Strong prompt adherence and coherent text, with negative prompts, sizes up to 2048 px.',
 		notAi: false,
 		capabilities: {
+			...LEONARDO_BASE,
 			// Schema: width/height 0–2048, default 1024; 256 is a sensible floor, 8 the usual grid.
 			size: { kind: 'range', min: 256, max: 2048, multipleOf: 8 },
-			defaultSize: { width: 1024, height: 1024 },
 			steps: { min: 1, max: 50, default: 25 },
-			seed: 'exact',
 			negativePrompt: true,
 			guidance: { min: 2, max: 10, default: 2 },
-			maxReferenceImages: 0,
-			requiresReferenceImage: false,
-			mask: false,
-			strength: false,
-			sampler: false,
-			imagesPerCall: 1,
-			// The model page: "exceptional prompt adherence and coherent text".
-			goodAtText: true,
 		},
 		// $0.005830 per 512×512 tile and $0.000110 per step: 4 tiles + 25 steps.
 		pricing: { kind: 'per_megapixel', usd: 0.02607 },
