@@ -135,6 +135,17 @@ describe('what a valid request stores', () => {
 		});
 	});
 
+	it('lets a ratio-sized model keep the shape of the image it edits when no aspect_ratio is given', () => {
+		const edit = params({ model: 'flash', reference_images: ['https://cdn.example.com/scene.png'] });
+		expect(edit.aspect_ratio).toBeUndefined();
+		expect(edit.image_size).toBe('1K');
+		expect(params({ model: 'flash' }).aspect_ratio).toBe('1:1');
+		expect(
+			params({ model: 'flash', aspect_ratio: '16:9', reference_images: ['https://cdn.example.com/scene.png'] })
+				.aspect_ratio,
+		).toBe('16:9');
+	});
+
 	it('keeps reference images as specs: own images by R2 key, URLs as given', () => {
 		const jobId = crypto.randomUUID();
 		const stored = params({

@@ -313,7 +313,17 @@ function resolveSize(entry: ModelEntry, input: GenerateInput, available: readonl
 			if (!size.tiers.includes(tier)) {
 				return fail(`image_size: ${alias} does not make ${tier}. Allowed: ${size.tiers.join(', ')}.`);
 			}
-			return { ok: true, value: { ...nominalSize(entry, ratio, tier), aspect_ratio: ratio, image_size: tier } };
+			// Editing without a ratio: leave it to the model, which keeps the reference's shape
+			// ("same scene at night"); the nominal size is the square one until the image is sniffed.
+			const keepReferenceShape = input.aspect_ratio === undefined && (input.reference_images?.length ?? 0) > 0;
+			return {
+				ok: true,
+				value: {
+					...nominalSize(entry, ratio, tier),
+					...(keepReferenceShape ? {} : { aspect_ratio: ratio }),
+					image_size: tier,
+				},
+			};
 		}
 	}
 }

@@ -166,6 +166,17 @@ describe('geminiProvider request', () => {
 		});
 	});
 
+	it('leaves the aspect ratio out when the caller gave none for an edit, so the model keeps the reference shape', async () => {
+		const calls = stubFetch(() => jsonResponse(imageAnswer(base64(new Uint8Array([1])))));
+		const reference: ReferenceImage = { bytes: await png(), contentType: 'image/png', width: 4, height: 4 };
+		await generate({ aspectRatio: undefined, seed: undefined, referenceImages: [reference] });
+		const body = calls[0]!.json as { generationConfig: Record<string, unknown> };
+		expect(body.generationConfig).toEqual({
+			responseModalities: ['TEXT', 'IMAGE'],
+			imageConfig: { imageSize: '1K' },
+		});
+	});
+
 	it('sends requests to GEMINI_BASE_URL when set (a gateway), with or without a trailing slash', async () => {
 		const calls = stubFetch(() => jsonResponse(imageAnswer(base64(new Uint8Array([1])))));
 		await generate({}, { GEMINI_BASE_URL: 'https://gateway.example/google/v1beta/' });
