@@ -26,10 +26,15 @@ export class ProviderError extends Error {
 	}
 }
 
+/** Whether `error` is what fetch or AI.run throw when their AbortSignal fires (cancelled or timed out). */
+export function isAbortError(error: unknown): boolean {
+	return error instanceof DOMException && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}
+
 /** Anything thrown that is not a ProviderError (D1, R2, a bug) is treated as transient. */
 export function toProviderError(error: unknown): ProviderError {
 	if (error instanceof ProviderError) return error;
-	if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+	if (isAbortError(error)) {
 		return new ProviderError('transient', 'The image provider did not answer in time.');
 	}
 	return new ProviderError('transient', 'Temporary internal error while generating the image.');

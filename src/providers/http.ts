@@ -3,7 +3,7 @@
  * failures and HTTP statuses to the typed errors of DESIGN.md §3. Each provider adds its own
  * reading of the error body (content-policy codes, messages) through `classify`.
  */
-import { ProviderError, type ProviderErrorKind } from './errors';
+import { isAbortError, ProviderError, type ProviderErrorKind } from './errors';
 
 export interface HttpCallOptions {
 	/** Provider name for messages, e.g. "OpenAI". */
@@ -39,10 +39,6 @@ export function upstreamMessage(text: unknown): string {
 		.replace(/\b(AIza[0-9A-Za-z_-]{4})[0-9A-Za-z_-]+/g, '$1…')
 		.trim();
 	return oneLine.length > MAX_UPSTREAM_MESSAGE ? `${oneLine.slice(0, MAX_UPSTREAM_MESSAGE)}…` : oneLine;
-}
-
-function isAbort(error: unknown): boolean {
-	return error instanceof DOMException && (error.name === 'AbortError' || error.name === 'TimeoutError');
 }
 
 async function readBody(response: Response): Promise<unknown> {
@@ -93,7 +89,7 @@ export async function providerFetch(url: string, init: RequestInit, options: Htt
 	try {
 		response = await fetch(url, { ...init, signal: options.signal });
 	} catch (error) {
-		if (isAbort(error) || options.signal.aborted) {
+		if (isAbortError(error) || options.signal.aborted) {
 			throw new ProviderError('transient', `${options.provider} did not answer in time.`);
 		}
 		throw new ProviderError('transient', `Could not reach ${options.provider} (network error).`);

@@ -22,7 +22,7 @@
  * return, whatever the server claimed.
  */
 import { sniffImage } from '../storage/sniff';
-import { ProviderError } from './errors';
+import { isAbortError, ProviderError } from './errors';
 import type { ReferenceImage } from './types';
 
 /**
@@ -369,7 +369,7 @@ async function checkResolvedAddresses(
 		addresses = await resolveHost(hostname, signal);
 	} catch (error) {
 		if (error instanceof ProviderError) throw error;
-		if (signal.aborted || isAbort(error)) throw timedOut(host);
+		if (signal.aborted || isAbortError(error)) throw timedOut(host);
 		throw new ProviderError('transient', `Reference image at ${host}: the DNS lookup failed; it will be retried.`);
 	}
 	if (addresses.length === 0) throw refused(host, 'the name has no IPv4 or IPv6 address');
@@ -399,7 +399,7 @@ async function queryDoh(hostname: string, type: string, typeCode: number, signal
 			signal,
 		});
 	} catch (error) {
-		if (signal.aborted || isAbort(error)) throw timedOut(host);
+		if (signal.aborted || isAbortError(error)) throw timedOut(host);
 		throw failed('network error');
 	}
 	if (!response.ok) {
@@ -410,7 +410,7 @@ async function queryDoh(hostname: string, type: string, typeCode: number, signal
 	try {
 		answer = await response.json();
 	} catch (error) {
-		if (signal.aborted || isAbort(error)) throw timedOut(host);
+		if (signal.aborted || isAbortError(error)) throw timedOut(host);
 		throw failed('malformed answer');
 	}
 	if (!answer || typeof answer !== 'object') throw failed('malformed answer');
@@ -434,7 +434,7 @@ async function send(url: URL, host: string, signal: AbortSignal): Promise<Respon
 		// 'manual': a 3xx comes back to us, so the next hop is checked before anything is sent to it.
 		return await fetch(url.href, { method: 'GET', headers: IMAGE_REQUEST_HEADERS, redirect: 'manual', signal });
 	} catch (error) {
-		if (signal.aborted || isAbort(error)) throw timedOut(host);
+		if (signal.aborted || isAbortError(error)) throw timedOut(host);
 		throw new ProviderError('transient', `Reference image at ${host}: could not connect (network error).`);
 	}
 }
@@ -516,7 +516,7 @@ async function readCapped(
 	} catch (error) {
 		reader.cancel().catch(() => {});
 		if (error instanceof ProviderError) throw error;
-		if (signal.aborted || isAbort(error)) throw timedOut(host);
+		if (signal.aborted || isAbortError(error)) throw timedOut(host);
 		throw new ProviderError('transient', `Reference image at ${host}: the connection broke while downloading.`);
 	}
 	const bytes = new Uint8Array(total);
@@ -564,10 +564,6 @@ function tooLarge(host: string, maxBytes: number): ProviderError {
 
 function timedOut(host: string): ProviderError {
 	return new ProviderError('transient', `Reference image at ${host}: no answer in time; it will be retried.`);
-}
-
-function isAbort(error: unknown): boolean {
-	return error instanceof DOMException && (error.name === 'AbortError' || error.name === 'TimeoutError');
 }
 
 function formatBytes(bytes: number): string {

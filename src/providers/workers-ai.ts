@@ -11,7 +11,7 @@
  * https://developers.cloudflare.com/workers-ai/platform/pricing/ and error codes from
  * https://developers.cloudflare.com/workers-ai/platform/errors/.
  */
-import { ProviderError } from './errors';
+import { isAbortError, ProviderError } from './errors';
 import { decodeBase64, upstreamMessage } from './http';
 import type {
 	GeneratedImage,
@@ -198,8 +198,8 @@ function internalCode(message: string): number | undefined {
  */
 export function mapWorkersAiError(error: unknown, context: WorkersAiErrorContext = {}): ProviderError {
 	if (error instanceof ProviderError) return error;
-	const aborted = error instanceof DOMException && (error.name === 'AbortError' || error.name === 'TimeoutError');
-	if (aborted || context.signal?.aborted) return new ProviderError('transient', 'Workers AI did not answer in time.');
+	if (isAbortError(error) || context.signal?.aborted)
+		return new ProviderError('transient', 'Workers AI did not answer in time.');
 	const message = error instanceof Error ? error.message : String(error);
 	const code = internalCode(message);
 	const detail = upstreamMessage(message);
@@ -309,12 +309,6 @@ const SD_BASE: ModelCapabilities = {
 const SD15: ModelCapabilities = { ...SD_BASE, defaultSize: { width: 512, height: 512 } };
 
 /**
- * FLUX.2 on Workers AI (changelog 2025-11-25 and the klein launches): width/height 256–1920,
- * default 1024×768, up to 4 reference images, each "smaller than 512x512". The step of 16 is
- * FLUX.2's latent grid (BFL's API takes edges in multiples of 16); the Workers AI docs give
- * none. Guidance bounds are not documented; 1–10 is BFL's range for FLUX.2.
- */
-/**
  * What the two Leonardo models share: text-to-image only, exact seeds, good at text (their
  * pages: Lucid Origin "renders text with accuracy"; Phoenix "coherent text").
  */
@@ -332,6 +326,12 @@ const LEONARDO_BASE: ModelCapabilities = {
 	goodAtText: true,
 };
 
+/**
+ * FLUX.2 on Workers AI (changelog 2025-11-25 and the klein launches): width/height 256–1920,
+ * default 1024×768, up to 4 reference images, each "smaller than 512x512". The step of 16 is
+ * FLUX.2's latent grid (BFL's API takes edges in multiples of 16); the Workers AI docs give
+ * none. Guidance bounds are not documented; 1–10 is BFL's range for FLUX.2.
+ */
 const FLUX2_BASE: ModelCapabilities = {
 	size: { kind: 'range', min: 256, max: 1920, multipleOf: 16 },
 	defaultSize: { width: 1024, height: 768 },
