@@ -3,7 +3,6 @@
  * docs/providers.md (test/node/providers-doc.test.ts renders it from here), so the two never
  * disagree.
  */
-import { priceKey } from './catalog';
 import type { Choice, ModelCapabilities, ModelEntry, NumberRange } from './types';
 
 export function describeSize(caps: ModelCapabilities): string {
@@ -61,14 +60,4 @@ export function describeCost(entry: ModelEntry): string {
 	const high = prices.reduce((a, b) => (b[1] > a[1] ? b : a));
 	if (low[1] === high[1]) return `${usd(low[1])}`;
 	return `${usd(low[1])} (${low[0]}) – ${usd(high[1])} (${high[0]})`;
-}
-
-/** The price key of the model's default image, for "cost at the default size". */
-export function defaultPriceKey(entry: ModelEntry): string {
-	const { capabilities } = entry;
-	return priceKey(entry, {
-		...capabilities.defaultSize,
-		quality: capabilities.quality?.default,
-		image_size: capabilities.size.kind === 'aspect' ? capabilities.size.tiers[0] : undefined,
-	});
 }
