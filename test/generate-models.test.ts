@@ -199,6 +199,22 @@ describe('model: "auto"', () => {
 		);
 	});
 
+	it('says which model it picked and why at the top of a generate_image_and_wait result', async () => {
+		const result = await callWith({}, 'generate_image_and_wait', {
+			prompt: 'a poster that says "JAZZ NIGHT"',
+			model: 'auto',
+			count: 2,
+		});
+		const json = textJson(result);
+		expect(json.status).toBeUndefined();
+		expect(json.completed).toBe(2);
+		expect(json.model_choice).toMatch(/^auto: picked .* because the prompt asks for text in the image \("poster"\)/);
+		expect((json.results as { model_choice?: string }[]).map((view) => view.model_choice)).toEqual([
+			json.model_choice,
+			json.model_choice,
+		]);
+	});
+
 	it('locally picks among the offline provider and the stand-ins', () => {
 		const picked = params({ model: 'auto', prompt: 'a poster for a jazz night' }, env);
 		expect(['offline', 'flux-2-dev', 'flux-2-klein-4b', 'flux-2-klein-9b', 'lucid-origin', 'phoenix']).toContain(

@@ -41,6 +41,7 @@ export const waitOutputSchema = z.object({
 	markdown: z.string().optional(),
 	prompt: z.string().optional(),
 	model: z.string().optional(),
+	model_choice: z.string().optional().describe('With model "auto": which model was picked and why.'),
 	error: z.string().optional(),
 	results: z.array(jobViewSchema),
 });
@@ -112,6 +113,8 @@ export async function waitAndPresent(
 		results: views,
 		...extra,
 	};
+	// A batch shares one model, so one reason speaks for every job.
+	if (views[0]?.model_choice) structured.model_choice = views[0].model_choice;
 	if (single) {
 		structured.job_id = single.job_id;
 		structured.status = single.status;
