@@ -31,6 +31,8 @@ interface OptionalSettings {
 	SD_WEBUI_AUTH?: string;
 	/** Checkpoint the WebUI should load for our jobs (override_settings.sd_model_checkpoint); default: whatever is loaded. */
 	SD_WEBUI_CHECKPOINT?: string;
+	/** Milliseconds one provider call may take before it is abandoned and retried; default per model (at least 30 s). */
+	PROVIDER_TIMEOUT_MS?: string;
 }
 
 declare global {
@@ -97,4 +99,35 @@ export function readConfig(env: Env): AppConfig {
 			maxOutboxMessages: positiveInteger(env.SSE_MAX_OUTBOX, 1000),
 		},
 	};
+}
+
+/** `IMAGE_RETENTION_DAYS`: days an image is kept, or null to keep images forever (unset, empty or 0). */
+export function imageRetentionDays(env: Pick<Env, 'IMAGE_RETENTION_DAYS'>): number | null {
+	const raw = env.IMAGE_RETENTION_DAYS?.trim();
+	if (!raw) return null;
+	const days = Number(raw);
+	return Number.isFinite(days) && days > 0 ? days : null;
+}
+
+/** `PROVIDER_TIMEOUT_MS` when set to a positive number, else undefined (the per-model default applies). */
+export function providerTimeoutOverride(env: Pick<Env, 'PROVIDER_TIMEOUT_MS'>): number | undefined {
+	const value = Number(env.PROVIDER_TIMEOUT_MS);
+	return env.PROVIDER_TIMEOUT_MS?.trim() && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/** Settings that were given but cannot be used, for the startup log and /health. */
+export function settingWarnings(env: Env): string[] {
+	const warnings: string[] = [];
+	const retention = env.IMAGE_RETENTION_DAYS?.trim();
+	if (retention && retention !== '0' && imageRetentionDays(env) === null) {
+		warnings.push(
+			`IMAGE_RETENTION_DAYS "${retention}" is not a positive number of days; images are kept forever. Use e.g. "30", or "0" to keep them.`,
+		);
+	}
+	if (env.PROVIDER_TIMEOUT_MS?.trim() && providerTimeoutOverride(env) === undefined) {
+		warnings.push(
+			`PROVIDER_TIMEOUT_MS "${env.PROVIDER_TIMEOUT_MS}" is not a positive number of milliseconds; the per-model timeouts apply.`,
+		);
+	}
+	return warnings;
 }

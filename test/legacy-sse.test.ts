@@ -5,6 +5,7 @@ import { getDb } from '../src/db/client';
 import { purgeSseState } from '../src/db/sse-store';
 import { createApp } from '../src/worker/app';
 import { SESSION_LIVE_WINDOW_MS } from '../src/worker/legacy-sse/session-limits';
+import { EXPECTED_TOOLS } from './helpers/expected-tools';
 import { insertJob } from './helpers/fixtures';
 import { rpcBody } from './helpers/mcp';
 import { SseReader } from './helpers/sse';
@@ -121,7 +122,7 @@ describe('POST /messages', () => {
 		const { reader, endpoint } = await server.connect();
 		await server.post(endpoint, rpcBody('tools/list'));
 		const message = await reader.nextMessage();
-		expect(message.result?.tools).toHaveLength(7);
+		expect(message.result?.tools).toHaveLength(EXPECTED_TOOLS.length);
 		expect(await env.DB.prepare('SELECT count(*) AS n FROM sse_outbox').first('n')).toBe(0);
 	});
 

@@ -133,7 +133,9 @@ describe('POST /mcp: stateless Streamable HTTP, curl-compatible', () => {
 	it('serves POST /sse as Streamable HTTP for clients that try it first', async () => {
 		const response = await post(rpcBody('tools/list'), {}, '/sse');
 		expect(response.status).toBe(200);
-		expect(((await response.json()) as { result: { tools: unknown[] } }).result.tools).toHaveLength(7);
+		expect(((await response.json()) as { result: { tools: unknown[] } }).result.tools).toHaveLength(
+			EXPECTED_TOOLS.length,
+		);
 	});
 });
 

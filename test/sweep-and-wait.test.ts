@@ -40,6 +40,24 @@ describe('sweeper', () => {
 		expect(await sweepJobs({ DB: env.DB, JOBS: queue }, now)).toEqual({ requeued: 0, failed: 0 });
 	});
 
+	it('run twice at once, enqueues each lost job exactly once', async () => {
+		const now = Date.now();
+		const lost = await Promise.all(
+			Array.from({ length: 6 }, (_, i) =>
+				i % 2
+					? insertJob({ updatedAt: now - SWEEP_PENDING_AFTER_MS - 1 })
+					: insertJob({ status: 'processing', attempts: 1, leaseUntil: 1, updatedAt: now - SWEEP_STALE_LEASE_MS - 1 }),
+			),
+		);
+		const { queue, sent } = recordingQueue();
+		const reports = await Promise.all([
+			sweepJobs({ DB: env.DB, JOBS: queue }, now),
+			sweepJobs({ DB: env.DB, JOBS: queue }, now),
+		]);
+		expect(reports[0]!.requeued + reports[1]!.requeued).toBe(6);
+		expect(sent.sort()).toEqual(lost.map((job) => job.id).sort());
+	});
+
 	it('fails a stale processing job whose attempts are spent', async () => {
 		const now = Date.now();
 		const spent = await insertJob({
@@ -51,7 +69,11 @@ describe('sweeper', () => {
 		const { queue, sent } = recordingQueue();
 		expect(await sweepJobs({ DB: env.DB, JOBS: queue }, now)).toEqual({ requeued: 0, failed: 1 });
 		expect(sent).toEqual([]);
-		expect(await readJobRow(spent.id)).toMatchObject({ status: 'failed', errorCode: 'abandoned' });
+		const row = await readJobRow(spent.id);
+		expect(row).toMatchObject({ status: 'failed', errorCode: 'abandoned' });
+		expect(row?.error).toBe(
+			`The job was abandoned after ${MAX_ATTEMPTS} attempts: its consumer stopped answering. Last error: none recorded`,
+		);
 	});
 
 	it('sends real messages that the real consumer completes', async () => {

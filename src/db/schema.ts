@@ -10,6 +10,10 @@ export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'ca
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 
+/** Why an image's bytes are gone: retention expired them, or their owner deleted them. */
+export const IMAGE_REMOVED_REASONS = ['expired', 'deleted'] as const;
+export type ImageRemovedReason = (typeof IMAGE_REMOVED_REASONS)[number];
+
 export const jobs = sqliteTable(
 	'jobs',
 	{
@@ -74,8 +78,20 @@ export const images = sqliteTable(
 		/** The prompt the provider actually used, when it rewrites prompts (dall-e-3); else null. */
 		revisedPrompt: text('revised_prompt'),
 		createdAt: integer('created_at').notNull(),
+		/**
+		 * When the R2 object was deleted (null while it is served). The row stays, so listings
+		 * say the image is gone instead of handing out a dead link.
+		 */
+		removedAt: integer('removed_at'),
+		/** Why it was deleted: `expired` (retention) or `deleted` (the owner, with delete_image). */
+		removedReason: text('removed_reason', { enum: IMAGE_REMOVED_REASONS }),
 	},
-	(t) => [index('images_owner_created_idx').on(t.owner, t.createdAt), index('images_job_idx').on(t.jobId)],
+	(t) => [
+		index('images_owner_created_idx').on(t.owner, t.createdAt),
+		index('images_job_idx').on(t.jobId),
+		// The retention sweep's scan: oldest images still stored.
+		index('images_live_created_idx').on(t.createdAt).where(sql`removed_at IS NULL`),
+	],
 );
 
 export type JobRow = typeof jobs.$inferSelect;

@@ -30,7 +30,7 @@ export const REFERENCE_FORMS =
 type Parsed = { ok: true; spec: ReferenceSpec } | { ok: false; message: string };
 
 /** The R2 key when `value` names one of this server's images; null when it is not that kind of reference. */
-function ownImageKey(value: string, urls: UrlBases): string | null {
+export function ownImageKey(value: string, urls: UrlBases): string | null {
 	if (UUID.test(value)) return buildImageKey(value.toLowerCase(), 0);
 	const bare = value.startsWith('image://') ? value.slice('image://'.length) : value;
 	const direct = parseImagePath(bare.toLowerCase());
@@ -74,7 +74,7 @@ export async function checkOwnImages(
 	const wanted = specs.flatMap(({ field, spec }) => (spec.kind === 'image' ? [{ field, key: spec.r2_key }] : []));
 	if (wanted.length === 0) return undefined;
 	const found = await db
-		.select({ id: images.id })
+		.select({ id: images.id, removedReason: images.removedReason })
 		.from(images)
 		.where(
 			and(
@@ -85,7 +85,11 @@ export async function checkOwnImages(
 				),
 			),
 		);
-	const present = new Set(found.map((row) => row.id));
+	const present = new Map(found.map((row) => [row.id, row.removedReason]));
+	const removed = wanted.find((item) => present.get(item.key));
+	if (removed) {
+		return `${removed.field}: image "${removed.key}" was ${present.get(removed.key)} and can no longer be used; generate it again or pass another image.`;
+	}
 	const missing = wanted.find((item) => !present.has(item.key));
 	if (missing) {
 		const [jobId] = missing.key.split('/');

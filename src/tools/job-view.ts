@@ -3,7 +3,7 @@
  * `structuredContent` (one schema for both, so they never disagree).
  */
 import { z } from 'zod';
-import type { ImageRow, JobRow } from '../db/schema';
+import { IMAGE_REMOVED_REASONS, type ImageRow, type JobRow } from '../db/schema';
 import type { JobWithImages } from '../jobs/types';
 import { parseJobParams } from '../jobs/types';
 import { buildImageUrl, type UrlBases } from '../storage/images';
@@ -23,6 +23,16 @@ export const imageViewSchema = z.object({
 		.nullable()
 		.describe('Seed that produced the image, for reproducing it; null when the model takes none.'),
 	revised_prompt: z.string().optional().describe('The prompt the model actually used, when it rewrote it (dall-e-3).'),
+});
+
+/** An image whose bytes are gone: listed so the caller learns why rather than meeting a dead link. */
+export const removedImageSchema = z.object({
+	index: z.number().int(),
+	reason: z
+		.enum(IMAGE_REMOVED_REASONS)
+		.describe('expired: past the retention period; deleted: removed with delete_image.'),
+	removed_at: z.string().describe('ISO 8601 time.'),
+	message: z.string(),
 });
 
 export const jobViewSchema = z.object({
@@ -45,7 +55,11 @@ export const jobViewSchema = z.object({
 	estimated_cost_usd: z.number(),
 	image_url: z.string().optional().describe('URL of the first image, once completed.'),
 	markdown: z.string().optional().describe('Markdown image line of the first image, once completed.'),
-	images: z.array(imageViewSchema),
+	images: z.array(imageViewSchema).describe('Images that can be fetched now.'),
+	removed_images: z
+		.array(removedImageSchema)
+		.optional()
+		.describe('Images of this job that expired or were deleted; they have no URL any more.'),
 	error: z.string().optional().describe('Why the job failed, or the last transient error while it retries.'),
 	error_code: z.string().optional(),
 	created_at: z.string().describe('ISO 8601 time.'),
@@ -81,9 +95,28 @@ export function presentImage(row: ImageRow, prompt: string, urls: UrlBases): Ima
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Says why an image has no URL any more; null while it is served. */
+export function removalMessage(row: ImageRow): string | null {
+	if (row.removedAt === null) return null;
+	const when = iso(row.removedAt).slice(0, 10);
+	return row.removedReason === 'deleted'
+		? `Deleted by its owner on ${when}; generate it again if you need it.`
+		: `Expired on ${when} (images are kept for a limited time here); generate it again if you need it.`;
+}
+
+export function presentRemovedImage(row: ImageRow): z.infer<typeof removedImageSchema> {
+	return {
+		index: row.idx,
+		reason: row.removedReason ?? 'expired',
+		removed_at: iso(row.removedAt ?? 0),
+		message: removalMessage(row) ?? '',
+	};
+}
+
 export function presentJob({ job, images }: JobWithImages, urls: UrlBases): JobView {
 	const params = parseJobParams(job);
-	const views = images.map((row) => presentImage(row, job.prompt, urls));
+	const views = images.filter((row) => row.removedAt === null).map((row) => presentImage(row, job.prompt, urls));
+	const removed = images.filter((row) => row.removedAt !== null).map(presentRemovedImage);
 	const first = views[0];
 	const view: JobView = {
 		job_id: job.id,
@@ -101,6 +134,7 @@ export function presentJob({ job, images }: JobWithImages, urls: UrlBases): JobV
 		created_at: iso(job.createdAt),
 		updated_at: iso(job.updatedAt),
 	};
+	if (removed.length) view.removed_images = removed;
 	if (params.negative_prompt) view.negative_prompt = params.negative_prompt;
 	if (params.auto_reason) view.model_choice = params.auto_reason;
 	if (first) {

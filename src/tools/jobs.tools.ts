@@ -1,14 +1,42 @@
 /** Reading jobs: get_job_status, list_jobs, list_generations, wait_for_completion. */
 import { z } from 'zod';
-import { JOB_STATUSES } from '../db/schema';
+import { IMAGE_REMOVED_REASONS, JOB_STATUSES } from '../db/schema';
 import { listOwnedGenerations, listOwnedJobs, readOwnedJobs, withImages } from '../jobs/queries';
 import { defineTool, toolError } from './context';
-import { jobViewSchema, presentImage, presentJob } from './job-view';
+import { jobViewSchema, presentImage, presentJob, removalMessage } from './job-view';
 import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
 
-const MAX_WAIT_JOBS = 20;
+/** Most job ids one wait_for_completion or cancel_job call takes. */
+const MAX_JOBS_PER_CALL = 20;
 
 const jobIdSchema = z.string().trim().min(1).max(100).describe('A job id returned by generate_image.');
+
+/** `job_id` or `job_ids`, exactly one: the shape of the tools that act on several jobs. */
+export function jobSelectionSchema<Extra extends z.ZodRawShape>(manyDescription: string, extra: Extra) {
+	return z
+		.strictObject({
+			...extra,
+			job_id: jobIdSchema.optional(),
+			job_ids: z
+				.array(jobIdSchema)
+				.min(1)
+				.max(MAX_JOBS_PER_CALL)
+				.optional()
+				.describe(`${manyDescription} (1–${MAX_JOBS_PER_CALL}), e.g. the job_ids of a count > 1 generate_image call.`),
+		})
+		.refine((args) => exactlyOneSelection(args as { job_id?: unknown; job_ids?: unknown }), {
+			message: 'give exactly one of job_id or job_ids',
+		});
+}
+
+function exactlyOneSelection(args: { job_id?: unknown; job_ids?: unknown }): boolean {
+	return (args.job_id === undefined) !== (args.job_ids === undefined);
+}
+
+/** The distinct ids a job selection names, in order. */
+export function selectedJobIds(args: { job_id?: string; job_ids?: string[] }): string[] {
+	return [...new Set(args.job_ids ?? (args.job_id ? [args.job_id] : []))];
+}
 
 const pagination = {
 	limit: z.number().int().min(1).max(50).default(10).describe('How many to return, 1–50 (default 10).'),
@@ -81,8 +109,12 @@ export const listJobsTool = defineTool({
 const generationSchema = z.object({
 	job_id: z.string(),
 	index: z.number().int(),
-	image_url: z.string(),
-	markdown: z.string(),
+	status: z
+		.enum(['available', ...IMAGE_REMOVED_REASONS])
+		.describe('available: image_url works; expired or deleted: the image is gone and has no URL.'),
+	image_url: z.string().optional(),
+	markdown: z.string().optional(),
+	message: z.string().optional().describe('Why an expired or deleted image has no URL.'),
 	prompt: z.string(),
 	model: z.string(),
 	content_type: z.string(),
@@ -96,7 +128,9 @@ const generationSchema = z.object({
 export const listGenerationsTool = defineTool({
 	name: 'list_generations',
 	title: 'List generated images',
-	description: 'Browse your finished images (the gallery), newest first, with URLs, prompts and models.',
+	description:
+		'Browse your finished images (the gallery), newest first, with URLs, prompts and models. ' +
+		'Images that expired or that you deleted are listed with status expired or deleted and no URL.',
 	input: z.strictObject(pagination),
 	output: z.object({ success: z.boolean(), ...pageOutput, generations: z.array(generationSchema) }),
 	annotations: { title: 'List generated images', ...readOnly },
@@ -104,11 +138,12 @@ export const listGenerationsTool = defineTool({
 		const page = await listOwnedGenerations(context.db, context.principal.id, { limit, offset });
 		const generations = page.items.map(({ image, job }) => {
 			const view = presentImage(image, job.prompt, context.urls);
+			const gone = removalMessage(image);
 			return {
 				job_id: job.id,
 				index: view.index,
-				image_url: view.url,
-				markdown: view.markdown,
+				status: image.removedReason ?? 'available',
+				...(gone ? { message: gone } : { image_url: view.url, markdown: view.markdown }),
 				prompt: job.prompt,
 				model: job.model,
 				content_type: view.content_type,
@@ -134,32 +169,14 @@ export const listGenerationsTool = defineTool({
 	},
 });
 
-const waitInputSchema = z
-	.strictObject({
-		job_id: jobIdSchema.optional(),
-		job_ids: z
-			.array(jobIdSchema)
-			.min(1)
-			.max(MAX_WAIT_JOBS)
-			.optional()
-			.describe(`Several job ids (1–${MAX_WAIT_JOBS}), e.g. the job_ids of a count > 1 generate_image call.`),
-		timeout_seconds: timeoutSecondsSchema,
-	})
-	.refine((args) => (args.job_id === undefined) !== (args.job_ids === undefined), {
-		message: 'give exactly one of job_id or job_ids',
-	});
-
 export const waitForCompletionTool = defineTool({
 	name: 'wait_for_completion',
 	title: 'Wait for image job(s)',
 	description:
 		'Wait until image job(s) finish and return the image URL(s) with markdown image lines. Pass job_id, or job_ids for several. ' +
 		'Returns within timeout_seconds (default 50); if a job is still running then, the result says still_running and you call again.',
-	input: waitInputSchema,
+	input: jobSelectionSchema('Several job ids', { timeout_seconds: timeoutSecondsSchema }),
 	output: waitOutputSchema,
 	annotations: { title: 'Wait for image job(s)', ...readOnly },
-	handler: async ({ job_id, job_ids, timeout_seconds }, context) => {
-		const ids = [...new Set(job_ids ?? (job_id ? [job_id] : []))];
-		return waitAndPresent(context, ids, timeout_seconds);
-	},
+	handler: async (args, context) => waitAndPresent(context, selectedJobIds(args), args.timeout_seconds),
 });

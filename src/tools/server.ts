@@ -20,6 +20,7 @@ import type { ToolContext, ToolDefinition } from './context';
 import { toolError } from './context';
 import { generateImageAndWaitTool, generateImageTool } from './generate.tools';
 import { getJobStatusTool, listGenerationsTool, listJobsTool, waitForCompletionTool } from './jobs.tools';
+import { cancelJobTool, deleteImageTool } from './manage.tools';
 import { listModelsTool } from './models.tools';
 import { toCallToolResult } from './results';
 import { parseArguments } from './validation';
@@ -35,6 +36,8 @@ export const TOOLS: readonly ToolDefinition[] = [
 	waitForCompletionTool,
 	generateImageAndWaitTool,
 	listModelsTool,
+	cancelJobTool,
+	deleteImageTool,
 ];
 
 const INSTRUCTIONS =

@@ -1,5 +1,5 @@
 /** GET /health: open, reports whether each binding answers and how auth is set up. */
-import type { AppConfig } from '../env';
+import { type AppConfig, imageRetentionDays, settingWarnings } from '../env';
 import { catalogFor, configuredModels, defaultModel, MODEL_CATALOG } from '../providers/catalog';
 
 async function probe(check: () => Promise<unknown>): Promise<'ok' | 'error'> {
@@ -21,6 +21,7 @@ export async function healthReport(env: Env, config: AppConfig): Promise<Respons
 		: config.localDev
 			? { mode: 'none (local dev: loopback clients only)', serving: true }
 			: { mode: 'none', serving: false, reason: 'No AUTH_TOKEN is configured, so MCP requests are refused.' };
+	const warnings = [...catalogFor(env).warnings, ...settingWarnings(env)];
 	const healthy = db === 'ok' && images === 'ok' && auth.serving;
 	const body = {
 		status: healthy ? 'ok' : 'degraded',
@@ -39,7 +40,8 @@ export async function healthReport(env: Env, config: AppConfig): Promise<Respons
 				provider.isConfigured(env) ? 'configured' : `not configured (set ${provider.configuredBy})`,
 			]),
 		),
-		...(catalogFor(env).warnings.length ? { config_warnings: catalogFor(env).warnings } : {}),
+		image_retention_days: imageRetentionDays(env),
+		...(warnings.length ? { config_warnings: warnings } : {}),
 	};
 	return Response.json(body, { status: healthy ? 200 : 503, headers: { 'cache-control': 'no-store' } });
 }

@@ -39,7 +39,7 @@ function textJson(body: { result: { content: Array<{ text: string }> } }) {
 }
 
 describe('curl-style JSON-RPC on a token-less local server', () => {
-	it('tools/list with no Accept header and no initialize answers JSON with the seven tools', async () => {
+	it('tools/list with no Accept header and no initialize answers JSON with every tool', async () => {
 		const response = await postMcp(openServer.url, TOOLS_LIST);
 		expect(response.status).toBe(200);
 		expect(response.headers.get('content-type')).toContain('application/json');

@@ -110,7 +110,7 @@ describe(`MCP Inspector CLI ${inspector.version}`, () => {
 
 	const sse = () => [`${server!.url}/sse`, '--transport', 'sse', '--header', AUTH_HEADER];
 
-	it('--transport sse --method tools/list lists the seven tools', async () => {
+	it('--transport sse --method tools/list lists every tool', async () => {
 		const run = await runInspector([...sse(), '--method', 'tools/list']);
 		expect(run.code, explain(run)).toBe(0);
 		const names = run.json.result.tools.map((tool: { name: string }) => tool.name);

@@ -83,7 +83,7 @@ describe.each(servers)('SDK SSEClientTransport, %s', (_label, server) => {
 		await client?.close();
 	});
 
-	it('initializes over the stream and lists exactly the seven tools', async () => {
+	it('initializes over the stream and lists exactly our tools', async () => {
 		expect(client.getServerVersion()).toMatchObject({ name: 'image-mcp', version: expect.any(String) });
 		expect(client.getServerCapabilities()?.tools).toBeDefined();
 		const { tools } = await client.listTools();

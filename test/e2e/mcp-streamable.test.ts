@@ -75,7 +75,7 @@ describe('Streamable HTTP with the SDK client (offline provider, no latency)', (
 		expect(client.getInstructions()).toContain('generate_image_and_wait');
 	});
 
-	it('lists exactly the seven tools, each with a title, a description, an inputSchema and an outputSchema', async () => {
+	it('lists exactly our tools, each with a title, a description, an inputSchema and an outputSchema', async () => {
 		const { tools } = await client.listTools();
 		expect(tools.map((tool) => tool.name)).toEqual([...EXPECTED_TOOLS]);
 		for (const tool of tools) {

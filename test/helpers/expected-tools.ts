@@ -7,4 +7,6 @@ export const EXPECTED_TOOLS = [
 	'wait_for_completion',
 	'generate_image_and_wait',
 	'list_models',
+	'cancel_job',
+	'delete_image',
 ] as const;

@@ -1,0 +1,102 @@
+/**
+ * Removing image bytes: retention (the cron expires images older than IMAGE_RETENTION_DAYS)
+ * and `delete_image` (the owner). Only the R2 object goes; the row stays, marked with when
+ * and why, so listings say "expired" or "deleted" instead of handing out a dead link.
+ *
+ * Order matters: the object is deleted first, the row marked after. If marking fails, the
+ * next run deletes the (already absent) object again and marks the row; the other order
+ * could leave an object that nothing points at and nothing will ever delete.
+ */
+import { and, asc, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { type ImageRemovedReason, type ImageRow, images } from '../db/schema';
+
+/** R2 deletes at most 1000 keys per call; rows are marked in one statement per batch. */
+const EXPIRE_BATCH = 500;
+/** Batches per cron run: bounds one run's work (and subrequests); the next run goes on. */
+const EXPIRE_MAX_BATCHES = 10;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+async function removeImages(
+	db: Db,
+	bucket: R2Bucket,
+	rows: readonly Pick<ImageRow, 'id' | 'r2Key'>[],
+	reason: ImageRemovedReason,
+	now: number,
+): Promise<number> {
+	if (rows.length === 0) return 0;
+	await bucket.delete(rows.map((row) => row.r2Key));
+	const marked = await db
+		.update(images)
+		.set({ removedAt: now, removedReason: reason })
+		.where(
+			and(
+				inArray(
+					images.id,
+					rows.map((row) => row.id),
+				),
+				isNull(images.removedAt),
+			),
+		)
+		.returning({ id: images.id });
+	return marked.length;
+}
+
+/**
+ * Deletes the objects of images created more than `retentionDays` ago and marks their rows
+ * expired. Safe to run concurrently with itself: R2 deletes are idempotent and a row is
+ * marked once. Returns how many rows this run marked.
+ */
+export async function expireImages(
+	env: Pick<Env, 'DB' | 'IMAGES'>,
+	db: Db,
+	retentionDays: number,
+	now: number,
+): Promise<number> {
+	const cutoff = now - retentionDays * DAY_MS;
+	let expired = 0;
+	for (let batch = 0; batch < EXPIRE_MAX_BATCHES; batch++) {
+		const due = await db
+			.select({ id: images.id, r2Key: images.r2Key })
+			.from(images)
+			.where(and(isNull(images.removedAt), lt(images.createdAt, cutoff)))
+			.orderBy(asc(images.createdAt))
+			.limit(EXPIRE_BATCH);
+		expired += await removeImages(db, env.IMAGES, due, 'expired', now);
+		if (due.length < EXPIRE_BATCH) break;
+	}
+	return expired;
+}
+
+export type DeleteImageResult =
+	| { outcome: 'deleted'; image: ImageRow }
+	| { outcome: 'already_removed'; image: ImageRow }
+	| { outcome: 'not_found' };
+
+/** The owner deletes one image (by its R2 key, `<job_id>/<index>`). Another owner's image reads as not found. */
+export async function deleteOwnImage(
+	env: Pick<Env, 'IMAGES'>,
+	db: Db,
+	owner: string,
+	key: string,
+	now: number,
+): Promise<DeleteImageResult> {
+	const image = await db.query.images.findFirst({ where: and(eq(images.owner, owner), eq(images.r2Key, key)) });
+	if (!image) return { outcome: 'not_found' };
+	if (image.removedAt !== null) return { outcome: 'already_removed', image };
+	await removeImages(db, env.IMAGES, [image], 'deleted', now);
+	return { outcome: 'deleted', image: { ...image, removedAt: now, removedReason: 'deleted' } };
+}
+
+/** Whether and why the image under `key` was removed; null for an image never stored (or still served). */
+export async function readImageRemoval(
+	db: Db,
+	key: string,
+): Promise<{ reason: ImageRemovedReason; removedAt: number } | null> {
+	const [row] = await db
+		.select({ reason: images.removedReason, removedAt: images.removedAt })
+		.from(images)
+		.where(and(eq(images.id, key), isNotNull(images.removedAt)));
+	return row?.reason && row.removedAt !== null ? { reason: row.reason, removedAt: row.removedAt } : null;
+}
