@@ -2,8 +2,10 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { handleQueueBatch } from '../src/consumer';
-import { MAX_ATTEMPTS } from '../src/consumer/retry-policy';
+import { MAX_ATTEMPTS, MAX_RETRY_DELAY_SECONDS, retryDelaySeconds } from '../src/consumer/retry-policy';
 import { runJob } from '../src/consumer/run-job';
+import { SWEEP_STALE_LEASE_MS } from '../src/jobs/sweep';
+import { ProviderError } from '../src/providers/errors';
 import {
 	base64,
 	countImageRows,
@@ -115,6 +117,12 @@ describe('consumer: failures and retries', () => {
 		expect(await runJob({ ...env, AI: ai }, job.id, 1)).toEqual({ action: 'retry', delaySeconds: 10 });
 		const { ai: flaky } = scriptedAi([new Error('network connection lost')]);
 		expect(await runJob({ ...env, AI: flaky }, job.id, 3)).toEqual({ action: 'retry', delaySeconds: 8 });
+	});
+
+	it("caps a rate limit's wait below the sweeper's window, so a waiting job is not taken for lost", () => {
+		const limited = new ProviderError('rate_limited', 'slow down', 3600);
+		expect(retryDelaySeconds(1, limited)).toBe(MAX_RETRY_DELAY_SECONDS);
+		expect(MAX_RETRY_DELAY_SECONDS * 1000).toBeLessThan(SWEEP_STALE_LEASE_MS);
 	});
 
 	it('fails a job only on the last attempt, with the last error', async () => {

@@ -2,11 +2,19 @@
  * Runs one job end to end for one queue delivery (DESIGN.md §3): claim, generate, store,
  * complete. Returns what to do with the message; the queue handler applies it.
  */
-import { getDb } from '../db/client';
-import { TERMINAL_STATUSES } from '../db/schema';
-import { offlineLatencyMs } from '../env';
+import { type Db, getDb } from '../db/client';
+import { type JobRow, TERMINAL_STATUSES } from '../db/schema';
+import { offlineLatencyMs, providerTimeoutOverride } from '../env';
 import { notifyJobSettled } from '../jobs/events';
-import { claimJob, completeJob, failJob, readJob, recordRetry, type StoredImage } from '../jobs/lifecycle';
+import {
+	claimJob,
+	completeJob,
+	failJob,
+	readJob,
+	recordRetry,
+	releaseLease,
+	type StoredImage,
+} from '../jobs/lifecycle';
 import { loadReference, loadReferences } from '../jobs/references';
 import { parseJobParams } from '../jobs/types';
 import { catalogFor, findModel, type ModelEntry, providerFor } from '../providers/catalog';
@@ -20,8 +28,10 @@ export type MessageOutcome = { action: 'ack' } | { action: 'retry'; delaySeconds
 
 const ACK: MessageOutcome = { action: 'ack' };
 
-/** Per-call provider timeout: generous against the model's typical latency. */
+/** Per-call provider timeout: PROVIDER_TIMEOUT_MS when set, else generous against the model's typical latency. */
 export function providerTimeoutMs(entry: ModelEntry, provider: ImageProvider, env: Env): number {
+	const override = providerTimeoutOverride(env);
+	if (override !== undefined) return override;
 	const offlineDelay = provider.id === 'offline' ? offlineLatencyMs(env) : 0;
 	return Math.max(30_000, entry.typicalLatencyMs * 6) + offlineDelay;
 }
@@ -44,6 +54,34 @@ export async function runJob(env: Env, jobId: string, deliveryAttempt: number): 
 		return { action: 'retry', delaySeconds: Math.max(1, Math.ceil((current.leaseUntil - now) / 1000)) };
 	}
 
+	try {
+		return await runClaimed(env, db, job, deliveryAttempt);
+	} catch (error) {
+		// D1 or R2 failed outside the provider call (provider errors are handled inside). Give
+		// the lease back so the redelivery can claim the job at once; if D1 refuses that too,
+		// the redelivery has to wait the lease out, so say when it ends.
+		console.error(`job ${job.id}: delivery failed`, error);
+		if (await releaseLease(db, job).catch(() => false)) return { action: 'retry', delaySeconds: 2 };
+		throw new LeaseHeldError(job.leaseUntil, error);
+	}
+}
+
+/** A delivery failed while holding the job's lease and could not release it. */
+export class LeaseHeldError extends Error {
+	constructor(
+		readonly leaseUntil: number,
+		cause: unknown,
+	) {
+		super('The delivery failed and the job lease is still held.', { cause });
+	}
+
+	/** When a redelivery may claim the job: just after the lease ends (at least 1 s). */
+	retryDelaySeconds(now: number): number {
+		return Math.max(1, Math.ceil((this.leaseUntil - now) / 1000) + 1);
+	}
+}
+
+async function runClaimed(env: Env, db: Db, job: JobRow, deliveryAttempt: number): Promise<MessageOutcome> {
 	const attempt = Math.max(job.attempts, deliveryAttempt);
 	const entry = findModel(env, job.model);
 	const provider = entry && providerFor(entry, env);

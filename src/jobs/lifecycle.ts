@@ -5,7 +5,7 @@
  *   pending ──claim──► processing ──complete──► completed
  *      │                  │  ▲ └───fail──────► failed
  *      │                  └──┘ retry (transient error, lease released)
- *      └──────────────(cancel, any non-terminal)──► cancelled   (terminal; no tool sets it yet)
+ *      └──────────────(cancel_job, any non-terminal)──► cancelled   (terminal; src/jobs/cancel.ts)
  */
 import { and, eq, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
@@ -100,6 +100,16 @@ export async function recordRetry(db: Db, jobId: string, code: string, message: 
 		.update(jobs)
 		.set({ errorCode: code, error: message, leaseUntil: 0, updatedAt: now })
 		.where(and(eq(jobs.id, jobId), eq(jobs.status, 'processing')));
+}
+
+/** Gives back the lease `job` was claimed with, unless another delivery holds the job now. */
+export async function releaseLease(db: Db, job: JobRow): Promise<boolean> {
+	const rows = await db
+		.update(jobs)
+		.set({ leaseUntil: 0 })
+		.where(and(eq(jobs.id, job.id), eq(jobs.status, 'processing'), eq(jobs.leaseUntil, job.leaseUntil)))
+		.returning({ id: jobs.id });
+	return rows.length === 1;
 }
 
 /** Marks a non-terminal job failed. Returns false when it was already terminal. */
