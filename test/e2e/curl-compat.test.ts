@@ -70,6 +70,37 @@ describe('curl-style JSON-RPC on a token-less local server', () => {
 		expect(image.headers.get('content-type')).toBe('image/png');
 	});
 
+	it('delete_image makes the URL answer 410 Gone; cancel_job on the finished job says so without error', async () => {
+		const made = textJson(
+			(await postMcp(openServer.url, toolCallRequest('generate_image_and_wait', { prompt: 'to be deleted' }))).json,
+		);
+		expect(made.status).toBe('completed');
+		expect((await fetch(made.image_url)).status).toBe(200);
+
+		const cancel = await postMcp(openServer.url, toolCallRequest('cancel_job', { job_id: made.job_id }));
+		expect(cancel.json.result.isError).toBeFalsy();
+		expect(textJson(cancel.json).results[0]).toMatchObject({ status: 'completed', cancelled: false });
+
+		const deleted = await postMcp(openServer.url, toolCallRequest('delete_image', { image: made.image_url }));
+		expect(textJson(deleted.json)).toMatchObject({ deleted: true, status: 'deleted' });
+		const gone = await send(made.image_url);
+		expect(gone.status).toBe(410);
+		expect(gone.json).toMatchObject({ reason: 'deleted' });
+
+		const status = textJson(
+			(await postMcp(openServer.url, toolCallRequest('get_job_status', { job_id: made.job_id }))).json,
+		);
+		expect(status.image_url).toBeUndefined();
+		expect(status.removed_images).toEqual([expect.objectContaining({ reason: 'deleted' })]);
+	});
+
+	it('runs the cron (sweeper, retention) when /cdn-cgi/local/scheduled is requested, as docs/reliability.md says', async () => {
+		const response = await send(`${openServer.url}/cdn-cgi/local/scheduled`);
+		expect(response.status).toBe(200);
+		const health = await send(`${openServer.url}/health`);
+		expect(health.status).toBe(200);
+	});
+
 	it('answers a progress token with plain JSON when the client does not accept an event stream', async () => {
 		const request = toolCallRequest('generate_image_and_wait', { prompt: 'no stream for curl' });
 		const response = await postMcp(openServer.url, {
