@@ -369,7 +369,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 		const duplicateSlots = [...slots].filter(([, count]) => count > 1).map(([slot]) => slot);
 		const completedWithout = completedJobs.filter((job) => (imagesByJob.get(job.id)?.length ?? 0) !== 1);
 		const failedWith = failedJobs.filter((job) => (imagesByJob.get(job.id)?.length ?? 0) > 0);
-		const orphanImages = state.images.filter((image) => !submittedSet.has(image.job_id));
+		const orphanImages = state.images.filter((image) => !submittedSet.has(image.job_id) || !jobsById.has(image.job_id));
 		const rowKeys = new Set(state.images.map((image) => image.r2_key));
 		const objectsWithoutRow = [...state.objects.keys()].filter((key) => !rowKeys.has(key));
 		const rowsWithoutObject = state.images.filter((image) => !state.objects.has(image.r2_key));
