@@ -4,6 +4,7 @@ export interface Stats {
 	n: number;
 	p50: number;
 	p95: number;
+	p99: number;
 	min: number;
 	max: number;
 	mean: number;
@@ -24,14 +25,17 @@ export function summarise(samples: number[]): Stats {
 		n: sorted.length,
 		p50: round(percentile(sorted, 0.5)),
 		p95: round(percentile(sorted, 0.95)),
+		p99: round(percentile(sorted, 0.99)),
 		min: round(sorted[0]!),
 		max: round(sorted.at(-1)!),
 		mean: round(mean),
 	};
 }
 
-export function formatTable(rows: Array<[string, Stats]>): string {
-	const columns = ['p50', 'p95', 'min', 'max', 'mean'] as const;
+export function formatTable(
+	rows: Array<[string, Stats]>,
+	columns: ReadonlyArray<Exclude<keyof Stats, 'n'>> = ['p50', 'p95', 'min', 'max', 'mean'],
+): string {
 	const labelWidth = Math.max(...rows.map(([label]) => label.length), 'measurement (ms)'.length);
 	const cell = (value: string) => value.padStart(9);
 	const lines = [`${'measurement (ms)'.padEnd(labelWidth)} ${columns.map(cell).join('')}${cell('n')}`];

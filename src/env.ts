@@ -33,6 +33,11 @@ interface OptionalSettings {
 	SD_WEBUI_CHECKPOINT?: string;
 	/** Milliseconds one provider call may take before it is abandoned and retried; default per model (at least 30 s). */
 	PROVIDER_TIMEOUT_MS?: string;
+	/**
+	 * Share of offline-provider calls, 0–1, that fail with a transient error after their latency,
+	 * to exercise retries in tests and benchmarks (default 0: none). Never set it in production.
+	 */
+	OFFLINE_FAILURE_RATE?: string;
 }
 
 declare global {
@@ -65,6 +70,13 @@ export interface SseSettings {
 export function offlineLatencyMs(env: Pick<Env, 'OFFLINE_LATENCY_MS'>): number {
 	const value = Number(env.OFFLINE_LATENCY_MS);
 	return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+/** The share of offline-provider calls that fail on purpose: 0 when unset, not a number or outside 0–1. */
+export function offlineFailureRate(env: Pick<Env, 'OFFLINE_FAILURE_RATE'>): number {
+	const raw = env.OFFLINE_FAILURE_RATE?.trim();
+	const value = raw ? Number(raw) : 0;
+	return Number.isFinite(value) && value >= 0 && value <= 1 ? value : 0;
 }
 
 function positiveInteger(value: string | undefined, fallback: number): number {

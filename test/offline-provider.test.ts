@@ -113,6 +113,45 @@ describe('offlineProvider', () => {
 		}
 	});
 
+	it('fails every call with a transient ProviderError naming OFFLINE_FAILURE_RATE when the rate is 1', async () => {
+		for (let i = 0; i < 5; i++) {
+			const error = await offlineProvider
+				.generate(request({ width: 8, height: 8 }), {
+					env: { ...env, OFFLINE_FAILURE_RATE: '1' },
+					signal: new AbortController().signal,
+				})
+				.catch((caught: unknown) => caught);
+			expect(error).toBeInstanceOf(ProviderError);
+			expect((error as ProviderError).kind).toBe('transient');
+			expect((error as ProviderError).retryable).toBe(true);
+			expect((error as ProviderError).message).toContain('OFFLINE_FAILURE_RATE');
+		}
+	});
+
+	it('fails only after the configured latency, as a real failing call would', async () => {
+		const started = Date.now();
+		const error = await offlineProvider
+			.generate(request({ width: 8, height: 8 }), {
+				env: { ...env, OFFLINE_LATENCY_MS: '200', OFFLINE_FAILURE_RATE: '1' },
+				signal: new AbortController().signal,
+			})
+			.catch((caught: unknown) => caught);
+		expect((error as ProviderError).kind).toBe('transient');
+		expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+	});
+
+	it('never injects a failure when the rate is 0, unset, not a number or outside 0–1', async () => {
+		for (const rate of [undefined, '0', '', ' ', 'often', '-0.5', '1.5', 'NaN', 'Infinity']) {
+			for (let i = 0; i < 5; i++) {
+				const result = await offlineProvider.generate(request({ width: 8, height: 8 }), {
+					env: { ...env, OFFLINE_FAILURE_RATE: rate },
+					signal: new AbortController().signal,
+				});
+				expect(sniffImage(result.bytes), `rate ${rate}`).toMatchObject({ width: 8, height: 8 });
+			}
+		}
+	});
+
 	it('stops waiting as soon as the signal aborts, with a transient ProviderError', async () => {
 		const controller = new AbortController();
 		const started = Date.now();

@@ -5,7 +5,7 @@
  * gradient, shapes, a border and the prompt's first characters — so a person looking at
  * results can tell which request produced which image.
  */
-import { offlineLatencyMs } from '../env';
+import { offlineFailureRate, offlineLatencyMs } from '../env';
 import { encodePng } from '../storage/png';
 import { ProviderError } from './errors';
 import type { ImageProvider, ModelEntry } from './types';
@@ -13,7 +13,10 @@ import type { ImageProvider, ModelEntry } from './types';
 /** Largest side the offline provider draws; the raw RGB buffer and its filtered copy must fit in Worker memory. */
 const MAX_SIDE = 4096;
 
-/** Always configured: it needs no binding or secret. Honours `OFFLINE_LATENCY_MS` to imitate a slow model. */
+/**
+ * Always configured: it needs no binding or secret. Honours `OFFLINE_LATENCY_MS` to imitate a
+ * slow model and `OFFLINE_FAILURE_RATE` to imitate a flaky one.
+ */
 export const offlineProvider: ImageProvider = {
 	id: 'offline',
 	configuredBy: 'nothing: always available',
@@ -27,6 +30,14 @@ export const offlineProvider: ImageProvider = {
 			);
 		}
 		await waitUnlessAborted(offlineLatencyMs(env), signal);
+		// After the wait: a real call that fails has cost its time too.
+		const failureRate = offlineFailureRate(env);
+		if (failureRate > 0 && Math.random() < failureRate) {
+			throw new ProviderError(
+				'transient',
+				`Injected transient failure of the offline provider (OFFLINE_FAILURE_RATE=${failureRate}).`,
+			);
+		}
 		const seed = request.seed ?? 0;
 		const rgb = drawTestPattern(request.prompt, seed, width, height);
 		const bytes = await encodePng(rgb, width, height);

@@ -34,6 +34,11 @@ export interface DevServerOptions {
 	vars?: Record<string, string>;
 	/** How long to wait for GET /health to answer 200 (default 60 s). */
 	startupTimeoutMs?: number;
+	/**
+	 * Keep the state directory when the server stops, so its D1 and R2 files can be read
+	 * afterwards (the caller deletes it). Default false: stop() deletes it.
+	 */
+	keepStateDir?: boolean;
 }
 
 export interface DevServer {
@@ -41,9 +46,11 @@ export interface DevServer {
 	url: string;
 	/** Milliseconds from spawning `wrangler dev` to the first healthy answer (migrations not included). */
 	startupMs: number;
+	/** The `--persist-to` directory: local D1, R2 and queue state live under `<stateDir>/v3`. */
+	stateDir: string;
 	/** wrangler's recent stdout and stderr, for failure messages. */
 	logs(): string;
-	/** Kills the whole process tree (wrangler, its child node and workerd) and deletes the state directory. */
+	/** Kills the whole process tree (wrangler, its child node and workerd) and deletes the state directory (unless keepStateDir). */
 	stop(): Promise<void>;
 }
 
@@ -193,22 +200,28 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 			// workerd may outlive its parent for a moment; make sure the whole group is gone.
 			killGroup(child, 'SIGKILL');
 			if (!gone) await exited(child);
-			await rm(stateDir, { recursive: true, force: true, maxRetries: 3 });
+			if (!options.keepStateDir) await rm(stateDir, { recursive: true, force: true, maxRetries: 3 });
 		})();
 		return stopped;
+	};
+
+	// A server that never became healthy is never handed out, so nobody else would delete its state.
+	const stopAndForget = async (): Promise<void> => {
+		await stop();
+		await rm(stateDir, { recursive: true, force: true, maxRetries: 3 });
 	};
 
 	const deadline = started + (options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS);
 	while (!(await isHealthy(url))) {
 		if (child.exitCode !== null || child.signalCode !== null) {
-			await stop();
+			await stopAndForget();
 			throw new Error(`wrangler dev exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${log}`);
 		}
 		if (Date.now() > deadline) {
-			await stop();
+			await stopAndForget();
 			throw new Error(`wrangler dev did not answer GET ${url}/health with 200 in time:\n${log}`);
 		}
 		await sleep(HEALTH_POLL_INTERVAL_MS);
 	}
-	return { url, startupMs: Date.now() - started, logs: () => log, stop };
+	return { url, startupMs: Date.now() - started, stateDir, logs: () => log, stop };
 }
