@@ -80,7 +80,7 @@ function isDrawableSide(value: number): boolean {
 	return Number.isInteger(value) && value >= 1 && value <= MAX_SIDE;
 }
 
-/** 0, negative or unparsable means no artificial latency. */
+/** What an aborted call (the consumer's timeout fired) throws: transient, so the job is retried. */
 function cancelled(): ProviderError {
 	return new ProviderError('transient', 'The offline provider was cancelled or timed out.');
 }
