@@ -102,6 +102,29 @@ describe('bodies that are not UTF-8 JSON', () => {
 		expect(await jobCount()).toBe(before);
 	});
 
+	it('refuses an unpaired surrogate escape (valid JSON, not text) instead of storing a mangled prompt', async () => {
+		const before = await jobCount();
+		for (const prompt of ['a \\ud800 cat', 'a cat \\udfff']) {
+			const response = await post(generate(prompt));
+			expect(response.status, prompt).toBe(400);
+			const json = (await response.json()) as RpcError;
+			expect(json.error.code, prompt).toBe(-32700);
+			expect(json.error.message, prompt).toContain('unpaired UTF-16 surrogate');
+		}
+		expect(await jobCount()).toBe(before);
+		// A proper pair (an emoji) is text.
+		const pair = (await (await post(generate('a cat \\ud83d\\ude00'))).json()) as { result: { isError?: boolean } };
+		expect(pair.result.isError).toBeFalsy();
+		expect(await jobCount()).toBe(before + 1);
+	});
+
+	it('looks for surrogates without recursion: 200,000 nested arrays are a tool error, not a stack overflow', async () => {
+		const deep = `${'['.repeat(200_000)}"\\ud800"${']'.repeat(200_000)}`;
+		const response = await post(generate('a cat').replace('"prompt"', `"x":${deep},"prompt"`));
+		expect(response.status).toBe(400);
+		expect(((await response.json()) as RpcError).error.message).toContain('unpaired UTF-16 surrogate');
+	});
+
 	it('says an empty body is empty, and passes on where the JSON parser stopped', async () => {
 		const empty = (await (await post('')).json()) as RpcError;
 		expect(empty.error.code).toBe(-32700);

@@ -224,6 +224,32 @@ async function readBytes(request: Request, limit: number): Promise<BodyRead> {
 	return { ok: true, bytes };
 }
 
+/** A `\uD800`–`\uDFFF` escape: only these can put a lone surrogate in a string decoded from valid UTF-8. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Whether any string (or key) in a parsed JSON value holds an unpaired surrogate. A loop, not
+ * recursion: a 1 MiB body can nest arrays 500,000 deep.
+ */
+function hasLoneSurrogate(root: unknown): boolean {
+	const pending: unknown[] = [root];
+	while (pending.length > 0) {
+		const value = pending.pop();
+		if (typeof value === 'string') {
+			if (LONE_SURROGATE.test(value)) return true;
+		} else if (Array.isArray(value)) {
+			for (const item of value) pending.push(item);
+		} else if (isRecord(value)) {
+			for (const [key, item] of Object.entries(value)) {
+				if (LONE_SURROGATE.test(key)) return true;
+				pending.push(item);
+			}
+		}
+	}
+	return false;
+}
+
 /** Reads, size-checks, decodes, parses and shape-checks a JSON-RPC POST body, or says what is wrong. */
 export async function readJsonRpcBody(
 	request: Request,
@@ -269,6 +295,14 @@ export async function readJsonRpcBody(
 		// The parser's own words say where it went wrong ("Unexpected end of JSON input", "… at position 12").
 		const detail = error instanceof SyntaxError ? ` (${error.message.slice(0, 200)})` : '';
 		return fail(400, JSON_RPC.parseError, `Parse error: the request body is not valid JSON${detail}.`);
+	}
+	// `\ud800` is valid JSON but not text: D1 and providers would get a mangled string (U+FFFD).
+	if (SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(body)) {
+		return fail(
+			400,
+			JSON_RPC.parseError,
+			'Parse error: the request body has a string with an unpaired UTF-16 surrogate escape (like "\\ud800"), which is not text.',
+		);
 	}
 	const shapeError = checkJsonRpcShape(body);
 	if (shapeError) return fail(400, shapeError.code, shapeError.message, shapeError.id ?? null);
