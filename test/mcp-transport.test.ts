@@ -73,7 +73,10 @@ describe('POST /mcp: stateless Streamable HTTP, curl-compatible', () => {
 		expect(response.status).toBe(400);
 		expect(await response.json()).toEqual({
 			jsonrpc: '2.0',
-			error: { code: -32700, message: 'Parse error: the request body is not valid JSON.' },
+			error: {
+				code: -32700,
+				message: 'Parse error: the request body is not valid JSON (Unexpected end of JSON input).',
+			},
 			id: null,
 		});
 	});

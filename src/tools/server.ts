@@ -10,7 +10,6 @@ import {
 	type CallToolResult,
 	ErrorCode,
 	ListToolsRequestSchema,
-	McpError,
 	type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
@@ -96,9 +95,12 @@ export function createMcpServer(scope: RequestScope): Server {
 		const tool = byName.get(request.params.name);
 		if (!tool) {
 			// MCP 2025-11-25 server/tools "Error Handling": unknown tools are protocol errors.
-			throw new McpError(
-				ErrorCode.InvalidParams,
-				`Unknown tool "${request.params.name}". Available tools: ${TOOLS.map((t) => t.name).join(', ')}.`,
+			// A plain error with a code, not McpError, whose message would start "MCP error -32602: ".
+			throw Object.assign(
+				new Error(
+					`Unknown tool "${request.params.name.slice(0, 100)}". Available tools: ${TOOLS.map((t) => t.name).join(', ')}.`,
+				),
+				{ code: ErrorCode.InvalidParams },
 			);
 		}
 		const parsed = parseArguments(tool.name, tool.input, request.params.arguments);

@@ -139,6 +139,25 @@ export function createApp() {
 		}),
 	);
 
+	// A known path asked with a method it does not take: 405 naming the methods it does, not a 404.
+	app.all('/mcp', methodNotAllowed);
+	const mcpMethodNotAllowed = (allow: string) => (c: Context<AppEnv>) =>
+		jsonRpcError(
+			405,
+			JSON_RPC.invalidRequest,
+			`Method not allowed: ${c.req.method} ${new URL(c.req.url).pathname} takes ${allow}.`,
+			{ allow },
+		);
+	app.all('/sse', mcpMethodNotAllowed('GET, POST'));
+	app.all('/messages', mcpMethodNotAllowed('POST'));
+	const plainMethodNotAllowed = (allow: string) => (c: Context<AppEnv>) =>
+		c.json({ error: `Method not allowed: ${c.req.method} ${new URL(c.req.url).pathname} takes ${allow}.` }, 405, {
+			allow,
+		});
+	app.all('/images/:jobId/:file', plainMethodNotAllowed('GET, HEAD'));
+	app.all('/health', plainMethodNotAllowed('GET, HEAD'));
+	app.all('/', plainMethodNotAllowed('GET, HEAD'));
+
 	app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 	app.onError((error, c) => {
 		console.error('unhandled error', error);
