@@ -9,6 +9,8 @@ interface OptionalSettings {
 	AUTH_TOKEN?: string;
 	/** "false" turns off same-isolate delivery on legacy SSE streams (everything via the D1 outbox). */
 	SSE_IN_MEMORY?: string;
+	/** "false": waiters ignore same-isolate completion hints and only poll D1, as when the consumer runs elsewhere. */
+	WAIT_IN_MEMORY?: string;
 	/** Milliseconds between `: keepalive` comments on idle legacy SSE streams (default 15000). */
 	SSE_KEEPALIVE_MS?: string;
 	/** Open legacy SSE streams allowed per principal (default 10). */
@@ -57,6 +59,8 @@ export interface AppConfig {
 	localDev: boolean;
 	authToken: string | undefined;
 	sse: SseSettings;
+	/** Whether wait tools use same-isolate completion hints (WAIT_IN_MEMORY, default on). */
+	waitInMemory: boolean;
 }
 
 export interface SseSettings {
@@ -104,6 +108,7 @@ export function readConfig(env: Env): AppConfig {
 			.filter(Boolean),
 		localDev: env.LOCAL_DEV === 'true',
 		authToken: nonEmpty(env.AUTH_TOKEN),
+		waitInMemory: env.WAIT_IN_MEMORY !== 'false',
 		sse: {
 			inMemory: env.SSE_IN_MEMORY !== 'false',
 			keepaliveMs: positiveInteger(env.SSE_KEEPALIVE_MS, 15_000),

@@ -4,7 +4,8 @@ import { MAX_ATTEMPTS } from '../src/consumer/retry-policy';
 import { getDb } from '../src/db/client';
 import { notifyJobSettled, settledSince } from '../src/jobs/events';
 import { SWEEP_PENDING_AFTER_MS, SWEEP_STALE_LEASE_MS, sweepJobs } from '../src/jobs/sweep';
-import { MAX_POLL_MS, pollDelay, waitForJobs } from '../src/jobs/wait';
+import { MAX_POLL_MS, nextExpectedCompletion, pollDelay, waitForJobs } from '../src/jobs/wait';
+import { expectedRunMs, findModel } from '../src/providers/catalog';
 import { insertJob, readJobRow } from './helpers/fixtures';
 
 /** Records what the sweeper enqueues, so the test can tell which jobs it picked. */
@@ -86,6 +87,32 @@ describe('sweeper', () => {
 });
 
 describe('waiting', () => {
+	it("plans a poll at a started job's expected completion, once, and not for unstarted or finished jobs", async () => {
+		const now = Date.now();
+		const running = await insertJob({ status: 'processing', startedAt: now - 400 });
+		const queued = await insertJob();
+		const done = await insertJob({ status: 'completed', startedAt: now - 900 });
+		const run = () => 500;
+		expect(nextExpectedCompletion([running, queued, done], run, new Set(), now)).toBe(now + 100);
+		// Already polled for: nothing more planned for it.
+		expect(nextExpectedCompletion([running], run, new Set([now + 100]), now)).toBeUndefined();
+		// Long past (a retry, or a slow provider): the ordinary backoff carries on.
+		expect(nextExpectedCompletion([running], () => 50, new Set(), now)).toBeUndefined();
+		// Unknown model, or no estimate given.
+		expect(nextExpectedCompletion([running], () => undefined, new Set(), now)).toBeUndefined();
+		expect(nextExpectedCompletion([running], undefined, new Set(), now)).toBeUndefined();
+		expect(nextExpectedCompletion([queued, done], run, new Set(), now)).toBeUndefined();
+	});
+
+	it('expects the offline provider to take its configured delay, also as a stand-in, and real models their typical time', () => {
+		expect(expectedRunMs({ ...env, OFFLINE_LATENCY_MS: '500' }, 'offline')).toBe(500);
+		expect(expectedRunMs({ ...env, OFFLINE_LATENCY_MS: '500' }, 'flux-schnell')).toBe(500);
+		expect(expectedRunMs({ ...env, OPENAI_API_KEY: 'sk' }, 'gpt-image-1')).toBe(
+			findModel(env, 'gpt-image-1')?.typicalLatencyMs,
+		);
+		expect(expectedRunMs(env, 'gpt-image-1')).toBeUndefined();
+	});
+
 	it('polls fast at first and backs off to at most four reads a second', () => {
 		expect(pollDelay(0)).toBe(20);
 		expect(pollDelay(1)).toBe(30);

@@ -6,6 +6,7 @@
  * switching models off), so a rename or a price change needs no code change.
  */
 import { z } from 'zod';
+import { offlineLatencyMs } from '../env';
 import { GEMINI_MODELS, geminiNominalSize } from './gemini';
 import { OFFLINE_MODELS, offlineProvider } from './offline';
 import { OPENAI_MODELS } from './openai';
@@ -145,6 +146,18 @@ export function providerFor(entry: ModelEntry, env: Env): ImageProvider | undefi
 export function isStandIn(entry: ModelEntry, env: Env): boolean {
 	const provider = providerFor(entry, env);
 	return provider !== undefined && provider !== entry.provider;
+}
+
+/**
+ * How long a job of `model` typically runs once claimed (ms), for the waiters' poll schedule:
+ * the offline provider's configured delay when it runs the job (also as a stand-in), else the
+ * catalog's typical latency. Undefined for a model not configured here.
+ */
+export function expectedRunMs(env: Env, model: string): number | undefined {
+	const entry = findModel(env, model);
+	const provider = entry && providerFor(entry, env);
+	if (!entry || !provider) return undefined;
+	return provider === offlineProvider ? offlineLatencyMs(env) : entry.typicalLatencyMs;
 }
 
 /** Models available in this deployment (stand-ins included), in catalog order. */

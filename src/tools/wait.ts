@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { withImages } from '../jobs/queries';
 import { waitForJobs } from '../jobs/wait';
+import { expectedRunMs } from '../providers/catalog';
 import type { ToolContext, ToolOutcome } from './context';
 import { toolError } from './context';
 import { jobViewSchema, presentJob } from './job-view';
@@ -58,6 +59,8 @@ export async function waitAndPresent(
 	const outcome = await waitForJobs(context.db, context.principal.id, jobIds, {
 		timeoutMs: waitSeconds * 1000,
 		signal: context.signal,
+		hints: context.config.waitInMemory,
+		expectedRunMs: (job) => expectedRunMs(context.env, job.model),
 		onPoll: async (rows, elapsed) => {
 			if (elapsed - lastProgressAt < 1000) return;
 			lastProgressAt = elapsed;
