@@ -14,6 +14,7 @@
  *   d. (b) with raw fetch, curl-style (no Accept, no initialize)
  * and prints a table (ms) and one JSON line with every figure.
  */
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -69,22 +70,18 @@ async function curlToolCall(server: DevServer, name: string, args: Record<string
 	}
 }
 
-async function main(): Promise<void> {
-	const { values } = parseArgs({
-		options: {
-			n: { type: 'string', default: '30' },
-			warmup: { type: 'string', default: '3' },
-			width: { type: 'string' },
-			height: { type: 'string' },
-		},
-	});
-	const n = positiveInteger(values.n, 'n');
-	const warmup = positiveInteger(values.warmup, 'warmup', true);
-	if ((values.width === undefined) !== (values.height === undefined))
-		throw new Error('Give both --width and --height.');
-	const size = values.width ? { width: Number(values.width), height: Number(values.height) } : {};
+export interface LatencyOptions {
+	n: number;
+	warmup: number;
+	/** Image size; the model default when absent. */
+	width?: number;
+	height?: number;
+}
 
-	await withDevServers(
+/** Runs the measurements, prints the table and the JSON line, and returns the JSON's figures. */
+export async function runLatency({ n, warmup, width, height }: LatencyOptions): Promise<Record<string, unknown>> {
+	const size = width && height ? { width, height } : {};
+	return withDevServers(
 		'0 ms and 500 ms offline latency',
 		[{}, { OFFLINE_LATENCY_MS: String(SLOW_LATENCY_MS) }],
 		async ([fast, slow], track) => {
@@ -122,7 +119,7 @@ async function main(): Promise<void> {
 				),
 			]);
 
-			const sizeLabel = observedSize || (values.width ? `${values.width}x${values.height}` : 'model default');
+			const sizeLabel = observedSize || (width ? `${width}x${height}` : 'model default');
 			console.log(
 				`\nLatency, n=${n} after ${warmup} warm-up calls each; image size: ${sizeLabel}; node ${process.version}\n`,
 			);
@@ -132,23 +129,42 @@ async function main(): Promise<void> {
 			console.log(
 				`\n(c) p50 - (b) p50 - ${SLOW_LATENCY_MS} ms = ${waitOverheadMs} ms: what waiting on a job that is not done at once adds.\n`,
 			);
-			console.log(
-				JSON.stringify({
-					bench: 'latency',
-					n,
-					warmup,
-					size: sizeLabel,
-					node: process.version,
-					slow_latency_ms: SLOW_LATENCY_MS,
-					generate_image_sdk_ms: rows[0]![1],
-					generate_and_wait_sdk_0ms_ms: rows[1]![1],
-					generate_and_wait_sdk_500ms_ms: rows[2]![1],
-					generate_and_wait_curl_0ms_ms: rows[3]![1],
-					wait_overhead_p50_ms: waitOverheadMs,
-				}),
-			);
+			const figures = {
+				bench: 'latency',
+				n,
+				warmup,
+				size: sizeLabel,
+				node: process.version,
+				slow_latency_ms: SLOW_LATENCY_MS,
+				generate_image_sdk_ms: rows[0]![1],
+				generate_and_wait_sdk_0ms_ms: rows[1]![1],
+				generate_and_wait_sdk_500ms_ms: rows[2]![1],
+				generate_and_wait_curl_0ms_ms: rows[3]![1],
+				wait_overhead_p50_ms: waitOverheadMs,
+			};
+			console.log(JSON.stringify(figures));
+			return figures;
 		},
 	);
 }
 
-await main();
+async function main(): Promise<void> {
+	const { values } = parseArgs({
+		options: {
+			n: { type: 'string', default: '30' },
+			warmup: { type: 'string', default: '3' },
+			width: { type: 'string' },
+			height: { type: 'string' },
+		},
+	});
+	if ((values.width === undefined) !== (values.height === undefined))
+		throw new Error('Give both --width and --height.');
+	await runLatency({
+		n: positiveInteger(values.n, 'n'),
+		warmup: positiveInteger(values.warmup, 'warmup', true),
+		width: values.width ? positiveInteger(values.width, 'width') : undefined,
+		height: values.height ? positiveInteger(values.height, 'height') : undefined,
+	});
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -15,14 +15,16 @@
  *     message after a pause costs once the outbox poll has backed off.
  * Prints a table (ms) and one JSON line with every figure.
  */
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { EXPECTED_TOOLS } from '../test/helpers/expected-tools.ts';
 import { withDevServers } from './servers.ts';
 import { formatTable, positiveInteger, type Stats, summarise } from './stats.ts';
 
-const EXPECTED_TOOL_COUNT = 7;
+const EXPECTED_TOOL_COUNT = EXPECTED_TOOLS.length;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -52,21 +54,16 @@ async function connect(url: URL, transport: 'sse' | 'http'): Promise<Client> {
 	return client;
 }
 
-async function main(): Promise<void> {
-	const { values } = parseArgs({
-		options: {
-			n: { type: 'string', default: '50' },
-			warmup: { type: 'string', default: '5' },
-			'idle-n': { type: 'string', default: '10' },
-			'idle-ms': { type: 'string', default: '1000' },
-		},
-	});
-	const n = positiveInteger(values.n, 'n');
-	const warmup = positiveInteger(values.warmup, 'warmup', true);
-	const idleN = positiveInteger(values['idle-n'], 'idle-n', true);
-	const idleMs = positiveInteger(values['idle-ms'], 'idle-ms');
+export interface SseLatencyOptions {
+	n: number;
+	warmup: number;
+	idleN: number;
+	idleMs: number;
+}
 
-	await withDevServers(
+/** Runs the measurements, prints the table and the JSON line, and returns the figures by row label. */
+export async function runSseLatency({ n, warmup, idleN, idleMs }: SseLatencyOptions): Promise<Record<string, Stats>> {
+	return withDevServers(
 		'defaults, and SSE_IN_MEMORY=false',
 		[{}, { SSE_IN_MEMORY: 'false' }],
 		async ([memory, outbox], track) => {
@@ -128,8 +125,26 @@ async function main(): Promise<void> {
 						figure(`ping after ${idleMs} ms idle, SSE, D1 outbox (SSE_IN_MEMORY=false)`) ?? null,
 				})}`,
 			);
+			return byLabel;
 		},
 	);
 }
 
-await main();
+async function main(): Promise<void> {
+	const { values } = parseArgs({
+		options: {
+			n: { type: 'string', default: '50' },
+			warmup: { type: 'string', default: '5' },
+			'idle-n': { type: 'string', default: '10' },
+			'idle-ms': { type: 'string', default: '1000' },
+		},
+	});
+	await runSseLatency({
+		n: positiveInteger(values.n, 'n'),
+		warmup: positiveInteger(values.warmup, 'warmup', true),
+		idleN: positiveInteger(values['idle-n'], 'idle-n', true),
+		idleMs: positiveInteger(values['idle-ms'], 'idle-ms'),
+	});
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -3,7 +3,11 @@
  * the figures it prints. Correctness of the scripts only; no timing is asserted.
  */
 import { describe, expect, it } from 'vitest';
+import { runLatency } from '../../bench/latency.ts';
 import { runNoticeLag } from '../../bench/notice-lag.ts';
+import { runSize } from '../../bench/size.ts';
+import { runSseLatency } from '../../bench/sse-latency.ts';
+import type { Stats } from '../../bench/stats.ts';
 
 const finite = (value: number) => Number.isFinite(value);
 
@@ -23,5 +27,28 @@ describe('bench smoke', () => {
 			expect(row.pipeline_ms.min).toBeGreaterThanOrEqual(0);
 		}
 		expect(JSON.parse(JSON.stringify(result))).toMatchObject({ bench: 'notice-lag', provider_latency_ms: 500 });
+	}, 90_000);
+
+	it('latency times generate_image and both waits, and derives the wait overhead', async () => {
+		const figures = await runLatency({ n: 2, warmup: 0, width: 64, height: 64 });
+		for (const key of ['generate_image_sdk_ms', 'generate_and_wait_sdk_0ms_ms', 'generate_and_wait_sdk_500ms_ms']) {
+			expect((figures[key] as Stats).n).toBe(2);
+		}
+		expect(figures.size).toBe('64x64');
+		expect(Number.isFinite(figures.wait_overhead_p50_ms)).toBe(true);
+	}, 90_000);
+
+	it('sse-latency times ping and tools/list on both SSE paths and Streamable HTTP', async () => {
+		const rows = await runSseLatency({ n: 2, warmup: 0, idleN: 1, idleMs: 50 });
+		expect(Object.keys(rows)).toHaveLength(8);
+		for (const stats of Object.values(rows)) expect(finite(stats.p50)).toBe(true);
+	}, 90_000);
+
+	it('size builds the bundle, reads its gzip size and profiles start-up', async () => {
+		const result = await runSize({ runs: 1, top: 3, log: () => {} });
+		expect(result.upload_gzip_kib).toBeGreaterThan(0);
+		expect(result.bundle_files.map((file) => file.file)).toContain('index.js');
+		expect(result.startup_active_ms.n).toBe(1);
+		expect(result.startup_top.length).toBeGreaterThan(0);
 	}, 90_000);
 });
