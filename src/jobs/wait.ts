@@ -1,11 +1,11 @@
 /**
  * Waiting for jobs by polling D1 (the truth, whichever isolate finishes the job) on an
- * adaptive schedule: 20 ms at first, growing by half each time up to 250 ms. A job that
- * finishes quickly is seen within tens of milliseconds; a long wait costs at most about
- * four reads a second. A same-isolate completion hint (src/jobs/events.ts) cuts the sleep short.
+ * adaptive schedule: 20 ms at first, growing by half each time up to 300 ms. A job that
+ * finishes quickly is seen within tens of milliseconds; a long wait costs about
+ * 3.3 reads a second. A same-isolate completion hint (src/jobs/events.ts) cuts the sleep short.
  *
  * When the consumer runs in another isolate (often so on Cloudflare) no hint comes, and a job
- * finishing between two polls 250 ms apart is seen up to 250 ms late. So once a job has
+ * finishing between two polls 300 ms apart is seen up to 300 ms late. So once a job has
  * started, the waiter also polls at the moment it is expected to finish (its start plus the
  * model's typical time) and then densely again (20 ms, 30 ms, 45 ms, …): a few extra reads
  * where the completion is most likely, instead of more reads everywhere.
@@ -17,7 +17,8 @@ import { settledSince } from './events';
 import { readOwnedJobs } from './queries';
 
 export const FIRST_POLL_MS = 20;
-export const MAX_POLL_MS = 250;
+/** Steady-state poll interval: about 3.3 reads a second over a long wait, leaving room for the polls at an expected completion. */
+export const MAX_POLL_MS = 300;
 
 /** The delay before poll number `n` (0-based). */
 export function pollDelay(n: number): number {
