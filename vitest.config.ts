@@ -26,6 +26,20 @@ export default defineConfig({
 				},
 			},
 			{
+				// The workerd benchmarks (bench/workerd/*.run.ts), small: the scripts keep working.
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath: './wrangler.jsonc', environment: 'local' },
+						miniflare: { bindings: { TEST_MIGRATIONS: migrations, BENCH_MODE: 'smoke' } },
+					}),
+				],
+				test: {
+					name: 'bench-smoke',
+					include: ['bench/workerd/*.run.ts'],
+					setupFiles: ['./test/apply-migrations.ts'],
+				},
+			},
+			{
 				// Checks that need the file system: docs rendered from the code.
 				test: { name: 'node', environment: 'node', include: ['test/node/**/*.test.ts'] },
 			},
