@@ -15,6 +15,15 @@ describe('POST /mcp: stateless Streamable HTTP, curl-compatible', () => {
 		expect(body.result.tools.map((tool) => tool.name)).toEqual([...EXPECTED_TOOLS]);
 	});
 
+	it("keeps the schemas' real integer bounds and drops zod's safe-integer ones, which say nothing", async () => {
+		const text = await (await post(rpcBody('tools/list'))).text();
+		expect(text).not.toContain(String(Number.MAX_SAFE_INTEGER));
+		const { result } = JSON.parse(text) as { result: { tools: { name: string; inputSchema: JsonObject }[] } };
+		const generate = result.tools.find((tool) => tool.name === 'generate_image')!;
+		const properties = generate.inputSchema.properties as Record<string, { minimum?: number; maximum?: number }>;
+		expect(properties.count).toMatchObject({ minimum: 1, maximum: 20 });
+	});
+
 	it('describes every tool fully: title, annotations, described inputs, an object outputSchema', async () => {
 		const body = (await (await post(rpcBody('tools/list'))).json()) as {
 			result: {

@@ -51,7 +51,24 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchem
 		string,
 		unknown
 	>;
-	return rest as Tool['inputSchema'];
+	return withoutSafeIntegerBounds(rest) as Tool['inputSchema'];
+}
+
+/**
+ * zod writes `"minimum": -9007199254740991, "maximum": 9007199254740991` on every `.int()`
+ * without bounds of its own: about a fifth of the tool list's bytes, and saying nothing a JSON
+ * integer does not. Real bounds (1–20, 64–2048, …) are kept.
+ */
+function withoutSafeIntegerBounds(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(withoutSafeIntegerBounds);
+	if (typeof value !== 'object' || value === null) return value;
+	const out: Record<string, unknown> = {};
+	for (const [key, item] of Object.entries(value)) {
+		if (key === 'minimum' && item === Number.MIN_SAFE_INTEGER) continue;
+		if (key === 'maximum' && item === Number.MAX_SAFE_INTEGER) continue;
+		out[key] = withoutSafeIntegerBounds(item);
+	}
+	return out;
 }
 
 /**
