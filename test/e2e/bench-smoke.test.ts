@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { runLatency } from '../../bench/latency.ts';
 import { runNoticeLag } from '../../bench/notice-lag.ts';
+import { runRequestCost } from '../../bench/request-cost.ts';
 import { runSize } from '../../bench/size.ts';
 import { runSseLatency } from '../../bench/sse-latency.ts';
 import type { Stats } from '../../bench/stats.ts';
@@ -50,5 +51,20 @@ describe('bench smoke', () => {
 		expect(result.bundle_files.map((file) => file.file)).toContain('index.js');
 		expect(result.startup_active_ms.n).toBe(1);
 		expect(result.startup_top.length).toBeGreaterThan(0);
+	}, 90_000);
+
+	it('request-cost measures ours and both floors for each method and concurrency', async () => {
+		const result = await runRequestCost({ durationS: 1, rounds: 1, warmupS: 0, log: () => {} });
+		expect(result.cells.map((cell) => `${cell.method}/${cell.concurrency}`)).toEqual([
+			'tools/list/1',
+			'tools/list/16',
+			'generate_image/1',
+			'generate_image/16',
+		]);
+		for (const cell of result.cells) {
+			expect([cell.floor.rps, cell.ours.rps, cell.second_floor.rps].every((rps) => rps > 0)).toBe(true);
+			expect(finite(cell.ratio) && finite(cell.second_floor.ratio)).toBe(true);
+		}
+		expect(result.tools_list_bytes).toBeGreaterThan(10_000);
 	}, 90_000);
 });

@@ -32,6 +32,12 @@ const MAX_LOG_CHARS = 64 * 1024;
 export interface DevServerOptions {
 	/** Extra `--var KEY:VALUE` pairs, e.g. `{ OFFLINE_LATENCY_MS: '500', AUTH_TOKEN: 'secret' }`. */
 	vars?: Record<string, string>;
+	/**
+	 * Another Worker to serve instead of this project's (`--config <path>`, no `--env local`,
+	 * no migrations), e.g. the trivial floor Worker of bench/request-cost.ts. It must answer
+	 * GET /health with 200.
+	 */
+	configPath?: string;
 	/** How long to wait for GET /health to answer 200 (default 60 s). */
 	startupTimeoutMs?: number;
 	/**
@@ -144,7 +150,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 	// Given explicitly, an env file replaces .dev.vars and .env (and process.env is not read).
 	await writeFile(envFile, '');
 	try {
-		await runWrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--env', 'local', '--persist-to', stateDir]);
+		if (!options.configPath) {
+			await runWrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--env', 'local', '--persist-to', stateDir]);
+		}
 	} catch (error) {
 		await rm(stateDir, { recursive: true, force: true });
 		throw error;
@@ -155,8 +163,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 	const args = [
 		WRANGLER,
 		'dev',
-		'--env',
-		'local',
+		...(options.configPath ? ['--config', options.configPath] : ['--env', 'local']),
 		'--ip',
 		HOST,
 		'--port',
