@@ -21,5 +21,7 @@ export default defineConfig({
 		testTimeout: 300_000,
 		// One file at a time: the figures are not disturbed by another bench on the same cores.
 		fileParallelism: false,
+		// The tables and the JSON line go to stdout as they are, without vitest's per-test headers.
+		disableConsoleIntercept: true,
 	},
 });
