@@ -8,6 +8,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { handleQueueBatch } from '../../src/consumer';
 import { QUEUE_MAX_RETRIES } from '../../src/consumer/retry-policy';
+import { interceptD1 } from './d1-intercept';
 
 const WRITE = /^\s*(insert|update|delete)\b/i;
 
@@ -18,8 +19,6 @@ const WRITE = /^\s*(insert|update|delete)\b/i;
  *   after it, reads included, until `heal()` (D1 unreachable from that moment).
  */
 export function faultyD1(real: D1Database = env.DB) {
-	const sqlOf = new WeakMap<object, string>();
-	const realOf = new WeakMap<object, D1PreparedStatement>();
 	let failing: { match: RegExp; left: number } | null = null;
 	let downAt: RegExp | null = null;
 	let down = false;
@@ -41,40 +40,11 @@ export function faultyD1(real: D1Database = env.DB) {
 		throw new Error('D1_ERROR: Network connection lost. (injected)');
 	}
 
-	function wrap(statement: D1PreparedStatement, sql: string): D1PreparedStatement {
-		const proxy = new Proxy(statement, {
-			get(target, property) {
-				if (property === 'bind') {
-					return (...values: unknown[]) => wrap(target.bind(...values), sql);
-				}
-				if (property === 'run' || property === 'all' || property === 'first' || property === 'raw') {
-					return async (...args: unknown[]) => {
-						check(sql);
-						// biome-ignore lint/suspicious/noExplicitAny: forwarding whatever the caller passed
-						return (target[property] as (...a: any[]) => unknown).apply(target, args);
-					};
-				}
-				const value = Reflect.get(target, property, target);
-				return typeof value === 'function' ? value.bind(target) : value;
-			},
-		});
-		sqlOf.set(proxy, sql);
-		realOf.set(proxy, statement);
-		return proxy;
-	}
-
-	const binding = new Proxy(real, {
-		get(target, property) {
-			if (property === 'prepare') return (sql: string) => wrap(target.prepare(sql), sql);
-			if (property === 'batch') {
-				return async (statements: D1PreparedStatement[]) => {
-					// A batch is one transaction: it fails as a whole.
-					for (const statement of statements) check(sqlOf.get(statement) ?? '');
-					return target.batch(statements.map((statement) => realOf.get(statement) ?? statement));
-				};
-			}
-			const value = Reflect.get(target, property, target);
-			return typeof value === 'function' ? value.bind(target) : value;
+	const binding = interceptD1(real, {
+		statement: check,
+		// A batch is one transaction: it fails as a whole.
+		batch: (sqls) => {
+			for (const sql of sqls) check(sql);
 		},
 	});
 
