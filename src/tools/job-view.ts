@@ -3,9 +3,10 @@
  * `structuredContent` (one schema for both, so they never disagree).
  */
 import { z } from 'zod';
-import { IMAGE_REMOVED_REASONS, type ImageRow, type JobRow } from '../db/schema';
+import { IMAGE_REMOVED_REASONS, type ImageRow, JOB_STATUSES } from '../db/schema';
 import type { JobWithImages } from '../jobs/types';
 import { parseJobParams } from '../jobs/types';
+import { isTerminal } from '../jobs/wait';
 import { buildImageUrl, type UrlBases } from '../storage/images';
 import type { ImageView } from './context';
 
@@ -37,7 +38,7 @@ export const removedImageSchema = z.object({
 
 export const jobViewSchema = z.object({
 	job_id: z.string(),
-	status: z.enum(['pending', 'processing', 'completed', 'failed', 'cancelled']),
+	status: z.enum(JOB_STATUSES),
 	done: z.boolean().describe('True when the job is completed, failed or cancelled and will not change again.'),
 	prompt: z.string(),
 	model: z.string(),
@@ -121,7 +122,7 @@ export function presentJob({ job, images }: JobWithImages, urls: UrlBases): JobV
 	const view: JobView = {
 		job_id: job.id,
 		status: job.status,
-		done: isDone(job),
+		done: isTerminal(job),
 		prompt: job.prompt,
 		model: job.model,
 		width: first?.width ?? params.width,
@@ -149,8 +150,4 @@ export function presentJob({ job, images }: JobWithImages, urls: UrlBases): JobV
 		view.duration_ms = job.completedAt - job.createdAt;
 	}
 	return view;
-}
-
-export function isDone(job: JobRow): boolean {
-	return job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled';
 }

@@ -1,6 +1,6 @@
 /** Changing jobs and images: cancel_job and delete_image. */
 import { z } from 'zod';
-import type { JobRow } from '../db/schema';
+import { JOB_STATUSES, type JobRow } from '../db/schema';
 import { cancelJobs } from '../jobs/cancel';
 import { deleteOwnImage } from '../jobs/image-removal';
 import { ownImageKey } from '../jobs/references';
@@ -9,9 +9,7 @@ import { jobSelectionSchema, selectedJobIds } from './jobs.tools';
 
 const cancelResultSchema = z.object({
 	job_id: z.string(),
-	status: z
-		.enum(['pending', 'processing', 'completed', 'failed', 'cancelled', 'not_found'])
-		.describe('The job status after this call.'),
+	status: z.enum([...JOB_STATUSES, 'not_found']).describe('The job status after this call.'),
 	cancelled: z.boolean().describe('True when this call cancelled the job.'),
 	message: z.string(),
 });

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { withImages } from '../jobs/queries';
-import { waitForJobs } from '../jobs/wait';
+import { isTerminal, waitForJobs } from '../jobs/wait';
 import { expectedRunMs } from '../providers/catalog';
 import type { ToolContext, ToolOutcome } from './context';
 import { toolError } from './context';
@@ -64,7 +64,7 @@ export async function waitAndPresent(
 		onPoll: async (rows, elapsed) => {
 			if (elapsed - lastProgressAt < 1000) return;
 			lastProgressAt = elapsed;
-			const finished = rows.filter((row) => ['completed', 'failed', 'cancelled'].includes(row.status)).length;
+			const finished = rows.filter(isTerminal).length;
 			const seconds = Math.floor(elapsed / 1000);
 			await context.reportProgress(
 				seconds,
