@@ -21,22 +21,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { DevServer } from '../test/e2e/dev-server.ts';
 import { withDevServers } from './servers.ts';
-import { formatTable, positiveInteger, round, type Stats, summarise } from './stats.ts';
+import { formatTable, measure, positiveInteger, round, type Stats } from './stats.ts';
 
 const SLOW_LATENCY_MS = 500;
-
-async function measure(label: string, n: number, warmup: number, run: () => Promise<void>): Promise<Stats> {
-	for (let i = 0; i < warmup; i++) await run();
-	const samples: number[] = [];
-	for (let i = 0; i < n; i++) {
-		const started = performance.now();
-		await run();
-		samples.push(performance.now() - started);
-	}
-	const stats = summarise(samples);
-	process.stderr.write(`  ${label}: p50 ${stats.p50} ms\n`);
-	return stats;
-}
 
 async function connect(server: DevServer): Promise<Client> {
 	const client = new Client({ name: 'image-mcp-bench', version: '1.0.0' });

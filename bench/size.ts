@@ -9,19 +9,16 @@
  *
  *   node --experimental-strip-types bench/size.ts [--runs 5] [--top 8]
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { nodeBinary, PROJECT_ROOT } from '../test/e2e/dev-server.ts';
+import { runWrangler } from '../test/e2e/dev-server.ts';
 import { formatTable, positiveInteger, type Stats, summarise } from './stats.ts';
 
-const run = promisify(execFile);
-const WRANGLER = join(PROJECT_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 /** Target (issue 7). */
 export const TARGET_GZIP_KIB = 600;
 
@@ -47,15 +44,6 @@ export interface SizeResult {
 	startup_active_ms: Stats;
 	/** Self time by function over all runs, largest first (ms, summed; share of the non-idle time, %). */
 	startup_top: Array<{ function: string; self_ms: number; share: number }>;
-}
-
-async function wrangler(args: string[]): Promise<string> {
-	const { stdout, stderr } = await run(nodeBinary(), [WRANGLER, ...args], {
-		cwd: PROJECT_ROOT,
-		env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0', CI: '1' },
-		maxBuffer: 16 * 1024 * 1024,
-	});
-	return `${stdout}\n${stderr}`;
 }
 
 function numberAfter(text: string, pattern: RegExp, what: string): number {
@@ -109,7 +97,7 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
 	try {
 		log('Building with wrangler deploy --dry-run...');
 		const outdir = join(work, 'dist');
-		const built = await wrangler(['deploy', '--dry-run', '--env=', '--outdir', outdir]);
+		const built = await runWrangler(['deploy', '--dry-run', '--env=', '--outdir', outdir]);
 		const upload = numberAfter(built, /Total Upload: ([\d.]+) KiB/, 'the upload size');
 		const uploadGzip = numberAfter(built, /gzip: ([\d.]+) KiB/, 'the gzip size');
 		const files = (await readdir(outdir)).filter((file) => /\.(m?js|wasm)$/.test(file));
@@ -132,7 +120,7 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
 		const self = new Map<string, number>();
 		for (let i = 0; i < options.runs; i++) {
 			const profilePath = join(work, `startup-${i}.cpuprofile`);
-			const output = await wrangler(['check', 'startup', '--env=', '--outfile', profilePath]);
+			const output = await runWrangler(['check', 'startup', '--env=', '--outfile', profilePath]);
 			active.push(numberAfter(output, /Active: ([\d.]+) ms/, 'the active start-up time'));
 			selfTimes(JSON.parse(await readFile(profilePath, 'utf8')) as CpuProfile, map, self);
 			log(`  start-up run ${i + 1}/${options.runs}: active ${active.at(-1)} ms`);

@@ -22,31 +22,9 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { EXPECTED_TOOLS } from '../test/helpers/expected-tools.ts';
 import { withDevServers } from './servers.ts';
-import { formatTable, positiveInteger, type Stats, summarise } from './stats.ts';
+import { formatTable, measure, positiveInteger, type Stats } from './stats.ts';
 
 const EXPECTED_TOOL_COUNT = EXPECTED_TOOLS.length;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function measure(
-	label: string,
-	n: number,
-	warmup: number,
-	run: () => Promise<void>,
-	pauseMs = 0,
-): Promise<Stats> {
-	for (let i = 0; i < warmup; i++) await run();
-	const samples: number[] = [];
-	for (let i = 0; i < n; i++) {
-		if (pauseMs > 0) await sleep(pauseMs);
-		const started = performance.now();
-		await run();
-		samples.push(performance.now() - started);
-	}
-	const stats = summarise(samples);
-	process.stderr.write(`  ${label}: p50 ${stats.p50} ms\n`);
-	return stats;
-}
 
 async function connect(url: URL, transport: 'sse' | 'http'): Promise<Client> {
 	const client = new Client({ name: 'image-mcp-bench', version: '1.0.0' });

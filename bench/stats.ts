@@ -56,3 +56,27 @@ export function positiveInteger(value: string | undefined, name: string, allowZe
 	}
 	return number;
 }
+
+/**
+ * Times `run` one call at a time: `warmup` untimed calls, then `n` timed ones, each after an
+ * optional pause (so a poll can back off first). Logs the p50 to stderr under `label`.
+ */
+export async function measure(
+	label: string,
+	n: number,
+	warmup: number,
+	run: () => Promise<void>,
+	pauseMs = 0,
+): Promise<Stats> {
+	for (let i = 0; i < warmup; i++) await run();
+	const samples: number[] = [];
+	for (let i = 0; i < n; i++) {
+		if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+		const started = performance.now();
+		await run();
+		samples.push(performance.now() - started);
+	}
+	const stats = summarise(samples);
+	process.stderr.write(`  ${label}: p50 ${stats.p50} ms\n`);
+	return stats;
+}

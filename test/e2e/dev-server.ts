@@ -97,7 +97,8 @@ function wranglerEnv(): NodeJS.ProcessEnv {
 	};
 }
 
-function runWrangler(args: string[]): Promise<string> {
+/** Runs a wrangler command to completion (quiet, no telemetry) and returns its stdout and stderr together. */
+export function runWrangler(args: string[]): Promise<string> {
 	return new Promise((resolve, reject) => {
 		execFile(
 			nodeBinary(),
