@@ -12,12 +12,11 @@
  *    (pending), and on one that is running and expected to finish later (its expected
  *    completion adds polls there). Target: ≤ 5 a second on average.
  */
-import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { expect, it } from 'vitest';
 import { runJob } from '../../src/consumer/run-job';
-import { createApp } from '../../src/worker/app';
 import { insertJob } from '../../test/helpers/fixtures';
+import { postWithEnv, rpcBody } from '../../test/helpers/mcp';
 import { countingD1, type D1Counts } from './counting-d1';
 
 const FULL = env.BENCH_MODE === 'full';
@@ -35,16 +34,10 @@ const recordingQueue = {
 	},
 } as unknown as Queue;
 
-let id = 0;
 async function callTool(name: string, args: Record<string, unknown>, bindings: Partial<Env> = {}) {
-	const response = await createApp().fetch(
-		new Request('http://localhost/mcp', {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name, arguments: args } }),
-		}),
-		{ ...env, DB: d1.binding, JOBS: recordingQueue, ...bindings },
-		createExecutionContext(),
+	const response = await postWithEnv(
+		{ DB: d1.binding, JOBS: recordingQueue, ...bindings },
+		rpcBody('tools/call', { name, arguments: args }),
 	);
 	const body = (await response.json()) as { result: { isError?: boolean; structuredContent: Record<string, unknown> } };
 	if (body.result.isError) throw new Error(`${name} failed: ${JSON.stringify(body.result)}`);
