@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QUEUE_MAX_RETRIES } from '../src/consumer/retry-policy';
+import { imageRetentionDays, providerTimeoutOverride, readConfig, settingWarnings } from '../src/env';
 import wranglerConfigText from '../wrangler.jsonc?raw';
 
 /** Strips // and /* *\/ comments outside strings, then parses. */
@@ -60,5 +61,35 @@ describe('wrangler.jsonc', () => {
 		expect(jobs?.max_retries).toBe(QUEUE_MAX_RETRIES);
 		expect(jobs?.dead_letter_queue).toBe('image-mcp-jobs-dlq');
 		expect(queues.consumers.some((consumer) => consumer.queue === 'image-mcp-jobs-dlq')).toBe(true);
+	});
+});
+
+describe('optional settings with bad values', () => {
+	const env = {} as Env;
+
+	it('ignores a PROVIDER_TIMEOUT_MS that is not a positive number, with a warning, and uses a good one', () => {
+		for (const bad of ['0', '-5', 'soon', '30s']) {
+			expect(providerTimeoutOverride({ PROVIDER_TIMEOUT_MS: bad })).toBeUndefined();
+			expect(settingWarnings({ ...env, PROVIDER_TIMEOUT_MS: bad })).toEqual([
+				`PROVIDER_TIMEOUT_MS "${bad}" is not a positive number of milliseconds; the per-model timeouts apply.`,
+			]);
+		}
+		expect(providerTimeoutOverride({ PROVIDER_TIMEOUT_MS: '90000' })).toBe(90_000);
+		expect(settingWarnings({ ...env, PROVIDER_TIMEOUT_MS: '90000' })).toEqual([]);
+	});
+
+	it('keeps images forever for an empty, zero or bad IMAGE_RETENTION_DAYS, warning only about the bad one', () => {
+		expect(imageRetentionDays({ IMAGE_RETENTION_DAYS: '' })).toBeNull();
+		expect(imageRetentionDays({ IMAGE_RETENTION_DAYS: '0' })).toBeNull();
+		expect(imageRetentionDays({ IMAGE_RETENTION_DAYS: '-3' })).toBeNull();
+		expect(imageRetentionDays({ IMAGE_RETENTION_DAYS: '0.5' })).toBe(0.5);
+		expect(settingWarnings({ ...env, IMAGE_RETENTION_DAYS: '0' })).toEqual([]);
+		expect(settingWarnings({ ...env, IMAGE_RETENTION_DAYS: '-3' })[0]).toContain('IMAGE_RETENTION_DAYS "-3"');
+	});
+
+	it('turns same-isolate wait hints off only for WAIT_IN_MEMORY=false', () => {
+		expect(readConfig({ ...env, WAIT_IN_MEMORY: 'false' }).waitInMemory).toBe(false);
+		expect(readConfig({ ...env, WAIT_IN_MEMORY: 'no' }).waitInMemory).toBe(true);
+		expect(readConfig(env).waitInMemory).toBe(true);
 	});
 });
