@@ -8,10 +8,17 @@ import type { Db } from '../db/client';
 import type { AppConfig } from '../env';
 import type { UrlBases } from '../storage/images';
 
-/** Who is calling. One principal per request; jobs and images are scoped to `id`. */
+/**
+ * Who is calling. One principal per request; jobs and images are scoped to `id`.
+ * `admin` may ask for everyone's listings and usage with an explicit argument.
+ */
 export interface Principal {
 	id: string;
+	/** Display name or email, for listings and usage reports. */
+	name: string;
 	role: 'user' | 'admin';
+	/** How the caller proved who they are. */
+	via: 'token' | 'oauth' | 'local';
 }
 
 export interface ToolContext {

@@ -7,7 +7,7 @@ import type { AppConfig } from '../env';
 import type { Principal } from '../tools/context';
 
 /** The single principal of a one-token (or local, token-less) deployment. */
-export const DEFAULT_PRINCIPAL: Principal = { id: 'default', role: 'admin' };
+export const DEFAULT_PRINCIPAL: Principal = { id: 'default', name: 'default', role: 'admin', via: 'token' };
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; status: 401 | 403 | 503; message: string };
 
@@ -54,7 +54,7 @@ export async function authenticate(request: Request, config: AppConfig): Promise
 		};
 	}
 	if (config.localDev) {
-		if (isLoopbackRequest(request)) return { ok: true, principal: DEFAULT_PRINCIPAL };
+		if (isLoopbackRequest(request)) return { ok: true, principal: { ...DEFAULT_PRINCIPAL, via: 'local' } };
 		return {
 			ok: false,
 			status: 403,
