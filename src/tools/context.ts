@@ -19,6 +19,14 @@ export interface Principal {
 	role: 'user' | 'admin';
 	/** How the caller proved who they are. */
 	via: 'token' | 'oauth' | 'local';
+	/** Per-principal overrides of the deployment's default budgets (an AUTH_TOKENS entry's). */
+	limits?: PrincipalLimits;
+}
+
+/** A number overrides the default budget; `null` means no budget for this principal. */
+export interface PrincipalLimits {
+	dailyBudgetUsd?: number | null;
+	monthlyBudgetUsd?: number | null;
 }
 
 export interface ToolContext {
