@@ -7,6 +7,22 @@
 interface OptionalSettings {
 	/** Bearer token for /mcp (`wrangler secret put AUTH_TOKEN`); the seed's variable name. */
 	AUTH_TOKEN?: string;
+	/** JSON array of principals, each with the SHA-256 of its bearer token (secret; docs/security.md). */
+	AUTH_TOKENS?: string;
+	/** OAuth client id at the upstream OpenID Connect provider (Google by default). */
+	OAUTH_CLIENT_ID?: string;
+	/** OAuth client secret at the upstream provider (secret). */
+	OAUTH_CLIENT_SECRET?: string;
+	/** OpenID Connect discovery URL of the upstream provider; default Google's. */
+	OAUTH_DISCOVERY_URL?: string;
+	/** Comma-separated emails that may sign in with OAuth. */
+	OAUTH_ALLOWED_EMAILS?: string;
+	/** Comma-separated emails that sign in as admins (allowed too). */
+	OAUTH_ADMIN_EMAILS?: string;
+	/** Only accounts of this domain may sign in (Google: its `hd` claim, checked on the server). */
+	OAUTH_HOSTED_DOMAIN?: string;
+	/** The OAuth helpers @cloudflare/workers-oauth-provider puts in the env of the handlers it calls. */
+	OAUTH_PROVIDER?: import('@cloudflare/workers-oauth-provider').OAuthHelpers;
 	/** "false" turns off same-isolate delivery on legacy SSE streams (everything via the D1 outbox). */
 	SSE_IN_MEMORY?: string;
 	/** "false": waiters ignore same-isolate completion hints and only poll D1, as when the consumer runs elsewhere. */

@@ -5,25 +5,26 @@ import { readConfig, settingWarnings } from './env';
 import type { JobMessage } from './jobs/types';
 import { catalogFor } from './providers/catalog';
 import { runMaintenance } from './scheduled';
-import { createApp } from './worker/app';
+import { authSetup, describeAuth } from './worker/auth';
+import { createHandler } from './worker/entry';
 
-const app = createApp();
+const handle = createHandler();
 
-// Startup log: say how a token-less server behaves (docs/configuration.md, AUTH_TOKEN).
+// Startup log: how callers are authenticated, and any misconfiguration (docs/security.md).
 {
 	const config = readConfig(env);
-	if (!config.authToken) {
+	const auth = describeAuth(authSetup(env), config.localDev);
+	if (!auth.serving) console.error(`[image-mcp] ${auth.reason}`);
+	else if (auth.mode.startsWith('none')) {
 		console.log(
-			config.localDev
-				? '[image-mcp] No AUTH_TOKEN set: serving loopback clients only (local dev). Set AUTH_TOKEN in .dev.vars to require a token.'
-				: '[image-mcp] No AUTH_TOKEN set: refusing every MCP request. Run `wrangler secret put AUTH_TOKEN`.',
+			'[image-mcp] No AUTH_TOKEN set: serving loopback clients only (local dev). Set AUTH_TOKEN in .dev.vars to require a token.',
 		);
-	}
+	} else console.log(`[image-mcp] Accepting ${auth.mode}.`);
 	for (const warning of [...catalogFor(env).warnings, ...settingWarnings(env)]) console.warn(`[image-mcp] ${warning}`);
 }
 
 export default {
-	fetch: (request, bindings, ctx) => app.fetch(request, bindings, ctx),
+	fetch: (request, bindings, ctx) => handle(request, bindings, ctx),
 	queue: (batch, bindings) => handleQueueBatch(batch, bindings),
 	scheduled: (_controller, bindings, ctx) => ctx.waitUntil(runMaintenance(bindings, Date.now())),
 } satisfies ExportedHandler<Env, JobMessage>;

@@ -7,7 +7,7 @@ import { type AppConfig, readConfig } from '../env';
 import type { Principal } from '../tools/context';
 import { type RequestScope, SERVER_INFO, TOOLS } from '../tools/server';
 import { MAX_WAIT_SECONDS } from '../tools/wait';
-import { authenticate, isLoopbackHost } from './auth';
+import { type AuthResult, authenticate, authSetup, isLoopbackHost, isOAuthProps, oauthPrincipal } from './auth';
 import { healthReport } from './health';
 import { serveImage } from './images-route';
 import { JSON_RPC, jsonRpcError } from './json-rpc';
@@ -15,8 +15,10 @@ import { handleSseMessagePost } from './legacy-sse/messages';
 import { SESSION_LIVE_WINDOW_MS, SSE_MAX_WAIT_SECONDS } from './legacy-sse/session-limits';
 import { openSseStream } from './legacy-sse/stream';
 import { handleMcpPost } from './mcp-route';
+import { registerOAuthRoutes } from './oauth/routes';
+import { preAuthenticated } from './principal';
 
-type AppEnv = { Bindings: Env; Variables: { config: AppConfig; principal: Principal } };
+export type AppEnv = { Bindings: Env; Variables: { config: AppConfig; principal: Principal } };
 
 /**
  * MCP 2025-11-25 transports, "Security Warning": servers MUST validate Origin to stop DNS
@@ -32,6 +34,19 @@ export function isAllowedOrigin(origin: string | undefined, requestUrl: string, 
 	} catch {
 		return false;
 	}
+}
+
+/**
+ * The caller: recognised by the entry point (a configured bearer token), admitted by the
+ * OAuth provider (its token's props), or checked here (bearer tokens, local dev).
+ */
+async function callerOf(c: Context<AppEnv>): Promise<AuthResult> {
+	const known = preAuthenticated.get(c.req.raw);
+	if (known) return { ok: true, principal: known };
+	const setup = authSetup(c.env);
+	const props = (c.executionCtx as ExecutionContext & { props?: unknown }).props;
+	if (isOAuthProps(props) && !setup.errors.length) return oauthPrincipal(props, setup);
+	return authenticate(c.req.raw, setup, c.get('config'));
 }
 
 export function createApp() {
@@ -65,7 +80,7 @@ export function createApp() {
 			if (!isAllowedOrigin(c.req.header('origin'), c.req.url, c.get('config'))) {
 				return jsonRpcError(403, JSON_RPC.invalidRequest, 'Forbidden: requests from this Origin are not allowed.');
 			}
-			const auth = await authenticate(c.req.raw, c.get('config'));
+			const auth = await callerOf(c);
 			if (!auth.ok) {
 				const challenge: Record<string, string> =
 					auth.status === 401 ? { 'www-authenticate': 'Bearer realm="image-mcp"' } : {};
@@ -124,6 +139,8 @@ export function createApp() {
 		serveImage(c.req.raw, c.env, `${c.req.param('jobId')}/${c.req.param('file')}`),
 	);
 
+	registerOAuthRoutes(app);
+
 	app.get('/health', (c) => healthReport(c.env, c.get('config')));
 
 	app.get('/', (c) =>
@@ -133,7 +150,9 @@ export function createApp() {
 			version: SERVER_INFO.version,
 			mcp_endpoint: `${new URL(c.req.url).origin}/mcp`,
 			transport: 'Streamable HTTP (stateless), POST /mcp; legacy HTTP+SSE, GET /sse then POST /messages',
-			auth: 'Authorization: Bearer <AUTH_TOKEN>',
+			auth: authSetup(c.env).oauth
+				? 'OAuth 2.1 (MCP clients discover it from the 401), or Authorization: Bearer <token>'
+				: 'Authorization: Bearer <token>',
 			tools: TOOLS.map((tool) => tool.name),
 			health: '/health',
 		}),

@@ -1,15 +1,103 @@
 /**
- * Who is calling. `AUTH_TOKEN` is a bearer token compared in constant time; without one a
- * deployed Worker refuses MCP requests (fail closed) and a local `wrangler dev` serves only
- * loopback clients.
+ * Who is calling (docs/security.md). Three ways in, side by side:
+ * - `AUTH_TOKEN`: one shared bearer token, the single admin principal `default`;
+ * - `AUTH_TOKENS`: a table of principals, each with the SHA-256 of its token;
+ * - OAuth: MCP clients that log in get tokens from us after an upstream OIDC sign-in.
+ * Tokens are compared in constant time. With none of them, a deployed Worker refuses MCP
+ * requests (fail closed) and a local `wrangler dev` serves only loopback clients; with half
+ * an OAuth setup or an unreadable token table, everything is refused and /health says why.
  */
 import type { AppConfig } from '../env';
 import type { Principal } from '../tools/context';
+import { admit, type OAuthSettings, readOAuthSettings } from './oauth/settings';
+import { lookupToken, type TokenTable, tokenTable } from './tokens';
 
 /** The single principal of a one-token (or local, token-less) deployment. */
 export const DEFAULT_PRINCIPAL: Principal = { id: 'default', name: 'default', role: 'admin', via: 'token' };
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; status: 401 | 403 | 503; message: string };
+
+/** How this deployment authenticates, parsed once per distinct configuration. */
+export interface AuthSetup {
+	authToken: string | undefined;
+	tokens: TokenTable | undefined;
+	oauth: OAuthSettings | undefined;
+	/** Misconfiguration: while there is any, every MCP request is refused with these. */
+	errors: string[];
+}
+
+type AuthEnv = Pick<
+	Env,
+	| 'AUTH_TOKEN'
+	| 'AUTH_TOKENS'
+	| 'OAUTH_CLIENT_ID'
+	| 'OAUTH_CLIENT_SECRET'
+	| 'OAUTH_DISCOVERY_URL'
+	| 'OAUTH_ALLOWED_EMAILS'
+	| 'OAUTH_ADMIN_EMAILS'
+	| 'OAUTH_HOSTED_DOMAIN'
+	| 'OAUTH_KV'
+>;
+
+let cachedSetup: { key: string; setup: AuthSetup } | undefined;
+
+export function authSetup(env: AuthEnv): AuthSetup {
+	const key = JSON.stringify([
+		env.AUTH_TOKEN,
+		env.AUTH_TOKENS,
+		env.OAUTH_CLIENT_ID,
+		env.OAUTH_CLIENT_SECRET,
+		env.OAUTH_DISCOVERY_URL,
+		env.OAUTH_ALLOWED_EMAILS,
+		env.OAUTH_ADMIN_EMAILS,
+		env.OAUTH_HOSTED_DOMAIN,
+		Boolean(env.OAUTH_KV),
+	]);
+	if (cachedSetup?.key === key) return cachedSetup.setup;
+	const tokens = tokenTable(env.AUTH_TOKENS);
+	const oauth = readOAuthSettings(env);
+	const setup: AuthSetup = {
+		authToken: env.AUTH_TOKEN?.trim() || undefined,
+		tokens: tokens.ok ? tokens.table : undefined,
+		oauth: oauth.ok ? oauth.settings : undefined,
+		errors: [...(tokens.ok ? [] : [tokens.error]), ...(oauth.ok ? [] : [oauth.error])],
+	};
+	cachedSetup = { key, setup };
+	return setup;
+}
+
+/** Whether anything at all can authenticate a caller. */
+export function hasCredentials(setup: AuthSetup): boolean {
+	return Boolean(setup.authToken || setup.tokens || setup.oauth);
+}
+
+/** For /health and the startup log: what is accepted, and whether MCP requests are served. */
+export function describeAuth(setup: AuthSetup, localDev: boolean) {
+	const modes = [
+		...(setup.authToken ? ['bearer token (AUTH_TOKEN)'] : []),
+		...(setup.tokens
+			? [
+					`bearer tokens (AUTH_TOKENS: ${setup.tokens.entries.length} token${setup.tokens.entries.length === 1 ? '' : 's'})`,
+				]
+			: []),
+		...(setup.oauth ? [`OAuth (sign in with ${setup.oauth.providerName})`] : []),
+	];
+	if (setup.errors.length) {
+		return {
+			mode: modes.join(', ') || 'none',
+			serving: false,
+			reason: `Auth is misconfigured, so MCP requests are refused: ${setup.errors.join(' ')}`,
+		};
+	}
+	if (modes.length) return { mode: modes.join(', '), serving: true };
+	if (localDev) return { mode: 'none (local dev: loopback clients only)', serving: true };
+	return {
+		mode: 'none',
+		serving: false,
+		reason:
+			'No AUTH_TOKEN, AUTH_TOKENS or OAuth is configured, so MCP requests are refused. See docs/security.md to set one up.',
+	};
+}
 
 const encoder = new TextEncoder();
 
@@ -38,19 +126,45 @@ export function isLoopbackRequest(request: Request): boolean {
 	return isLoopbackHost(new URL(request.url).hostname);
 }
 
-export async function authenticate(request: Request, config: AppConfig): Promise<AuthResult> {
-	if (config.authToken) {
-		const header = request.headers.get('authorization') ?? '';
-		const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-		if (match && (await tokensMatch(match[1]!.trim(), config.authToken))) {
-			return { ok: true, principal: DEFAULT_PRINCIPAL };
-		}
+export function bearerToken(request: Request): string | undefined {
+	const match = /^Bearer\s+(.+)$/i.exec((request.headers.get('authorization') ?? '').trim());
+	return match ? match[1]!.trim() : undefined;
+}
+
+/** A configured bearer token (AUTH_TOKEN or AUTH_TOKENS), checked against both whichever matches. */
+export async function principalForToken(setup: AuthSetup, token: string): Promise<Principal | undefined> {
+	const [shared, listed] = await Promise.all([
+		setup.authToken ? tokensMatch(token, setup.authToken) : false,
+		setup.tokens ? lookupToken(setup.tokens, token) : undefined,
+	]);
+	return listed ?? (shared ? DEFAULT_PRINCIPAL : undefined);
+}
+
+/**
+ * The bearer-token and local-dev paths. OAuth access tokens are checked by the OAuth
+ * provider before the request reaches the app (src/worker/oauth/provider.ts).
+ */
+export async function authenticate(request: Request, setup: AuthSetup, config: AppConfig): Promise<AuthResult> {
+	if (setup.errors.length) {
+		return {
+			ok: false,
+			status: 503,
+			message: `This server's auth is misconfigured, so it refuses MCP requests until the operator fixes it: ${setup.errors.join(' ')}`,
+		};
+	}
+	const token = bearerToken(request);
+	if (hasCredentials(setup)) {
+		const principal = token ? await principalForToken(setup, token) : undefined;
+		if (principal) return { ok: true, principal };
+		const howTo = setup.oauth
+			? 'sign in with OAuth (MCP clients that support it do this for you) or send "Authorization: Bearer <token>"'
+			: 'send the header "Authorization: Bearer <token>"';
 		return {
 			ok: false,
 			status: 401,
-			message: match
-				? 'Unauthorized: the bearer token is not valid.'
-				: 'Unauthorized: send the header "Authorization: Bearer <AUTH_TOKEN>".',
+			message: token
+				? `Unauthorized: the bearer token is not valid. Check it, or ${howTo}.`
+				: `Unauthorized: ${howTo}.`,
 		};
 	}
 	if (config.localDev) {
@@ -66,6 +180,39 @@ export async function authenticate(request: Request, config: AppConfig): Promise
 		ok: false,
 		status: 503,
 		message:
-			'This server has no AUTH_TOKEN configured and refuses all MCP requests. The operator must run: wrangler secret put AUTH_TOKEN',
+			'This server has no AUTH_TOKEN, AUTH_TOKENS or OAuth configured and refuses all MCP requests. The operator must set one up: see docs/security.md (e.g. wrangler secret put AUTH_TOKEN).',
 	};
+}
+
+/** What an OAuth grant carries (encrypted in KV by the provider): who signed in, not what they may do. */
+export interface OAuthProps {
+	via: 'oauth';
+	email: string;
+	name: string;
+	/** Google's `hd` claim at sign-in, so a changed OAUTH_HOSTED_DOMAIN applies to old grants too. */
+	hostedDomain?: string;
+}
+
+export function isOAuthProps(value: unknown): value is OAuthProps {
+	const props = value as Partial<OAuthProps> | undefined;
+	return props?.via === 'oauth' && typeof props.email === 'string' && typeof props.name === 'string';
+}
+
+/**
+ * The principal of an OAuth token, admitted again under today's settings: an email taken off
+ * the allow-list is refused at once, and the admin role follows OAUTH_ADMIN_EMAILS.
+ */
+export function oauthPrincipal(props: OAuthProps, setup: AuthSetup): AuthResult {
+	if (!setup.oauth) {
+		return { ok: false, status: 401, message: 'Unauthorized: OAuth sign-in is no longer enabled on this server.' };
+	}
+	const admission = admit(setup.oauth, {
+		email: props.email,
+		// Verified at sign-in, and a grant is only ever made for a verified email.
+		emailVerified: true,
+		hostedDomain: props.hostedDomain,
+		name: props.name,
+	});
+	if (!admission.ok) return { ok: false, status: 403, message: `Forbidden: ${admission.reason}` };
+	return { ok: true, principal: { id: admission.email, name: props.name, role: admission.role, via: 'oauth' } };
 }

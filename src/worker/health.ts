@@ -1,6 +1,7 @@
 /** GET /health: open, reports whether each binding answers and how auth is set up. */
 import { type AppConfig, imageRetentionDays, settingWarnings } from '../env';
 import { catalogFor, configuredModels, defaultModel, MODEL_CATALOG } from '../providers/catalog';
+import { authSetup, describeAuth } from './auth';
 
 async function probe(check: () => Promise<unknown>): Promise<'ok' | 'error'> {
 	try {
@@ -16,11 +17,7 @@ export async function healthReport(env: Env, config: AppConfig): Promise<Respons
 		probe(() => env.DB.prepare('SELECT 1').first()),
 		probe(() => env.IMAGES.head('health-probe')),
 	]);
-	const auth = config.authToken
-		? { mode: 'bearer-token', serving: true }
-		: config.localDev
-			? { mode: 'none (local dev: loopback clients only)', serving: true }
-			: { mode: 'none', serving: false, reason: 'No AUTH_TOKEN is configured, so MCP requests are refused.' };
+	const auth = describeAuth(authSetup(env), config.localDev);
 	const warnings = [...catalogFor(env).warnings, ...settingWarnings(env)];
 	const healthy = db === 'ok' && images === 'ok' && auth.serving;
 	const body = {

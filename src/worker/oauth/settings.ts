@@ -1,0 +1,163 @@
+/**
+ * OAuth settings (docs/security.md): an upstream OpenID Connect provider (Google unless
+ * `OAUTH_DISCOVERY_URL` names another), who may sign in, and who is an admin. Half a setup
+ * is an error that keeps every door shut, never a partly open one.
+ */
+
+export interface OAuthSettings {
+	clientId: string;
+	clientSecret: string;
+	discoveryUrl: string;
+	/** Google: the hosted domain is checked on its `hd` claim, which only Workspace accounts carry. */
+	isGoogle: boolean;
+	providerName: string;
+	allowedEmails: ReadonlySet<string>;
+	adminEmails: ReadonlySet<string>;
+	hostedDomain: string | undefined;
+}
+
+export type OAuthSettingsResult = { ok: true; settings: OAuthSettings | undefined } | { ok: false; error: string };
+
+export const GOOGLE_DISCOVERY_URL = 'https://accounts.google.com/.well-known/openid-configuration';
+
+type OAuthEnv = Pick<
+	Env,
+	| 'OAUTH_CLIENT_ID'
+	| 'OAUTH_CLIENT_SECRET'
+	| 'OAUTH_DISCOVERY_URL'
+	| 'OAUTH_ALLOWED_EMAILS'
+	| 'OAUTH_ADMIN_EMAILS'
+	| 'OAUTH_HOSTED_DOMAIN'
+	| 'OAUTH_KV'
+>;
+
+const OAUTH_SETTING_NAMES = [
+	'OAUTH_CLIENT_ID',
+	'OAUTH_CLIENT_SECRET',
+	'OAUTH_DISCOVERY_URL',
+	'OAUTH_ALLOWED_EMAILS',
+	'OAUTH_ADMIN_EMAILS',
+	'OAUTH_HOSTED_DOMAIN',
+] as const;
+
+function emailList(raw: string | undefined): Set<string> {
+	return new Set(
+		(raw ?? '')
+			.split(',')
+			.map((email) => email.trim().toLowerCase())
+			.filter(Boolean),
+	);
+}
+
+const setting = (value: string | undefined) => (value?.trim() ? value.trim() : undefined);
+
+export function readOAuthSettings(env: OAuthEnv): OAuthSettingsResult {
+	const present = OAUTH_SETTING_NAMES.filter((name) => setting(env[name]) !== undefined);
+	if (present.length === 0) return { ok: true, settings: undefined };
+	const clientId = setting(env.OAUTH_CLIENT_ID);
+	const clientSecret = setting(env.OAUTH_CLIENT_SECRET);
+	const missing = [...(clientId ? [] : ['OAUTH_CLIENT_ID']), ...(clientSecret ? [] : ['OAUTH_CLIENT_SECRET'])];
+	if (missing.length) {
+		return {
+			ok: false,
+			error: `OAuth is half configured: ${present.join(', ')} ${present.length === 1 ? 'is' : 'are'} set but ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not. Set both (wrangler secret put …) or remove the OAUTH_* settings.`,
+		};
+	}
+	const allowedEmails = emailList(env.OAUTH_ALLOWED_EMAILS);
+	const adminEmails = emailList(env.OAUTH_ADMIN_EMAILS);
+	const hostedDomain = setting(env.OAUTH_HOSTED_DOMAIN)?.toLowerCase().replace(/^@/, '');
+	if (allowedEmails.size === 0 && adminEmails.size === 0 && !hostedDomain) {
+		return {
+			ok: false,
+			error:
+				'OAuth would admit every account of the provider: set OAUTH_ALLOWED_EMAILS (comma-separated emails), OAUTH_ADMIN_EMAILS or OAUTH_HOSTED_DOMAIN.',
+		};
+	}
+	for (const email of [...allowedEmails, ...adminEmails]) {
+		if (!/^[^@\s]+@[^@\s]+$/.test(email)) {
+			return { ok: false, error: `OAUTH_ALLOWED_EMAILS / OAUTH_ADMIN_EMAILS: "${email}" is not an email address.` };
+		}
+	}
+	const discoveryUrl = setting(env.OAUTH_DISCOVERY_URL) ?? GOOGLE_DISCOVERY_URL;
+	let discovery: URL;
+	try {
+		discovery = new URL(discoveryUrl);
+	} catch {
+		return { ok: false, error: `OAUTH_DISCOVERY_URL "${discoveryUrl}" is not a URL.` };
+	}
+	if (discovery.protocol !== 'https:') {
+		return { ok: false, error: `OAUTH_DISCOVERY_URL must be https, got "${discoveryUrl}".` };
+	}
+	if (!env.OAUTH_KV) {
+		return {
+			ok: false,
+			error:
+				'OAuth needs the KV namespace binding OAUTH_KV (wrangler.jsonc "kv_namespaces"), where clients, grants and tokens are kept.',
+		};
+	}
+	const isGoogle = discovery.hostname === 'accounts.google.com';
+	return {
+		ok: true,
+		settings: {
+			clientId: clientId!,
+			clientSecret: clientSecret!,
+			discoveryUrl,
+			isGoogle,
+			providerName: isGoogle ? 'Google' : discovery.hostname,
+			allowedEmails,
+			adminEmails,
+			hostedDomain,
+		},
+	};
+}
+
+/** What the upstream provider said about the person, from its ID token and userinfo. */
+export interface UpstreamIdentity {
+	email: string | undefined;
+	emailVerified: boolean;
+	hostedDomain: string | undefined;
+	name: string | undefined;
+}
+
+export type Admission = { ok: true; email: string; role: 'user' | 'admin' } | { ok: false; reason: string };
+
+/**
+ * Whether this person may use the server, checked at sign-in and again on every request
+ * (so removing an email takes effect at once): a verified email, in the hosted domain
+ * when one is set, and on the allow-list when there is one. Admins are allowed by listing.
+ */
+export function admit(settings: OAuthSettings, identity: UpstreamIdentity): Admission {
+	const email = identity.email?.trim().toLowerCase();
+	if (!email) return { ok: false, reason: `${settings.providerName} did not share an email address for this account.` };
+	if (!identity.emailVerified) {
+		return { ok: false, reason: `${settings.providerName} says the email ${email} is not verified.` };
+	}
+	if (settings.hostedDomain) {
+		// Google: only a Workspace account of the domain carries `hd`; a personal account that
+		// merely uses an address at the domain does not, and must not pass. Other providers:
+		// the verified email's domain.
+		const domain = settings.isGoogle ? identity.hostedDomain?.toLowerCase() : email.split('@')[1];
+		if (domain !== settings.hostedDomain) {
+			return {
+				ok: false,
+				reason: settings.isGoogle
+					? `Only ${settings.hostedDomain} Google Workspace accounts may sign in; ${email} is ${identity.hostedDomain ? `in ${identity.hostedDomain}` : 'not a Workspace account'}.`
+					: `Only ${settings.hostedDomain} accounts may sign in; ${email} is not one.`,
+			};
+		}
+	}
+	const isAdmin = settings.adminEmails.has(email);
+	if (settings.allowedEmails.size > 0 && !settings.allowedEmails.has(email) && !isAdmin) {
+		return {
+			ok: false,
+			reason: `${email} is not on this server's list of allowed emails. Ask its operator to add it.`,
+		};
+	}
+	if (settings.allowedEmails.size === 0 && !settings.hostedDomain && !isAdmin) {
+		return {
+			ok: false,
+			reason: `${email} is not on this server's list of allowed emails. Ask its operator to add it.`,
+		};
+	}
+	return { ok: true, email, role: isAdmin ? 'admin' : 'user' };
+}
