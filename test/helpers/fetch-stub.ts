@@ -33,7 +33,7 @@ async function record(request: Request): Promise<RecordedRequest> {
 		if (contentType.startsWith('multipart/form-data')) {
 			form = await request.clone().formData();
 		} else {
-			text = await request.clone().text();
+			text = new TextDecoder().decode(await request.clone().arrayBuffer());
 			try {
 				json = JSON.parse(text);
 			} catch {

@@ -1,0 +1,303 @@
+/**
+ * OAuth end to end in workerd: an MCP client registers, the person approves it, signs in at
+ * a fake OpenID Connect provider (faked at the HTTP boundary), and the client's token then
+ * works on /mcp, scoped to that person. Every refusal the sign-in must make is pinned.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+	approve,
+	authorizeUrl,
+	Browser,
+	CLIENT_REDIRECT,
+	consentHandle,
+	fakeIdp,
+	mcpCall,
+	ORIGIN,
+	oauthEnv,
+	registerClient,
+	signIn,
+} from './helpers/oauth-flow';
+
+const alice = { sub: '1001', email: 'alice@example.com', email_verified: true, name: 'Alice Example' };
+
+async function rpcResult(response: Response) {
+	const body = (await response.json()) as { result?: Record<string, unknown>; error?: { message: string } };
+	return body;
+}
+
+describe('OAuth discovery', () => {
+	it('answers an unauthenticated MCP request with a challenge that leads to the metadata', async () => {
+		const idp = fakeIdp({ user: alice });
+		const response = await mcpCall(oauthEnv(idp), undefined, 'tools/list');
+		expect(response.status).toBe(401);
+		const challenge = response.headers.get('www-authenticate') ?? '';
+		expect(challenge).toContain(`resource_metadata="${ORIGIN}/.well-known/oauth-protected-resource"`);
+		// curl users get a sentence, not an empty body.
+		expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/sign in with OAuth/);
+
+		const browser = new Browser(oauthEnv(idp));
+		const resource = (await (await browser.fetch(`${ORIGIN}/.well-known/oauth-protected-resource`)).json()) as Record<
+			string,
+			unknown
+		>;
+		expect(resource.resource).toBe(ORIGIN);
+		expect(resource.authorization_servers).toEqual([ORIGIN]);
+		const server = (await (await browser.fetch(`${ORIGIN}/.well-known/oauth-authorization-server`)).json()) as Record<
+			string,
+			unknown
+		>;
+		expect(server).toMatchObject({
+			issuer: ORIGIN,
+			authorization_endpoint: `${ORIGIN}/authorize`,
+			token_endpoint: `${ORIGIN}/token`,
+			registration_endpoint: `${ORIGIN}/register`,
+			code_challenge_methods_supported: ['S256'],
+		});
+	});
+});
+
+describe('OAuth sign-in', () => {
+	it('runs the whole flow, and the issued token calls tools as the signed-in person', async () => {
+		const idp = fakeIdp({ user: alice });
+		const workerEnv = oauthEnv(idp);
+		const browser = new Browser(workerEnv);
+		const client = await registerClient(browser);
+
+		const consent = await browser.fetch(authorizeUrl(client));
+		expect(consent.headers.get('x-frame-options')).toBe('DENY');
+		const handle = await consentHandle(consent);
+
+		const toIdp = await approve(browser, handle);
+		expect(toIdp.status).toBe(302);
+		const upstream = new URL(toIdp.headers.get('location')!);
+		expect(upstream.origin).toBe(idp.issuer);
+		expect(Object.fromEntries(upstream.searchParams)).toMatchObject({
+			client_id: idp.clientId,
+			redirect_uri: `${ORIGIN}/callback`,
+			response_type: 'code',
+			scope: 'openid email profile',
+			code_challenge_method: 'S256',
+		});
+		expect(upstream.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+		expect(upstream.searchParams.get('nonce')).toMatch(/^[\w-]{43}$/);
+
+		const callback = await browser.fetch(idp.login(upstream.toString()));
+		expect(callback.status).toBe(302);
+		const back = new URL(callback.headers.get('location')!);
+		expect(`${back.origin}${back.pathname}`).toBe(CLIENT_REDIRECT);
+		expect(back.searchParams.get('state')).toBe('client-state-1');
+		// The upstream saw the PKCE verifier and our client secret (the fake checks both).
+		const tokenCall = idp.calls.find((call) => call.url.endsWith('/token'));
+		expect(new URLSearchParams(tokenCall!.text).get('code_verifier')).toMatch(/^[\w-]{43}$/);
+
+		const token = await browser.fetch(`${ORIGIN}/token`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({
+				grant_type: 'authorization_code',
+				code: back.searchParams.get('code')!,
+				redirect_uri: CLIENT_REDIRECT,
+				client_id: client.clientId,
+				code_verifier: client.verifier,
+				resource: ORIGIN,
+			}).toString(),
+		});
+		expect(token.status).toBe(200);
+		const { access_token, token_type } = (await token.json()) as { access_token: string; token_type: string };
+		expect(token_type.toLowerCase()).toBe('bearer');
+
+		const created = await rpcResult(
+			await mcpCall(workerEnv, access_token, 'tools/call', {
+				name: 'generate_image',
+				arguments: { prompt: 'a lighthouse', model: 'offline' },
+			}),
+		);
+		const job = created.result?.structuredContent as { job_id: string };
+		expect(job.job_id).toMatch(/^[0-9a-f-]{36}$/);
+		const listed = await rpcResult(
+			await mcpCall(workerEnv, access_token, 'tools/call', { name: 'list_jobs', arguments: {} }),
+		);
+		const jobs = (listed.result?.structuredContent as { jobs: { job_id: string }[] }).jobs;
+		expect(jobs.map((item) => item.job_id)).toEqual([job.job_id]);
+
+		// The jobs are Alice's: the same owner id a bearer token with id alice@example.com has.
+		const row = await workerEnv.DB.prepare('SELECT owner FROM jobs WHERE id = ?').bind(job.job_id).first();
+		expect(row?.owner).toBe('alice@example.com');
+
+		// The code is single use, and replaying it revokes what it gave (OAuth 2.1 §4.1.3).
+		const again = await browser.fetch(`${ORIGIN}/token`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({
+				grant_type: 'authorization_code',
+				code: back.searchParams.get('code')!,
+				redirect_uri: CLIENT_REDIRECT,
+				client_id: client.clientId,
+				code_verifier: client.verifier,
+			}).toString(),
+		});
+		expect(again.status).toBe(400);
+		expect((await mcpCall(workerEnv, access_token, 'tools/list')).status).toBe(401);
+	});
+
+	it('refuses a PKCE verifier that does not match', async () => {
+		const idp = fakeIdp({ user: alice });
+		const browser = new Browser(oauthEnv(idp));
+		const client = await registerClient(browser);
+		const toIdp = await approve(browser, await consentHandle(await browser.fetch(authorizeUrl(client))));
+		const callback = await browser.fetch(idp.login(toIdp.headers.get('location')!));
+		const code = new URL(callback.headers.get('location')!).searchParams.get('code')!;
+		const exchange = (verifier: string) =>
+			browser.fetch(`${ORIGIN}/token`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/x-www-form-urlencoded' },
+				body: new URLSearchParams({
+					grant_type: 'authorization_code',
+					code,
+					redirect_uri: CLIENT_REDIRECT,
+					client_id: client.clientId,
+					code_verifier: verifier,
+				}).toString(),
+			});
+		const wrong = await exchange('x'.repeat(43));
+		expect(wrong.status).toBe(400);
+		expect(((await wrong.json()) as { error: string }).error).toBe('invalid_grant');
+	});
+
+	it('sends the client access_denied when the person clicks Deny, without visiting the provider', async () => {
+		const idp = fakeIdp({ user: alice });
+		const browser = new Browser(oauthEnv(idp));
+		const client = await registerClient(browser);
+		const denied = await approve(browser, await consentHandle(await browser.fetch(authorizeUrl(client))), 'deny');
+		expect(denied.status).toBe(302);
+		const back = new URL(denied.headers.get('location')!);
+		expect(`${back.origin}${back.pathname}`).toBe(CLIENT_REDIRECT);
+		expect(back.searchParams.get('error')).toBe('access_denied');
+		expect(idp.calls).toHaveLength(0);
+	});
+
+	it('refuses an approval posted without the browser cookie (a forged consent form)', async () => {
+		const idp = fakeIdp({ user: alice });
+		const browser = new Browser(oauthEnv(idp));
+		const client = await registerClient(browser);
+		const handle = await consentHandle(await browser.fetch(authorizeUrl(client)));
+		browser.forgetCookies();
+		const forged = await approve(browser, handle);
+		expect(forged.status).toBe(400);
+		expect(await forged.text()).toMatch(/connect again/);
+	});
+
+	it('refuses a tampered state, and a callback opened in another browser', async () => {
+		const idp = fakeIdp({ user: alice });
+		const browser = new Browser(oauthEnv(idp));
+		const client = await registerClient(browser);
+		const toIdp = await approve(browser, await consentHandle(await browser.fetch(authorizeUrl(client))));
+		const back = new URL(idp.login(toIdp.headers.get('location')!));
+
+		const tampered = new URL(back);
+		tampered.searchParams.set('state', `${back.searchParams.get('state')}x`);
+		const refused = await browser.fetch(tampered.toString());
+		expect(refused.status).toBe(400);
+
+		const elsewhere = new Browser(oauthEnv(idp));
+		const stolen = await elsewhere.fetch(back.toString());
+		expect(stolen.status).toBe(400);
+		// Neither reached the provider's token endpoint.
+		expect(idp.calls.some((call) => call.url.endsWith('/token'))).toBe(false);
+	});
+
+	it('refuses an unverified email', async () => {
+		const idp = fakeIdp({ user: { ...alice, email_verified: false } });
+		const outcome = await signIn(idp, new Browser(oauthEnv(idp)));
+		expect(outcome.ok).toBe(false);
+		if (outcome.ok) return;
+		expect(outcome.callback.status).toBe(403);
+		expect(await outcome.callback.text()).toContain('the email alice@example.com is not verified');
+	});
+
+	it('refuses an email that is not on the allow-list', async () => {
+		const idp = fakeIdp({ user: { sub: '2002', email: 'mallory@example.com', email_verified: true } });
+		const outcome = await signIn(idp, new Browser(oauthEnv(idp)));
+		expect(outcome.ok).toBe(false);
+		if (outcome.ok) return;
+		expect(outcome.callback.status).toBe(403);
+		expect(await outcome.callback.text()).toContain('mallory@example.com is not on this server&#39;s list of allowed');
+	});
+
+	describe('Google hosted domain, checked on the hd claim', () => {
+		const google = 'https://accounts.google.com';
+		const domainEnv = (idp: ReturnType<typeof fakeIdp>) =>
+			oauthEnv(idp, { OAUTH_ALLOWED_EMAILS: '', OAUTH_ADMIN_EMAILS: '', OAUTH_HOSTED_DOMAIN: 'example.com' });
+
+		it('admits a Workspace account of the domain and hints the domain to Google', async () => {
+			const idp = fakeIdp({ issuer: google, user: { ...alice, email: 'bob@example.com', hd: 'example.com' } });
+			const browser = new Browser(domainEnv(idp));
+			const client = await registerClient(browser);
+			const toIdp = await approve(browser, await consentHandle(await browser.fetch(authorizeUrl(client))));
+			expect(new URL(toIdp.headers.get('location')!).searchParams.get('hd')).toBe('example.com');
+			const callback = await browser.fetch(idp.login(toIdp.headers.get('location')!));
+			expect(callback.status).toBe(302);
+		});
+
+		it('refuses a personal Google account that uses an address at the domain (no hd claim)', async () => {
+			const idp = fakeIdp({ issuer: google, user: { ...alice, email: 'carol@example.com' } });
+			const outcome = await signIn(idp, new Browser(domainEnv(idp)));
+			expect(outcome.ok).toBe(false);
+			if (outcome.ok) return;
+			expect(outcome.callback.status).toBe(403);
+			expect(await outcome.callback.text()).toContain('carol@example.com is not a Workspace account');
+		});
+
+		it('refuses a Workspace account of another domain', async () => {
+			const idp = fakeIdp({ issuer: google, user: { ...alice, email: 'dave@other.org', hd: 'other.org' } });
+			const outcome = await signIn(idp, new Browser(domainEnv(idp)));
+			expect(outcome.ok).toBe(false);
+			if (outcome.ok) return;
+			expect(await outcome.callback.text()).toContain('dave@other.org is in other.org');
+		});
+	});
+});
+
+describe('OAuth tokens after sign-in', () => {
+	it('stop working at once when the email is taken off the allow-list', async () => {
+		const idp = fakeIdp({ user: alice });
+		const outcome = await signIn(idp, new Browser(oauthEnv(idp)));
+		if (!outcome.ok) throw new Error('sign-in failed');
+		const allowed = await mcpCall(oauthEnv(idp), outcome.accessToken, 'tools/list');
+		expect(allowed.status).toBe(200);
+		const removed = await mcpCall(
+			oauthEnv(idp, { OAUTH_ALLOWED_EMAILS: 'someone-else@example.com' }),
+			outcome.accessToken,
+			'tools/list',
+		);
+		expect(removed.status).toBe(403);
+		expect(((await removed.json()) as { error: { message: string } }).error.message).toContain(
+			'alice@example.com is not on this server',
+		);
+	});
+
+	it('are refused when unknown or tampered with', async () => {
+		const idp = fakeIdp({ user: alice });
+		const outcome = await signIn(idp, new Browser(oauthEnv(idp)));
+		if (!outcome.ok) throw new Error('sign-in failed');
+		const tampered = `${outcome.accessToken.slice(0, -2)}xx`;
+		const response = await mcpCall(oauthEnv(idp), tampered, 'tools/list');
+		expect(response.status).toBe(401);
+		expect(response.headers.get('www-authenticate')).toContain('invalid_token');
+	});
+
+	it('work side by side with AUTH_TOKENS bearer tokens', async () => {
+		const idp = fakeIdp({ user: alice });
+		const hash = Array.from(
+			new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode('bob-token'))),
+			(byte) => byte.toString(16).padStart(2, '0'),
+		).join('');
+		const workerEnv = oauthEnv(idp, { AUTH_TOKENS: JSON.stringify([{ id: 'bob', sha256: hash }]) });
+		const bearer = await mcpCall(workerEnv, 'bob-token', 'tools/list');
+		expect(bearer.status).toBe(200);
+		const outcome = await signIn(idp, new Browser(workerEnv));
+		if (!outcome.ok) throw new Error('sign-in failed');
+		expect((await mcpCall(workerEnv, outcome.accessToken, 'tools/list')).status).toBe(200);
+		expect((await mcpCall(workerEnv, 'not-a-token', 'tools/list')).status).toBe(401);
+	});
+});
