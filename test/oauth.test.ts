@@ -117,7 +117,7 @@ describe('OAuth sign-in', () => {
 		const listed = await rpcResult(
 			await mcpCall(workerEnv, access_token, 'tools/call', { name: 'list_jobs', arguments: {} }),
 		);
-		const jobs = (listed.result?.structuredContent as { jobs: { job_id: string }[] }).jobs;
+		const jobs = (listed.result!.structuredContent as { jobs: { job_id: string }[] }).jobs;
 		expect(jobs.map((item) => item.job_id)).toEqual([job.job_id]);
 
 		// The jobs are Alice's: the same owner id a bearer token with id alice@example.com has.
