@@ -148,9 +148,38 @@ export function providerTimeoutOverride(env: Pick<Env, 'PROVIDER_TIMEOUT_MS'>): 
 	return env.PROVIDER_TIMEOUT_MS?.trim() && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
+/** The deployment's default spend budgets in USD; null is no budget (docs/limits.md). */
+export interface DefaultBudgets {
+	dailyUsd: number | null;
+	monthlyUsd: number | null;
+}
+
+function budgetUsd(raw: string | undefined): number | null {
+	const trimmed = raw?.trim();
+	if (!trimmed) return null;
+	const usd = Number(trimmed);
+	return Number.isFinite(usd) && usd >= 0 ? usd : null;
+}
+
+/**
+ * `DAILY_BUDGET_USD` and `MONTHLY_BUDGET_USD`: a number of dollars (0 allows only free models),
+ * or null when empty. A value that is not a number is ignored, with a warning from settingWarnings.
+ */
+export function defaultBudgets(env: Pick<Env, 'DAILY_BUDGET_USD' | 'MONTHLY_BUDGET_USD'>): DefaultBudgets {
+	return { dailyUsd: budgetUsd(env.DAILY_BUDGET_USD), monthlyUsd: budgetUsd(env.MONTHLY_BUDGET_USD) };
+}
+
 /** Settings that were given but cannot be used, for the startup log and /health. */
 export function settingWarnings(env: Env): string[] {
 	const warnings: string[] = [];
+	for (const name of ['DAILY_BUDGET_USD', 'MONTHLY_BUDGET_USD'] as const) {
+		const raw = env[name]?.trim();
+		if (raw && budgetUsd(raw) === null) {
+			warnings.push(
+				`${name} "${raw}" is not a number of US dollars; there is no default budget. Use e.g. "5" or "0.50", or leave it empty.`,
+			);
+		}
+	}
 	const retention = env.IMAGE_RETENTION_DAYS?.trim();
 	if (retention && retention !== '0' && imageRetentionDays(env) === null) {
 		warnings.push(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QUEUE_MAX_RETRIES } from '../src/consumer/retry-policy';
-import { imageRetentionDays, providerTimeoutOverride, readConfig, settingWarnings } from '../src/env';
+import { defaultBudgets, imageRetentionDays, providerTimeoutOverride, readConfig, settingWarnings } from '../src/env';
+import { JOB_RATE_LIMIT } from '../src/jobs/rate-limit';
 import wranglerConfigText from '../wrangler.jsonc?raw';
 
 /** Strips // and /* *\/ comments outside strings, then parses. */
@@ -37,6 +38,7 @@ function bindingShape(section: Record<string, unknown>) {
 		r2: r2.map(({ binding, bucket_name }) => ({ binding, bucket_name })),
 		queues: section.queues,
 		triggers: section.triggers,
+		ratelimits: section.ratelimits,
 		vars: Object.keys(section.vars as object).sort(),
 	};
 }
@@ -51,6 +53,12 @@ describe('wrangler.jsonc', () => {
 	it('marks env.local, and only env.local, as the loopback-only local mode', () => {
 		expect((local.vars as Record<string, string>).LOCAL_DEV).toBe('true');
 		expect((config.vars as Record<string, string>).LOCAL_DEV).toBe('');
+	});
+
+	it('keeps JOB_RATE_LIMIT, which the refusal messages quote, in step with the JOB_RATE_LIMITER binding', () => {
+		const ratelimits = config.ratelimits as { name: string; simple: { limit: number; period: number } }[];
+		const binding = ratelimits.find((entry) => entry.name === 'JOB_RATE_LIMITER');
+		expect(binding?.simple).toEqual({ limit: JOB_RATE_LIMIT.limit, period: JOB_RATE_LIMIT.periodSeconds });
 	});
 
 	it('keeps QUEUE_MAX_RETRIES in step with the jobs queue max_retries', () => {
@@ -76,6 +84,25 @@ describe('optional settings with bad values', () => {
 		}
 		expect(providerTimeoutOverride({ PROVIDER_TIMEOUT_MS: '90000' })).toBe(90_000);
 		expect(settingWarnings({ ...env, PROVIDER_TIMEOUT_MS: '90000' })).toEqual([]);
+	});
+
+	it('has no default budget for an empty or bad DAILY_BUDGET_USD / MONTHLY_BUDGET_USD, warning only about the bad one', () => {
+		expect(defaultBudgets({ DAILY_BUDGET_USD: '', MONTHLY_BUDGET_USD: ' ' })).toEqual({
+			dailyUsd: null,
+			monthlyUsd: null,
+		});
+		expect(defaultBudgets({ DAILY_BUDGET_USD: '0.50', MONTHLY_BUDGET_USD: '0' })).toEqual({
+			dailyUsd: 0.5,
+			monthlyUsd: 0,
+		});
+		expect(defaultBudgets({ DAILY_BUDGET_USD: '$5', MONTHLY_BUDGET_USD: '-1' })).toEqual({
+			dailyUsd: null,
+			monthlyUsd: null,
+		});
+		expect(settingWarnings({ ...env, DAILY_BUDGET_USD: '0.50', MONTHLY_BUDGET_USD: '' })).toEqual([]);
+		expect(settingWarnings({ ...env, DAILY_BUDGET_USD: '$5' })).toEqual([
+			'DAILY_BUDGET_USD "$5" is not a number of US dollars; there is no default budget. Use e.g. "5" or "0.50", or leave it empty.',
+		]);
 	});
 
 	it('keeps images forever for an empty, zero or bad IMAGE_RETENTION_DAYS, warning only about the bad one', () => {

@@ -1,11 +1,14 @@
 /**
  * Job creation (DESIGN.md §3 "Create"): insert the jobs, then enqueue their ids. If the
  * queue send fails the jobs are marked failed with a clear reason, so nothing is left
- * half-made: no job sits in `pending` that no consumer will ever see.
+ * half-made: no job sits in `pending` that no consumer will ever see. With budgets, the
+ * insert itself checks them (src/jobs/budget.ts), so a refused call creates and sends nothing.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client';
 import { type JobRow, jobs } from '../db/schema';
+import { type BudgetRefusal, type Budgets, chargedSpend, exceededBudget, fitsBudgetsCondition } from './budget';
 import type { JobMessage, JobParams } from './types';
 
 export interface NewJobsInput {
@@ -18,11 +21,16 @@ export interface NewJobsInput {
 	count: number;
 	estimatedCostPerImageUsd: number;
 	idempotencyKey?: string;
+	/** The owner's spend budgets; the jobs are created only if their cost fits all of them. */
+	budgets?: Budgets;
+	/** Creation time (ms); the budget windows are taken at it. */
+	now?: number;
 }
 
 export type CreateJobsResult =
 	| { ok: true; jobs: JobRow[]; reused: boolean }
-	| { ok: false; reason: 'queue_unavailable'; jobs: JobRow[] };
+	| { ok: false; reason: 'queue_unavailable'; jobs: JobRow[] }
+	| { ok: false; reason: 'budget_exceeded'; refusal: BudgetRefusal };
 
 /** Largest seed every provider accepts (int32). */
 export const MAX_SEED = 2_147_483_647;
@@ -31,7 +39,8 @@ export function randomSeed(): number {
 	return crypto.getRandomValues(new Uint32Array(1))[0]! % (MAX_SEED + 1);
 }
 
-async function findByIdempotencyKey(db: Db, owner: string, key: string): Promise<JobRow[] | undefined> {
+/** The jobs an earlier call of `owner` with idempotency key `key` created, if any. */
+export async function findByIdempotencyKey(db: Db, owner: string, key: string): Promise<JobRow[] | undefined> {
 	const first = await db.query.jobs.findFirst({ where: and(eq(jobs.owner, owner), eq(jobs.idempotencyKey, key)) });
 	if (!first) return undefined;
 	if (!first.batchId) return [first];
@@ -51,7 +60,7 @@ export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJob
 		if (existing) return { ok: true, jobs: existing, reused: true };
 	}
 
-	const now = Date.now();
+	const now = input.now ?? Date.now();
 	const batchId = input.count > 1 ? crypto.randomUUID() : null;
 	const rows: (typeof jobs.$inferInsert)[] = Array.from({ length: input.count }, (_, index) => ({
 		id: crypto.randomUUID(),
@@ -70,9 +79,14 @@ export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJob
 		updatedAt: now,
 	}));
 
+	const requestUsd = input.estimatedCostPerImageUsd * input.count;
+	// Free requests never meet a budget, even one already spent.
+	const fits =
+		input.budgets && requestUsd > 0 ? fitsBudgetsCondition(input.owner, requestUsd, input.budgets, now) : undefined;
+
 	let created: JobRow[];
 	try {
-		created = await db.insert(jobs).values(rows).returning();
+		created = fits ? await insertIfFits(db, rows, fits) : await db.insert(jobs).values(rows).returning();
 	} catch (error) {
 		// Two concurrent calls with one idempotency key: the loser returns the winner's jobs.
 		if (input.idempotencyKey && isUniqueViolation(error)) {
@@ -80,6 +94,14 @@ export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJob
 			if (existing) return { ok: true, jobs: existing, reused: true };
 		}
 		throw error;
+	}
+	if (created.length === 0 && input.budgets) {
+		const spent = await chargedSpend(db, input.owner, now);
+		// A job of the owner's may have failed since the insert; the refusal still says which budget was short.
+		const refusal =
+			exceededBudget(spent, requestUsd, input.budgets, now) ??
+			exceededBudget(spent, Number.POSITIVE_INFINITY, input.budgets, now)!;
+		return { ok: false, reason: 'budget_exceeded', refusal: { ...refusal, requestUsd } };
 	}
 
 	try {
@@ -106,4 +128,48 @@ export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJob
 		return { ok: false, reason: 'queue_unavailable', jobs: failed };
 	}
 	return { ok: true, jobs: created, reused: false };
+}
+
+type NewJobRow = typeof jobs.$inferInsert;
+
+/** `INSERT INTO jobs … SELECT <row> WHERE <condition>`: the row is written only if the condition holds. */
+function insertRowWhere(row: NewJobRow, condition: SQL): SQL {
+	return sql`INSERT INTO ${jobs} (id, owner, status, prompt, model, params, seed, batch_id, idempotency_key, estimated_cost_usd, created_at, updated_at)
+		SELECT ${row.id}, ${row.owner}, ${row.status}, ${row.prompt}, ${row.model}, ${row.params}, ${row.seed ?? null}, ${row.batchId ?? null},
+			${row.idempotencyKey ?? null}, ${row.estimatedCostUsd ?? 0}, ${row.createdAt}, ${row.updatedAt}
+		WHERE ${condition}`;
+}
+
+const dialect = new SQLiteAsyncDialect();
+
+function prepare(db: Db, query: SQL): D1PreparedStatement {
+	const { sql: text, params } = dialect.sqlToQuery(query);
+	return db.$client.prepare(text).bind(...params);
+}
+
+/**
+ * Inserts all of `rows` or none, only if `fits` holds, atomically: one D1 batch is one
+ * transaction, and no other statement runs between its statements. The first row is inserted
+ * if the whole request fits; each other row only if the first one was. Returns the rows
+ * inserted (none when the request did not fit).
+ */
+async function insertIfFits(db: Db, rows: NewJobRow[], fits: SQL): Promise<JobRow[]> {
+	const [first, ...rest] = rows;
+	if (!first) return [];
+	const firstInserted = sql`EXISTS (SELECT 1 FROM ${jobs} WHERE ${jobs.id} = ${first.id})`;
+	// Raw statements: drizzle's D1 batch takes query builders only, and INSERT … SELECT … WHERE has none.
+	await db.$client.batch([
+		prepare(db, insertRowWhere(first, fits)),
+		...rest.map((row) => prepare(db, insertRowWhere(row, firstInserted))),
+	]);
+	return db
+		.select()
+		.from(jobs)
+		.where(
+			inArray(
+				jobs.id,
+				rows.map((row) => row.id),
+			),
+		)
+		.orderBy(asc(jobs.createdAt));
 }

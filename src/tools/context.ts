@@ -62,7 +62,7 @@ export interface ImageView {
 /** What a tool handler returns; src/tools/results.ts turns it into a CallToolResult. */
 export type ToolOutcome =
 	| { ok: true; structured: Record<string, unknown>; images?: ImageView[]; isError?: boolean; prompt?: string }
-	| { ok: false; message: string };
+	| { ok: false; message: string; details?: Record<string, unknown> };
 
 export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
 	name: string;
@@ -79,7 +79,11 @@ export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<I
 	return definition as unknown as ToolDefinition;
 }
 
-/** A handled failure the model can act on: what was wrong and what is allowed. */
-export function toolError(message: string): ToolOutcome {
-	return { ok: false, message };
+/**
+ * A handled failure the model can act on: what was wrong and what is allowed. `details` are
+ * machine-readable fields added next to `error` in the result's JSON (e.g. which limit and when
+ * it resets).
+ */
+export function toolError(message: string, details?: Record<string, unknown>): ToolOutcome {
+	return details ? { ok: false, message, details } : { ok: false, message };
 }

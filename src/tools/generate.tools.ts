@@ -1,10 +1,12 @@
 /** generate_image (returns at once with job ids) and generate_image_and_wait (one call to a URL). */
 import { z } from 'zod';
-import { createJobs, randomSeed } from '../jobs/create';
+import { createJobs, findByIdempotencyKey, randomSeed } from '../jobs/create';
+import { checkJobRateLimit } from '../jobs/rate-limit';
 import { checkOwnImages } from '../jobs/references';
 import { estimateImageCost, isStandIn } from '../providers/catalog';
 import { defineTool, type ToolContext, type ToolOutcome, toolError } from './context';
 import { type GenerateInput, generateInputSchema, resolveGeneration } from './generate.schema';
+import { budgetRefusal, principalBudgets, rateLimitApplies, rateLimitRefusal } from './limits';
 import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
 
 const generateOutputSchema = z.object({
@@ -40,8 +42,17 @@ async function startGeneration(input: GenerateInput, context: ToolContext): Prom
 	const missing = await checkOwnImages(context.db, context.principal.id, ownImages);
 	if (missing) return { ok: false, outcome: toolError(missing) };
 	const costPerImage = estimateImageCost(entry, context.env, params);
+	const { principal } = context;
+	// An idempotent retry returns the jobs it made before (createJobs), so it is never refused.
+	const retry = input.idempotency_key && (await findByIdempotencyKey(context.db, principal.id, input.idempotency_key));
+	if (!retry && rateLimitApplies(principal)) {
+		// A missing binding (a deployment from before it existed) is not limited; the type says it is always there.
+		const limiter: RateLimit | undefined = context.env.JOB_RATE_LIMITER;
+		const limited = await checkJobRateLimit(limiter, context.db, principal.id);
+		if (!limited.ok) return { ok: false, outcome: rateLimitRefusal(limited) };
+	}
 	const created = await createJobs(context.db, context.env.JOBS, {
-		owner: context.principal.id,
+		owner: principal.id,
 		model: entry.alias,
 		prompt: input.prompt,
 		params,
@@ -49,7 +60,11 @@ async function startGeneration(input: GenerateInput, context: ToolContext): Prom
 		count: input.count,
 		estimatedCostPerImageUsd: costPerImage,
 		idempotencyKey: input.idempotency_key,
+		budgets: principalBudgets(context),
 	});
+	if (!created.ok && created.reason === 'budget_exceeded') {
+		return { ok: false, outcome: budgetRefusal(created.refusal) };
+	}
 	if (!created.ok) {
 		return {
 			ok: false,

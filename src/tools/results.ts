@@ -11,7 +11,12 @@ export function toCallToolResult(outcome: ToolOutcome): CallToolResult {
 	if (!outcome.ok) {
 		// MCP 2025-11-25 tools: execution errors are results with isError, so the model can correct itself.
 		return {
-			content: [{ type: 'text', text: JSON.stringify({ success: false, error: outcome.message }, null, 2) }],
+			content: [
+				{
+					type: 'text',
+					text: JSON.stringify({ success: false, error: outcome.message, ...outcome.details }, null, 2),
+				},
+			],
 			isError: true,
 		};
 	}
