@@ -1,8 +1,19 @@
-/** Owner-scoped reads for the tools: another owner's job behaves exactly like an unknown one. */
-import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
+/**
+ * Owner-scoped reads for the tools: another owner's job behaves exactly like an unknown one.
+ * Only the listings take `{ everyone: true }`, for admins who ask for all users explicitly.
+ */
+import { and, asc, type Column, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { type ImageRow, images, type JobRow, type JobStatus, jobs } from '../db/schema';
 import type { JobWithImages } from './types';
+
+/** Whose rows a listing reads: one owner's, or, for an admin's `all_users`, everyone's. */
+export type OwnerScope = { owner: string } | { everyone: true };
+
+/** The WHERE condition of `scope` on an owner column; undefined (no condition) for everyone. */
+export function ownerCondition(column: Column, scope: OwnerScope): SQL | undefined {
+	return 'owner' in scope ? eq(column, scope.owner) : undefined;
+}
 
 export async function readOwnedJobs(db: Db, owner: string, jobIds: readonly string[]): Promise<JobRow[]> {
 	if (jobIds.length === 0) return [];
@@ -42,11 +53,13 @@ export interface Page<T> {
 
 export async function listOwnedJobs(
 	db: Db,
-	owner: string,
+	scope: OwnerScope,
 	options: { status: JobStatus | 'all'; limit: number; offset: number },
 ): Promise<Page<JobWithImages>> {
-	const where =
-		options.status === 'all' ? eq(jobs.owner, owner) : and(eq(jobs.owner, owner), eq(jobs.status, options.status));
+	const where = and(
+		ownerCondition(jobs.owner, scope),
+		options.status === 'all' ? undefined : eq(jobs.status, options.status),
+	);
 	const [rows, [totals]] = await db.batch([
 		db
 			.select()
@@ -68,20 +81,21 @@ export interface Generation {
 
 export async function listOwnedGenerations(
 	db: Db,
-	owner: string,
+	scope: OwnerScope,
 	options: { limit: number; offset: number },
 ): Promise<Page<Generation>> {
+	const where = ownerCondition(images.owner, scope);
 	// Two queries rather than a join: the tables share column names (id, owner, seed, …),
 	// which a D1 join result cannot keep apart.
 	const [page, [totals]] = await db.batch([
 		db
 			.select()
 			.from(images)
-			.where(eq(images.owner, owner))
+			.where(where)
 			.orderBy(desc(images.createdAt), asc(images.idx), asc(images.id))
 			.limit(options.limit)
 			.offset(options.offset),
-		db.select({ total: count() }).from(images).where(eq(images.owner, owner)),
+		db.select({ total: count() }).from(images).where(where),
 	]);
 	const jobIds = [...new Set(page.map((image) => image.jobId))];
 	const parents = jobIds.length

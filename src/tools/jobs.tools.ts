@@ -1,9 +1,10 @@
 /** Reading jobs: get_job_status, list_jobs, list_generations, wait_for_completion. */
 import { z } from 'zod';
 import { IMAGE_REMOVED_REASONS, JOB_STATUSES } from '../db/schema';
-import { listOwnedGenerations, listOwnedJobs, readOwnedJobs, withImages } from '../jobs/queries';
-import { defineTool, toolError } from './context';
+import { listOwnedGenerations, listOwnedJobs, type OwnerScope, readOwnedJobs, withImages } from '../jobs/queries';
+import { defineTool, type Principal, toolError } from './context';
 import { jobViewSchema, presentImage, presentJob, removalMessage } from './job-view';
+import { requireAdminForAllUsers } from './limits';
 import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
 
 /** Most job ids one wait_for_completion or cancel_job call takes. */
@@ -51,6 +52,20 @@ const pageOutput = {
 	offset: z.number().int(),
 };
 
+/** `all_users` on the listings: everyone's, for admins; id-based tools stay owner-scoped for all. */
+export const allUsersSchema = z
+	.boolean()
+	.default(false)
+	.describe(
+		"Admins only: true lists every user's items, each with its owner. Default false: only yours. A user passing true gets an error.",
+	);
+
+const ownerField = z.string().optional().describe('With all_users: the id of the user the item belongs to.');
+
+function listingScope(principal: Principal, allUsers: boolean): OwnerScope {
+	return allUsers ? { everyone: true } : { owner: principal.id };
+}
+
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 export const getJobStatusTool = defineTool({
@@ -84,12 +99,25 @@ export const listJobsTool = defineTool({
 			.default('all')
 			.describe(`Only jobs in this state: all (default), ${JOB_STATUSES.join(', ')}.`),
 		...pagination,
+		all_users: allUsersSchema,
 	}),
-	output: z.object({ success: z.boolean(), ...pageOutput, status: z.string(), jobs: z.array(jobViewSchema) }),
+	output: z.object({
+		success: z.boolean(),
+		...pageOutput,
+		status: z.string(),
+		all_users: z.boolean(),
+		jobs: z.array(jobViewSchema.extend({ owner: ownerField })),
+	}),
 	annotations: { title: 'List jobs', ...readOnly },
-	handler: async ({ status, limit, offset }, context) => {
-		const page = await listOwnedJobs(context.db, context.principal.id, { status, limit, offset });
-		const views = page.items.map((item) => presentJob(item, context.urls));
+	handler: async ({ status, limit, offset, all_users }, context) => {
+		const refused = all_users ? requireAdminForAllUsers(context.principal, 'listing jobs') : undefined;
+		if (refused) return refused;
+		const scope = listingScope(context.principal, all_users);
+		const page = await listOwnedJobs(context.db, scope, { status, limit, offset });
+		const views = page.items.map((item) => ({
+			...presentJob(item, context.urls),
+			...(all_users ? { owner: item.job.owner } : {}),
+		}));
 		return {
 			ok: true,
 			structured: {
@@ -100,6 +128,7 @@ export const listJobsTool = defineTool({
 				limit,
 				offset,
 				status,
+				all_users,
 				jobs: views,
 			},
 		};
@@ -108,6 +137,7 @@ export const listJobsTool = defineTool({
 
 const generationSchema = z.object({
 	job_id: z.string(),
+	owner: ownerField,
 	index: z.number().int(),
 	status: z
 		.enum(['available', ...IMAGE_REMOVED_REASONS])
@@ -131,16 +161,24 @@ export const listGenerationsTool = defineTool({
 	description:
 		'Browse your finished images (the gallery), newest first, with URLs, prompts and models. ' +
 		'Images that expired or that you deleted are listed with status expired or deleted and no URL.',
-	input: z.strictObject(pagination),
-	output: z.object({ success: z.boolean(), ...pageOutput, generations: z.array(generationSchema) }),
+	input: z.strictObject({ ...pagination, all_users: allUsersSchema }),
+	output: z.object({
+		success: z.boolean(),
+		...pageOutput,
+		all_users: z.boolean(),
+		generations: z.array(generationSchema),
+	}),
 	annotations: { title: 'List generated images', ...readOnly },
-	handler: async ({ limit, offset }, context) => {
-		const page = await listOwnedGenerations(context.db, context.principal.id, { limit, offset });
+	handler: async ({ limit, offset, all_users }, context) => {
+		const refused = all_users ? requireAdminForAllUsers(context.principal, 'listing images') : undefined;
+		if (refused) return refused;
+		const page = await listOwnedGenerations(context.db, listingScope(context.principal, all_users), { limit, offset });
 		const generations = page.items.map(({ image, job }) => {
 			const view = presentImage(image, job.prompt, context.urls);
 			const gone = removalMessage(image);
 			return {
 				job_id: job.id,
+				...(all_users ? { owner: image.owner } : {}),
 				index: view.index,
 				status: image.removedReason ?? 'available',
 				...(gone ? { message: gone } : { image_url: view.url, markdown: view.markdown }),
@@ -163,6 +201,7 @@ export const listGenerationsTool = defineTool({
 				has_more: offset + generations.length < page.total,
 				limit,
 				offset,
+				all_users,
 				generations,
 			},
 		};

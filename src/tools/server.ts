@@ -22,6 +22,7 @@ import { getJobStatusTool, listGenerationsTool, listJobsTool, waitForCompletionT
 import { cancelJobTool, deleteImageTool } from './manage.tools';
 import { listModelsTool } from './models.tools';
 import { toCallToolResult } from './results';
+import { getUsageTool } from './usage.tools';
 import { parseArguments } from './validation';
 
 export const SERVER_INFO = { name: 'image-mcp', title: 'Image generation MCP server', version: '0.1.0' };
@@ -37,12 +38,13 @@ export const TOOLS: readonly ToolDefinition[] = [
 	listModelsTool,
 	cancelJobTool,
 	deleteImageTool,
+	getUsageTool,
 ];
 
 const INSTRUCTIONS =
 	'Image generation. To make an image in one call, use generate_image_and_wait and show the user the returned markdown line. ' +
 	'For several images or slow models, call generate_image, then wait_for_completion with the job ids. ' +
-	'list_models tells which models, sizes and costs are available.';
+	'list_models tells which models, sizes and costs are available; get_usage tells what you have spent and what budget is left.';
 
 export type RequestScope = Omit<ToolContext, 'signal' | 'reportProgress'>;
 

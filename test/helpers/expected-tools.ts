@@ -9,4 +9,5 @@ export const EXPECTED_TOOLS = [
 	'list_models',
 	'cancel_job',
 	'delete_image',
+	'get_usage',
 ] as const;
