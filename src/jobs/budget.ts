@@ -58,11 +58,6 @@ export function budgetsFor(defaults: DefaultBudgets, overrides: BudgetOverrides 
 	};
 }
 
-/** Whether `budgets` limit anything at all. */
-export function hasBudget(budgets: Budgets): boolean {
-	return budgets.daily !== null || budgets.monthly !== null;
-}
-
 function charged(owner: string, since: number): SQL | undefined {
 	return and(eq(jobs.owner, owner), gte(jobs.createdAt, since), notInArray(jobs.status, [...UNCHARGED_STATUSES]));
 }

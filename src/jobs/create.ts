@@ -97,7 +97,8 @@ export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJob
 	}
 	if (created.length === 0 && input.budgets) {
 		const spent = await chargedSpend(db, input.owner, now);
-		// A job of the owner's may have failed since the insert; the refusal still says which budget was short.
+		// If one of the owner's jobs failed between the insert and this read, nothing is exceeded
+		// any more; the refusal then names the first budget there is (the insert saw one short).
 		const refusal =
 			exceededBudget(spent, requestUsd, input.budgets, now) ??
 			exceededBudget(spent, Number.POSITIVE_INFINITY, input.budgets, now)!;
