@@ -3,7 +3,9 @@
  * a fake OpenID Connect provider (faked at the HTTP boundary), and the client's token then
  * works on /mcp, scoped to that person. Every refusal the sign-in must make is pinned.
  */
+import { createExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { createHandler } from '../src/worker/entry';
 import {
 	approve,
 	authorizeUrl,
@@ -17,6 +19,7 @@ import {
 	registerClient,
 	signIn,
 } from './helpers/oauth-flow';
+import { SseReader } from './helpers/sse';
 
 const alice = { sub: '1001', email: 'alice@example.com', email_verified: true, name: 'Alice Example' };
 
@@ -299,5 +302,36 @@ describe('OAuth tokens after sign-in', () => {
 		if (!outcome.ok) throw new Error('sign-in failed');
 		expect((await mcpCall(workerEnv, outcome.accessToken, 'tools/list')).status).toBe(200);
 		expect((await mcpCall(workerEnv, 'not-a-token', 'tools/list')).status).toBe(401);
+	});
+
+	it('open a legacy SSE stream and post to it, as the Inspector in SSE mode does', async () => {
+		const idp = fakeIdp({ user: alice });
+		const workerEnv = oauthEnv(idp);
+		const outcome = await signIn(idp, new Browser(workerEnv));
+		if (!outcome.ok) throw new Error('sign-in failed');
+		const handler = createHandler();
+		const authorization = `Bearer ${outcome.accessToken}`;
+		const stream = await handler(
+			new Request(`${ORIGIN}/sse`, { headers: { accept: 'text/event-stream', authorization } }),
+			workerEnv,
+			createExecutionContext(),
+		);
+		expect(stream.status).toBe(200);
+		const reader = new SseReader(stream);
+		const endpoint = await reader.next();
+		expect(endpoint.event).toBe('endpoint');
+		const posted = await handler(
+			new Request(new URL(endpoint.data, ORIGIN), {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', authorization },
+				body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' }),
+			}),
+			workerEnv,
+			createExecutionContext(),
+		);
+		expect(posted.status).toBe(202);
+		const answer = await reader.next();
+		expect(JSON.parse(answer.data)).toEqual({ jsonrpc: '2.0', id: 7, result: {} });
+		await reader.close();
 	});
 });

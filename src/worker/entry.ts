@@ -4,7 +4,6 @@
  * to the app, so token users never pay the provider's KV read; every other request on an MCP
  * path must carry one of the provider's access tokens.
  */
-import { readConfig } from '../env';
 import { createApp } from './app';
 import { authSetup, bearerToken, principalForToken } from './auth';
 import { JSON_RPC, jsonRpcError } from './json-rpc';
@@ -26,7 +25,7 @@ export function createHandler() {
 				return app.fetch(request, env, ctx);
 			}
 		}
-		const provider = oauthProviderFor(resourceOrigin(request.url, readConfig(env)), handler);
+		const provider = oauthProviderFor(resourceOrigin(request.url), handler);
 		const response = await provider.fetch(request, env, ctx);
 		return isMcpPath && response.status === 401 ? explainChallenge(request, response) : response;
 	};

@@ -4,11 +4,13 @@
  * `*\/*`), no initialize and no session. Also the HTTP edge around it: methods, malformed
  * bodies, Origin and protocol-version checks, /health, image paths, and bearer-token auth.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from './dev-server';
 import {
+	callTool,
 	connectClient,
+	connectSseClient,
 	EXPECTED_TOOLS,
 	postMcp,
 	printServerLogsOnFailure,
@@ -18,13 +20,23 @@ import {
 } from './helpers';
 
 const AUTH_TOKEN = 'e2e-secret';
+/** Two users with their own tokens, next to AUTH_TOKEN; the secret holds only the hashes. */
+const USERS = { alice: 'imcp_alice-e2e-token', bob: 'imcp_bob-e2e-token' };
+const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
+const AUTH_TOKENS = JSON.stringify([
+	{ id: 'alice@example.com', name: 'Alice', sha256: sha256(USERS.alice) },
+	{ id: 'bob', sha256: sha256(USERS.bob) },
+]);
 const TOOLS_LIST = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
 
 let openServer: DevServer;
 let authServer: DevServer;
 
 beforeAll(async () => {
-	[openServer, authServer] = await Promise.all([startDevServer(), startDevServer({ vars: { AUTH_TOKEN } })]);
+	[openServer, authServer] = await Promise.all([
+		startDevServer(),
+		startDevServer({ vars: { AUTH_TOKEN, AUTH_TOKENS } }),
+	]);
 });
 
 afterAll(async () => {
@@ -250,6 +262,42 @@ describe('bearer-token auth (AUTH_TOKEN set)', () => {
 	it('keeps /health open and reports bearer-token auth', async () => {
 		const response = await send(`${authServer.url}/health`);
 		expect(response.status).toBe(200);
-		expect(response.json.auth).toMatchObject({ mode: 'bearer-token', serving: true });
+		expect(response.json.auth).toEqual({
+			mode: 'bearer token (AUTH_TOKEN), bearer tokens (AUTH_TOKENS: 2 tokens)',
+			serving: true,
+		});
+	});
+});
+
+describe('per-user tokens (AUTH_TOKENS) on a real wrangler dev', () => {
+	it("each user's SDK client sees only their own jobs, over Streamable HTTP and legacy SSE", async () => {
+		const alice = await connectClient(authServer.url, { Authorization: `Bearer ${USERS.alice}` });
+		const bob = await connectSseClient(authServer.url, {
+			requestInit: { headers: { Authorization: `Bearer ${USERS.bob}` } },
+		});
+		try {
+			const made = await callTool(alice, 'generate_image_and_wait', { prompt: 'a paper boat', model: 'offline' });
+			const jobId = (made.structuredContent as { job_id: string }).job_id;
+			expect((made.structuredContent as { status: string }).status).toBe('completed');
+
+			const theirs = await callTool(bob, 'get_job_status', { job_id: jobId });
+			const unknownId = randomUUID();
+			const unknown = await callTool(bob, 'get_job_status', { job_id: unknownId });
+			expect(theirs.isError).toBe(true);
+			expect(JSON.stringify(theirs.content).replaceAll(jobId, '<id>')).toBe(
+				JSON.stringify(unknown.content).replaceAll(unknownId, '<id>'),
+			);
+			const bobsJobs = await callTool(bob, 'list_jobs', {});
+			expect(JSON.stringify(bobsJobs.structuredContent)).not.toContain(jobId);
+			const alicesJobs = await callTool(alice, 'list_jobs', {});
+			expect(JSON.stringify(alicesJobs.structuredContent)).toContain(jobId);
+		} finally {
+			await Promise.allSettled([alice.close(), bob.close()]);
+		}
+	});
+
+	it('curl with a token that is not in the table gets 401', async () => {
+		const response = await postMcp(authServer.url, TOOLS_LIST, { Authorization: 'Bearer imcp_not-listed' });
+		expect(response.status).toBe(401);
 	});
 });

@@ -147,9 +147,18 @@ async function isHealthy(url: string): Promise<boolean> {
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
 	const stateDir = await mkdtemp(join(tmpdir(), 'image-mcp-e2e-'));
-	const envFile = join(stateDir, 'empty.env');
+	const envFile = join(stateDir, 'test.env');
 	// Given explicitly, an env file replaces .dev.vars and .env (and process.env is not read).
-	await writeFile(envFile, '');
+	// The test's vars go in it too, single-quoted (literal in dotenv), so JSON values survive.
+	await writeFile(
+		envFile,
+		Object.entries(options.vars ?? {})
+			.map(([key, value]) => {
+				if (value.includes("'") || value.includes('\n')) throw new Error(`var ${key}: no quotes or newlines`);
+				return `${key}='${value}'\n`;
+			})
+			.join(''),
+	);
 	try {
 		if (!options.configPath) {
 			await runWrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--env', 'local', '--persist-to', stateDir]);
@@ -177,7 +186,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 		'--env-file',
 		envFile,
 		'--show-interactive-dev-session=false',
-		...Object.entries(options.vars ?? {}).flatMap(([key, value]) => ['--var', `${key}:${value}`]),
 	];
 
 	const started = Date.now();

@@ -6,7 +6,6 @@
  * so one token serves /mcp, /sse and /messages.
  */
 import { OAuthProvider } from '@cloudflare/workers-oauth-provider';
-import type { AppConfig } from '../../env';
 import { SERVER_INFO } from '../../tools/server';
 
 export const MCP_PATHS = ['/mcp', '/sse', '/messages'];
@@ -20,8 +19,13 @@ const REFRESH_TOKEN_TTL_S = 30 * 24 * 3600;
 // One provider per origin it serves (normally one); built once, as the library expects.
 const providers = new Map<string, OAuthProvider<Env>>();
 
-export function resourceOrigin(requestUrl: string, config: AppConfig): string {
-	return new URL(config.publicBaseUrl ?? requestUrl).origin;
+/**
+ * The origin the request came in on, as the Worker sees it: the provider checks each token's
+ * audience against the request URL, so this, not PUBLIC_BASE_URL (a base for image links), is
+ * the resource. A Worker on two hostnames gets a provider, and tokens, per hostname.
+ */
+export function resourceOrigin(requestUrl: string): string {
+	return new URL(requestUrl).origin;
 }
 
 export function oauthProviderFor(origin: string, app: Handler): OAuthProvider<Env> {

@@ -9,7 +9,6 @@
  */
 import { AuthorizationError, authorizationErrorRedirect, CimdFetchError } from '@cloudflare/workers-oauth-provider';
 import type { Hono } from 'hono';
-import type { AppConfig } from '../../env';
 import { SERVER_INFO } from '../../tools/server';
 import type { AppEnv } from '../app';
 import { type AuthSetup, authSetup, type OAuthProps } from '../auth';
@@ -17,9 +16,9 @@ import { consentPage, messagePage } from './pages';
 import { admit } from './settings';
 import { authorizationUrl, identify, randomSecret, UpstreamError, type UpstreamSecrets } from './upstream';
 
-/** Where the provider sends people back; register exactly this URL with it. */
-export function callbackUrl(requestUrl: string, config: AppConfig): string {
-	return `${config.publicBaseUrl ?? new URL(requestUrl).origin}/callback`;
+/** Where the provider sends people back (the origin they signed in on); register exactly this URL with it. */
+export function callbackUrl(requestUrl: string): string {
+	return `${new URL(requestUrl).origin}/callback`;
 }
 
 function redirect(location: string, headers: Headers): Response {
@@ -88,12 +87,7 @@ export function registerOAuthRoutes(app: Hono<AppEnv>) {
 				data: secrets,
 				headers: approved.headers,
 			});
-			const location = await authorizationUrl(
-				ready.setup.oauth!,
-				callbackUrl(c.req.url, c.get('config')),
-				upstream.state,
-				secrets,
-			);
+			const location = await authorizationUrl(ready.setup.oauth!, callbackUrl(c.req.url), upstream.state, secrets);
 			return redirect(location, upstream.headers);
 		} catch (error) {
 			return explain(error);
@@ -111,7 +105,7 @@ export function registerOAuthRoutes(app: Hono<AppEnv>) {
 			if (query.get('error') || !code) {
 				return redirect(authorizationErrorRedirect(resumed.request, 'access_denied'), resumed.headers);
 			}
-			const identity = await identify(settings, callbackUrl(c.req.url, c.get('config')), code, resumed.data);
+			const identity = await identify(settings, callbackUrl(c.req.url), code, resumed.data);
 			const admission = admit(settings, identity);
 			if (!admission.ok) return messagePage(403, 'Access denied', admission.reason);
 			const props: OAuthProps = {
