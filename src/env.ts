@@ -158,15 +158,20 @@ function budgetUsd(raw: string | undefined): number | null {
 	const trimmed = raw?.trim();
 	if (!trimmed) return null;
 	const usd = Number(trimmed);
-	return Number.isFinite(usd) && usd >= 0 ? usd : null;
+	return Number.isFinite(usd) && usd >= 0 ? usd : Number.NaN;
 }
 
 /**
  * `DAILY_BUDGET_USD` and `MONTHLY_BUDGET_USD`: a number of dollars (0 allows only free models),
- * or null when empty. A value that is not a number is ignored, with a warning from settingWarnings.
+ * or null when empty. A value that is not a number fails closed: it counts as a budget of 0, so
+ * a typo never lifts the cap, and settingWarnings says so.
  */
 export function defaultBudgets(env: Pick<Env, 'DAILY_BUDGET_USD' | 'MONTHLY_BUDGET_USD'>): DefaultBudgets {
-	return { dailyUsd: budgetUsd(env.DAILY_BUDGET_USD), monthlyUsd: budgetUsd(env.MONTHLY_BUDGET_USD) };
+	const usd = (raw: string | undefined) => {
+		const value = budgetUsd(raw);
+		return Number.isNaN(value) ? 0 : value;
+	};
+	return { dailyUsd: usd(env.DAILY_BUDGET_USD), monthlyUsd: usd(env.MONTHLY_BUDGET_USD) };
 }
 
 /** Settings that were given but cannot be used, for the startup log and /health. */
@@ -174,9 +179,9 @@ export function settingWarnings(env: Env): string[] {
 	const warnings: string[] = [];
 	for (const name of ['DAILY_BUDGET_USD', 'MONTHLY_BUDGET_USD'] as const) {
 		const raw = env[name]?.trim();
-		if (raw && budgetUsd(raw) === null) {
+		if (raw && Number.isNaN(budgetUsd(raw))) {
 			warnings.push(
-				`${name} "${raw}" is not a number of US dollars; there is no default budget. Use e.g. "5" or "0.50", or leave it empty.`,
+				`${name} "${raw}" is not a number of US dollars, so it counts as $0: only free models can be used until it is fixed. Use e.g. "5" or "0.50", or leave it empty for no budget.`,
 			);
 		}
 	}

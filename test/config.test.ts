@@ -95,13 +95,14 @@ describe('optional settings with bad values', () => {
 			dailyUsd: 0.5,
 			monthlyUsd: 0,
 		});
+		// Fail closed: a value that is not a number is a $0 budget (free models only), never no budget.
 		expect(defaultBudgets({ DAILY_BUDGET_USD: '$5', MONTHLY_BUDGET_USD: '-1' })).toEqual({
-			dailyUsd: null,
-			monthlyUsd: null,
+			dailyUsd: 0,
+			monthlyUsd: 0,
 		});
 		expect(settingWarnings({ ...env, DAILY_BUDGET_USD: '0.50', MONTHLY_BUDGET_USD: '' })).toEqual([]);
 		expect(settingWarnings({ ...env, DAILY_BUDGET_USD: '$5' })).toEqual([
-			'DAILY_BUDGET_USD "$5" is not a number of US dollars; there is no default budget. Use e.g. "5" or "0.50", or leave it empty.',
+			'DAILY_BUDGET_USD "$5" is not a number of US dollars, so it counts as $0: only free models can be used until it is fixed. Use e.g. "5" or "0.50", or leave it empty for no budget.',
 		]);
 	});
 
