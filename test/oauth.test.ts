@@ -3,7 +3,7 @@
  * a fake OpenID Connect provider (faked at the HTTP boundary), and the client's token then
  * works on /mcp, scoped to that person. Every refusal the sign-in must make is pinned.
  */
-import { createExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createHandler } from '../src/worker/entry';
 import {
@@ -311,10 +311,11 @@ describe('OAuth tokens after sign-in', () => {
 		if (!outcome.ok) throw new Error('sign-in failed');
 		const handler = createHandler();
 		const authorization = `Bearer ${outcome.accessToken}`;
+		const streamCtx = createExecutionContext();
 		const stream = await handler(
 			new Request(`${ORIGIN}/sse`, { headers: { accept: 'text/event-stream', authorization } }),
 			workerEnv,
-			createExecutionContext(),
+			streamCtx,
 		);
 		expect(stream.status).toBe(200);
 		const reader = new SseReader(stream);
@@ -333,5 +334,28 @@ describe('OAuth tokens after sign-in', () => {
 		const answer = await reader.next();
 		expect(JSON.parse(answer.data)).toEqual({ jsonrpc: '2.0', id: 7, result: {} });
 		await reader.close();
+		await waitOnExecutionContext(streamCtx);
+		// The stream's own loop notices the disconnect and closes the session; wait for it.
+		const openSessions = () =>
+			workerEnv.DB.prepare('SELECT count(*) AS n FROM sse_sessions WHERE owner = ?')
+				.bind('alice@example.com')
+				.first('n');
+		for (let i = 0; i < 100 && (await openSessions()) !== 0; i++) await new Promise((done) => setTimeout(done, 20));
+		expect(await openSessions()).toBe(0);
+	});
+
+	it('carry the role from OAUTH_ADMIN_EMAILS: an admin may list everyone, a user may not', async () => {
+		const idp = fakeIdp({ user: { sub: '9', email: 'Root@Example.com', email_verified: true, name: 'Root' } });
+		const workerEnv = oauthEnv(idp);
+		const admin = await signIn(idp, new Browser(workerEnv));
+		idp.user = alice;
+		const user = await signIn(idp, new Browser(workerEnv));
+		if (!admin.ok || !user.ok) throw new Error('sign-in failed');
+		const listAll = (token: string) =>
+			mcpCall(workerEnv, token, 'tools/call', { name: 'list_jobs', arguments: { all_users: true } }).then(rpcResult);
+		expect((await listAll(admin.accessToken)).result?.isError).toBeUndefined();
+		const refused = await listAll(user.accessToken);
+		expect(refused.result?.isError).toBe(true);
+		expect(JSON.stringify(refused.result?.content)).toContain('needs the admin role');
 	});
 });

@@ -10,6 +10,7 @@ import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { createHandler } from '../../src/worker/entry';
 import { jsonResponse, type RecordedRequest, stubFetch } from './fetch-stub';
+import { recordingQueue } from './users';
 
 export const ORIGIN = 'https://mcp.example.com';
 export const CLIENT_REDIRECT = 'http://localhost:6274/oauth/callback';
@@ -148,10 +149,14 @@ export function fakeIdp(options: { issuer?: string; user: UpstreamUser }): FakeI
 	return idp;
 }
 
-/** Worker settings for OAuth against this provider, on a deployed (not local) Worker. */
+/**
+ * Worker settings for OAuth against this provider, on a deployed (not local) Worker. Jobs are
+ * only recorded on a queue: these tests are about who may create them, not about running them.
+ */
 export function oauthEnv(idp: FakeIdp, overrides: Partial<Env> = {}): Env {
 	return {
 		...env,
+		JOBS: recordingQueue().queue,
 		LOCAL_DEV: '',
 		OAUTH_CLIENT_ID: idp.clientId,
 		OAUTH_CLIENT_SECRET: idp.clientSecret,
