@@ -12,6 +12,7 @@ import {
 	Browser,
 	CLIENT_REDIRECT,
 	consentHandle,
+	exchangeCode,
 	fakeIdp,
 	mcpCall,
 	ORIGIN,
@@ -93,20 +94,10 @@ describe('OAuth sign-in', () => {
 		const tokenCall = idp.calls.find((call) => call.url.endsWith('/token'));
 		expect(new URLSearchParams(tokenCall!.text).get('code_verifier')).toMatch(/^[\w-]{43}$/);
 
-		const token = await browser.fetch(`${ORIGIN}/token`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/x-www-form-urlencoded' },
-			body: new URLSearchParams({
-				grant_type: 'authorization_code',
-				code: back.searchParams.get('code')!,
-				redirect_uri: CLIENT_REDIRECT,
-				client_id: client.clientId,
-				code_verifier: client.verifier,
-				resource: ORIGIN,
-			}).toString(),
-		});
+		const code = back.searchParams.get('code')!;
+		const token = await exchangeCode(browser, client, code);
 		expect(token.status).toBe(200);
-		const { access_token, token_type } = (await token.json()) as { access_token: string; token_type: string };
+		const { access_token, token_type } = token.body as { access_token: string; token_type: string };
 		expect(token_type.toLowerCase()).toBe('bearer');
 
 		const created = await rpcResult(
@@ -128,17 +119,7 @@ describe('OAuth sign-in', () => {
 		expect(row?.owner).toBe('alice@example.com');
 
 		// The code is single use, and replaying it revokes what it gave (OAuth 2.1 §4.1.3).
-		const again = await browser.fetch(`${ORIGIN}/token`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/x-www-form-urlencoded' },
-			body: new URLSearchParams({
-				grant_type: 'authorization_code',
-				code: back.searchParams.get('code')!,
-				redirect_uri: CLIENT_REDIRECT,
-				client_id: client.clientId,
-				code_verifier: client.verifier,
-			}).toString(),
-		});
+		const again = await exchangeCode(browser, client, code);
 		expect(again.status).toBe(400);
 		expect((await mcpCall(workerEnv, access_token, 'tools/list')).status).toBe(401);
 	});
@@ -150,21 +131,9 @@ describe('OAuth sign-in', () => {
 		const toIdp = await approve(browser, await consentHandle(await browser.fetch(authorizeUrl(client))));
 		const callback = await browser.fetch(idp.login(toIdp.headers.get('location')!));
 		const code = new URL(callback.headers.get('location')!).searchParams.get('code')!;
-		const exchange = (verifier: string) =>
-			browser.fetch(`${ORIGIN}/token`, {
-				method: 'POST',
-				headers: { 'content-type': 'application/x-www-form-urlencoded' },
-				body: new URLSearchParams({
-					grant_type: 'authorization_code',
-					code,
-					redirect_uri: CLIENT_REDIRECT,
-					client_id: client.clientId,
-					code_verifier: verifier,
-				}).toString(),
-			});
-		const wrong = await exchange('x'.repeat(43));
+		const wrong = await exchangeCode(browser, client, code, 'x'.repeat(43));
 		expect(wrong.status).toBe(400);
-		expect(((await wrong.json()) as { error: string }).error).toBe('invalid_grant');
+		expect(wrong.body.error).toBe('invalid_grant');
 	});
 
 	it('sends the client access_denied when the person clicks Deny, without visiting the provider', async () => {

@@ -9,7 +9,7 @@
  */
 import type { AppConfig } from '../env';
 import type { Principal } from '../tools/context';
-import { admit, type OAuthSettings, readOAuthSettings } from './oauth/settings';
+import { admit, type OAuthEnv, type OAuthSettings, readOAuthSettings } from './oauth/settings';
 import { lookupToken, type TokenTable, tokenTable } from './tokens';
 
 /** The single principal of a one-token (or local, token-less) deployment. */
@@ -26,18 +26,7 @@ export interface AuthSetup {
 	errors: string[];
 }
 
-type AuthEnv = Pick<
-	Env,
-	| 'AUTH_TOKEN'
-	| 'AUTH_TOKENS'
-	| 'OAUTH_CLIENT_ID'
-	| 'OAUTH_CLIENT_SECRET'
-	| 'OAUTH_DISCOVERY_URL'
-	| 'OAUTH_ALLOWED_EMAILS'
-	| 'OAUTH_ADMIN_EMAILS'
-	| 'OAUTH_HOSTED_DOMAIN'
-	| 'OAUTH_KV'
->;
+type AuthEnv = OAuthEnv & Pick<Env, 'AUTH_TOKEN' | 'AUTH_TOKENS'>;
 
 let cachedSetup: { key: string; setup: AuthSetup } | undefined;
 

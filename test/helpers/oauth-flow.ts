@@ -253,7 +253,13 @@ export function approve(browser: Browser, handle: string, decision = 'approve'):
 	});
 }
 
-export async function exchangeCode(browser: Browser, client: ClientRegistration, code: string) {
+/** The MCP client trades the code for tokens at our token endpoint (with its PKCE verifier, unless another is given). */
+export async function exchangeCode(
+	browser: Browser,
+	client: ClientRegistration,
+	code: string,
+	verifier = client.verifier,
+) {
 	const response = await browser.fetch(`${ORIGIN}/token`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -262,7 +268,7 @@ export async function exchangeCode(browser: Browser, client: ClientRegistration,
 			code,
 			redirect_uri: CLIENT_REDIRECT,
 			client_id: client.clientId,
-			code_verifier: client.verifier,
+			code_verifier: verifier,
 			resource: ORIGIN,
 		}).toString(),
 	});

@@ -20,7 +20,7 @@ export type OAuthSettingsResult = { ok: true; settings: OAuthSettings | undefine
 
 export const GOOGLE_DISCOVERY_URL = 'https://accounts.google.com/.well-known/openid-configuration';
 
-type OAuthEnv = Pick<
+export type OAuthEnv = Pick<
 	Env,
 	| 'OAUTH_CLIENT_ID'
 	| 'OAUTH_CLIENT_SECRET'
