@@ -10,7 +10,7 @@
 import type { AppConfig } from '../env';
 import type { Principal } from '../tools/context';
 import { admit, type OAuthEnv, type OAuthSettings, readOAuthSettings } from './oauth/settings';
-import { lookupToken, type TokenTable, tokenTable } from './tokens';
+import { lookupToken, parseTokenTable, type TokenTable } from './tokens';
 
 /** The single principal of a one-token (or local, token-less) deployment. */
 export const DEFAULT_PRINCIPAL: Principal = { id: 'default', name: 'default', role: 'admin', via: 'token' };
@@ -28,22 +28,29 @@ export interface AuthSetup {
 
 type AuthEnv = OAuthEnv & Pick<Env, 'AUTH_TOKEN' | 'AUTH_TOKENS'>;
 
-let cachedSetup: { key: string; setup: AuthSetup } | undefined;
+/** The settings auth depends on, in a fixed order. */
+const SETUP_KEYS = [
+	'AUTH_TOKEN',
+	'AUTH_TOKENS',
+	'OAUTH_CLIENT_ID',
+	'OAUTH_CLIENT_SECRET',
+	'OAUTH_DISCOVERY_URL',
+	'OAUTH_ALLOWED_EMAILS',
+	'OAUTH_ADMIN_EMAILS',
+	'OAUTH_HOSTED_DOMAIN',
+	'OAUTH_KV',
+] as const;
+
+// A few configurations per isolate (one in production; tests and benches switch between some),
+// matched by identity of each setting, so a large AUTH_TOKENS is neither copied nor re-parsed.
+const setups: { values: unknown[]; setup: AuthSetup }[] = [];
+const MAX_SETUPS = 8;
 
 export function authSetup(env: AuthEnv): AuthSetup {
-	const key = JSON.stringify([
-		env.AUTH_TOKEN,
-		env.AUTH_TOKENS,
-		env.OAUTH_CLIENT_ID,
-		env.OAUTH_CLIENT_SECRET,
-		env.OAUTH_DISCOVERY_URL,
-		env.OAUTH_ALLOWED_EMAILS,
-		env.OAUTH_ADMIN_EMAILS,
-		env.OAUTH_HOSTED_DOMAIN,
-		Boolean(env.OAUTH_KV),
-	]);
-	if (cachedSetup?.key === key) return cachedSetup.setup;
-	const tokens = tokenTable(env.AUTH_TOKENS);
+	const values = SETUP_KEYS.map((key) => env[key]);
+	const known = setups.find((entry) => entry.values.every((value, index) => value === values[index]));
+	if (known) return known.setup;
+	const tokens = parseTokenTable(env.AUTH_TOKENS);
 	const oauth = readOAuthSettings(env);
 	const setup: AuthSetup = {
 		authToken: env.AUTH_TOKEN?.trim() || undefined,
@@ -51,7 +58,8 @@ export function authSetup(env: AuthEnv): AuthSetup {
 		oauth: oauth.ok ? oauth.settings : undefined,
 		errors: [...(tokens.ok ? [] : [tokens.error]), ...(oauth.ok ? [] : [oauth.error])],
 	};
-	cachedSetup = { key, setup };
+	setups.unshift({ values, setup });
+	setups.length = Math.min(setups.length, MAX_SETUPS);
 	return setup;
 }
 

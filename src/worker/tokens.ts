@@ -94,15 +94,6 @@ export function parseTokenTable(raw: string | undefined): TokenTableResult {
 	};
 }
 
-// The secret is constant for an isolate's life; parse it once.
-let cached: { raw: string | undefined; result: TokenTableResult } | undefined;
-
-export function tokenTable(raw: string | undefined): TokenTableResult {
-	if (cached && cached.raw === raw) return cached.result;
-	cached = { raw, result: parseTokenTable(raw) };
-	return cached.result;
-}
-
 const encoder = new TextEncoder();
 
 export async function sha256(text: string): Promise<Uint8Array> {
