@@ -13,6 +13,9 @@ import { jobs } from '../db/schema';
  */
 export const JOB_RATE_LIMIT = { limit: 30, periodSeconds: 60 } as const;
 
+// Said once per isolate, not on every call.
+let warnedMissingBinding = false;
+
 export type RateLimitOutcome =
 	| { ok: true }
 	| { ok: false; limit: number; periodSeconds: number; recentCalls: number; resetsAt: number };
@@ -29,7 +32,10 @@ export async function checkJobRateLimit(
 	now = Date.now(),
 ): Promise<RateLimitOutcome> {
 	if (!limiter) {
-		console.warn('[image-mcp] JOB_RATE_LIMITER binding missing: generate calls are not rate limited');
+		if (!warnedMissingBinding) {
+			warnedMissingBinding = true;
+			console.warn('[image-mcp] JOB_RATE_LIMITER binding missing: generate calls are not rate limited');
+		}
 		return { ok: true };
 	}
 	let success: boolean;
