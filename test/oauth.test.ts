@@ -178,6 +178,33 @@ describe('OAuth sign-in', () => {
 		expect(idp.calls.some((call) => call.url.endsWith('/token'))).toBe(false);
 	});
 
+	it('sends the client access_denied when the person declines at the provider', async () => {
+		const idp = fakeIdp({ user: alice });
+		const browser = new Browser(oauthEnv(idp));
+		const client = await registerClient(browser);
+		const toIdp = await approve(browser, await consentHandle(await browser.fetch(authorizeUrl(client))));
+		const back = new URL(`${ORIGIN}/callback`);
+		back.searchParams.set('error', 'access_denied');
+		back.searchParams.set('state', new URL(toIdp.headers.get('location')!).searchParams.get('state')!);
+		const declined = await browser.fetch(back.toString());
+		expect(declined.status).toBe(302);
+		const toClient = new URL(declined.headers.get('location')!);
+		expect(`${toClient.origin}${toClient.pathname}`).toBe(CLIENT_REDIRECT);
+		expect(toClient.searchParams.get('error')).toBe('access_denied');
+		expect(toClient.searchParams.get('state')).toBe('client-state-1');
+	});
+
+	it('shows a sign-in failure, not a stack trace, when the provider refuses the code exchange', async () => {
+		const idp = fakeIdp({ user: alice });
+		const outcome = await signIn(idp, new Browser(oauthEnv(idp, { OAUTH_CLIENT_SECRET: 'a-stale-secret' })));
+		expect(outcome.ok).toBe(false);
+		if (outcome.ok) return;
+		expect(outcome.callback.status).toBe(502);
+		expect(await outcome.callback.text()).toContain(
+			'The sign-in provider refused the code exchange: HTTP 401 (invalid_client).',
+		);
+	});
+
 	it('refuses an unverified email', async () => {
 		const idp = fakeIdp({ user: { ...alice, email_verified: false } });
 		const outcome = await signIn(idp, new Browser(oauthEnv(idp)));
