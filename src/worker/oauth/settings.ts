@@ -18,6 +18,13 @@ export interface OAuthSettings {
 
 export type OAuthSettingsResult = { ok: true; settings: OAuthSettings | undefined } | { ok: false; error: string };
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** https, or http to this machine (a provider running next to `wrangler dev`, and the e2e tests). */
+export function isSecureOrLoopback(url: URL): boolean {
+	return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+}
+
 export const GOOGLE_DISCOVERY_URL = 'https://accounts.google.com/.well-known/openid-configuration';
 
 export type OAuthEnv = Pick<
@@ -85,8 +92,11 @@ export function readOAuthSettings(env: OAuthEnv): OAuthSettingsResult {
 	} catch {
 		return { ok: false, error: `OAUTH_DISCOVERY_URL "${discoveryUrl}" is not a URL.` };
 	}
-	if (discovery.protocol !== 'https:') {
-		return { ok: false, error: `OAUTH_DISCOVERY_URL must be https, got "${discoveryUrl}".` };
+	if (!isSecureOrLoopback(discovery)) {
+		return {
+			ok: false,
+			error: `OAUTH_DISCOVERY_URL must be https (http only on localhost, for a provider in development), got "${discoveryUrl}".`,
+		};
 	}
 	if (!env.OAUTH_KV) {
 		return {

@@ -4,7 +4,7 @@
  * straight from the token endpoint over TLS, so its claims are read without verifying a
  * signature (OpenID Connect Core §3.1.3.7), but its issuer, audience and nonce must match.
  */
-import type { OAuthSettings, UpstreamIdentity } from './settings';
+import { isSecureOrLoopback, type OAuthSettings, type UpstreamIdentity } from './settings';
 
 interface Discovery {
 	issuer: string;
@@ -20,9 +20,9 @@ const DISCOVERY_TTL_MS = 60 * 60 * 1000;
 const UPSTREAM_TIMEOUT_MS = 10_000;
 const discoveries = new Map<string, { doc: Discovery; expires: number }>();
 
-function httpsUrl(value: unknown): value is string {
+function secureUrl(value: unknown): value is string {
 	try {
-		return typeof value === 'string' && new URL(value).protocol === 'https:';
+		return typeof value === 'string' && isSecureOrLoopback(new URL(value));
 	} catch {
 		return false;
 	}
@@ -48,7 +48,7 @@ export async function discover(settings: OAuthSettings, now = Date.now()): Promi
 	if (cached && cached.expires > now) return cached.doc;
 	const doc = await fetchJson('discovery document', settings.discoveryUrl, { headers: { accept: 'application/json' } });
 	for (const field of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint'] as const) {
-		if (!httpsUrl(doc[field])) {
+		if (!secureUrl(doc[field])) {
 			throw new UpstreamError(`The provider's discovery document has no https ${field}; check OAUTH_DISCOVERY_URL.`);
 		}
 	}
