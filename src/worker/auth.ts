@@ -9,7 +9,7 @@
  */
 import type { AppConfig } from '../env';
 import type { Principal } from '../tools/context';
-import { admit, type OAuthEnv, type OAuthSettings, readOAuthSettings } from './oauth/settings';
+import { admit, OAUTH_SETTING_NAMES, type OAuthEnv, type OAuthSettings, readOAuthSettings } from './oauth/settings';
 import { lookupToken, parseTokenTable, type TokenTable } from './tokens';
 
 /** The single principal of a one-token (or local, token-less) deployment. */
@@ -29,17 +29,7 @@ export interface AuthSetup {
 type AuthEnv = OAuthEnv & Pick<Env, 'AUTH_TOKEN' | 'AUTH_TOKENS'>;
 
 /** The settings auth depends on, in a fixed order. */
-const SETUP_KEYS = [
-	'AUTH_TOKEN',
-	'AUTH_TOKENS',
-	'OAUTH_CLIENT_ID',
-	'OAUTH_CLIENT_SECRET',
-	'OAUTH_DISCOVERY_URL',
-	'OAUTH_ALLOWED_EMAILS',
-	'OAUTH_ADMIN_EMAILS',
-	'OAUTH_HOSTED_DOMAIN',
-	'OAUTH_KV',
-] as const;
+const SETUP_KEYS = ['AUTH_TOKEN', 'AUTH_TOKENS', ...OAUTH_SETTING_NAMES, 'OAUTH_KV'] as const;
 
 // A few configurations per isolate (one in production; tests and benches switch between some),
 // matched by identity of each setting, so a large AUTH_TOKENS is neither copied nor re-parsed.

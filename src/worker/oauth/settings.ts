@@ -27,18 +27,8 @@ export function isSecureOrLoopback(url: URL): boolean {
 
 export const GOOGLE_DISCOVERY_URL = 'https://accounts.google.com/.well-known/openid-configuration';
 
-export type OAuthEnv = Pick<
-	Env,
-	| 'OAUTH_CLIENT_ID'
-	| 'OAUTH_CLIENT_SECRET'
-	| 'OAUTH_DISCOVERY_URL'
-	| 'OAUTH_ALLOWED_EMAILS'
-	| 'OAUTH_ADMIN_EMAILS'
-	| 'OAUTH_HOSTED_DOMAIN'
-	| 'OAUTH_KV'
->;
-
-const OAUTH_SETTING_NAMES = [
+/** The OAuth settings (secrets or vars); any of them set means OAuth was meant to be on. */
+export const OAUTH_SETTING_NAMES = [
 	'OAUTH_CLIENT_ID',
 	'OAUTH_CLIENT_SECRET',
 	'OAUTH_DISCOVERY_URL',
@@ -46,6 +36,8 @@ const OAUTH_SETTING_NAMES = [
 	'OAUTH_ADMIN_EMAILS',
 	'OAUTH_HOSTED_DOMAIN',
 ] as const;
+
+export type OAuthEnv = Pick<Env, (typeof OAUTH_SETTING_NAMES)[number] | 'OAUTH_KV'>;
 
 function emailList(raw: string | undefined): Set<string> {
 	return new Set(
