@@ -124,6 +124,26 @@ describe('OAuth sign-in', () => {
 		expect((await mcpCall(workerEnv, access_token, 'tools/list')).status).toBe(401);
 	});
 
+	it('accepts a client that names the MCP endpoint, not the origin, as the resource', async () => {
+		const idp = fakeIdp({ user: alice });
+		const workerEnv = oauthEnv(idp);
+		const browser = new Browser(workerEnv);
+		const client = await registerClient(browser);
+		const authorize = new URL(authorizeUrl(client));
+		authorize.searchParams.set('resource', `${ORIGIN}/mcp`);
+		const toIdp = await approve(browser, await consentHandle(await browser.fetch(authorize.toString())));
+		const callback = await browser.fetch(idp.login(toIdp.headers.get('location')!));
+		const code = new URL(callback.headers.get('location')!).searchParams.get('code')!;
+		const token = await exchangeCode(browser, client, code, { resource: `${ORIGIN}/mcp` });
+		expect(token.status).toBe(200);
+		const access_token = token.body.access_token as string;
+		expect((await mcpCall(workerEnv, access_token, 'tools/list')).status).toBe(200);
+		// Another server's URL is still refused.
+		authorize.searchParams.set('resource', 'https://elsewhere.example/mcp');
+		const refused = await browser.fetch(authorize.toString());
+		expect(new URL(refused.headers.get('location')!).searchParams.get('error')).toBe('invalid_target');
+	});
+
 	it('refuses a PKCE verifier that does not match', async () => {
 		const idp = fakeIdp({ user: alice });
 		const browser = new Browser(oauthEnv(idp));
@@ -131,7 +151,7 @@ describe('OAuth sign-in', () => {
 		const toIdp = await approve(browser, await consentHandle(await browser.fetch(authorizeUrl(client))));
 		const callback = await browser.fetch(idp.login(toIdp.headers.get('location')!));
 		const code = new URL(callback.headers.get('location')!).searchParams.get('code')!;
-		const wrong = await exchangeCode(browser, client, code, 'x'.repeat(43));
+		const wrong = await exchangeCode(browser, client, code, { verifier: 'x'.repeat(43) });
 		expect(wrong.status).toBe(400);
 		expect(wrong.body.error).toBe('invalid_grant');
 	});

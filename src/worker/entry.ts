@@ -25,10 +25,41 @@ export function createHandler() {
 				return app.fetch(request, env, ctx);
 			}
 		}
-		const provider = oauthProviderFor(resourceOrigin(request.url), handler);
-		const response = await provider.fetch(request, env, ctx);
+		const origin = resourceOrigin(request.url);
+		const provider = oauthProviderFor(origin, handler);
+		const response = await provider.fetch(await withResourceAsOrigin(request, origin), env, ctx);
 		return isMcpPath && response.status === 401 ? explainChallenge(request, response) : response;
 	};
+}
+
+/**
+ * The protected resource is the whole origin (one token for /mcp, /sse and /messages). RFC 9728
+ * clients ask for the resource our metadata names, but some name the endpoint they were given,
+ * `https://host/mcp`, which the provider would refuse as an unknown resource (invalid_target).
+ * For our MCP paths that is the same protected resource, so the request is rewritten to the origin
+ * on the way in: at /authorize (query) and at /token (form).
+ */
+async function withResourceAsOrigin(request: Request, origin: string): Promise<Request> {
+	const url = new URL(request.url);
+	const aliases = new Set(MCP_PATHS.flatMap((path) => [`${origin}${path}`, `${origin}${path}/`]));
+	const rewrite = (params: URLSearchParams) => {
+		const resources = params.getAll('resource');
+		if (!resources.some((resource) => aliases.has(resource))) return false;
+		params.delete('resource');
+		for (const resource of new Set(resources.map((value) => (aliases.has(value) ? origin : value)))) {
+			params.append('resource', resource);
+		}
+		return true;
+	};
+	if (url.pathname === '/authorize' && request.method === 'GET') {
+		return rewrite(url.searchParams) ? new Request(url, request) : request;
+	}
+	const form = (request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded');
+	if (url.pathname === '/token' && request.method === 'POST' && form) {
+		const params = new URLSearchParams(await request.clone().text());
+		return rewrite(params) ? new Request(request, { body: params.toString() }) : request;
+	}
+	return request;
 }
 
 /**

@@ -253,12 +253,12 @@ export function approve(browser: Browser, handle: string, decision = 'approve'):
 	});
 }
 
-/** The MCP client trades the code for tokens at our token endpoint (with its PKCE verifier, unless another is given). */
+/** The MCP client trades the code for tokens at our token endpoint, with its PKCE verifier unless told otherwise. */
 export async function exchangeCode(
 	browser: Browser,
 	client: ClientRegistration,
 	code: string,
-	verifier = client.verifier,
+	{ verifier = client.verifier, resource = ORIGIN }: { verifier?: string; resource?: string } = {},
 ) {
 	const response = await browser.fetch(`${ORIGIN}/token`, {
 		method: 'POST',
@@ -269,7 +269,7 @@ export async function exchangeCode(
 			redirect_uri: CLIENT_REDIRECT,
 			client_id: client.clientId,
 			code_verifier: verifier,
-			resource: ORIGIN,
+			resource,
 		}).toString(),
 	});
 	return { status: response.status, body: (await response.json()) as Record<string, unknown> };
