@@ -295,6 +295,27 @@ describe('OAuth tokens after sign-in', () => {
 		);
 	});
 
+	it('are refreshed with the refresh token, and the new one works', async () => {
+		const idp = fakeIdp({ user: alice });
+		const workerEnv = oauthEnv(idp);
+		const browser = new Browser(workerEnv);
+		const outcome = await signIn(idp, browser);
+		if (!outcome.ok) throw new Error('sign-in failed');
+		const refreshed = await browser.fetch(`${ORIGIN}/token`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({
+				grant_type: 'refresh_token',
+				refresh_token: outcome.refreshToken,
+				client_id: outcome.clientId,
+			}).toString(),
+		});
+		expect(refreshed.status).toBe(200);
+		const { access_token } = (await refreshed.json()) as { access_token: string };
+		expect(access_token).not.toBe(outcome.accessToken);
+		expect((await mcpCall(workerEnv, access_token, 'tools/list')).status).toBe(200);
+	});
+
 	it('are refused when unknown or tampered with', async () => {
 		const idp = fakeIdp({ user: alice });
 		const outcome = await signIn(idp, new Browser(oauthEnv(idp)));

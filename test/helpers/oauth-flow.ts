@@ -282,7 +282,9 @@ export async function exchangeCode(
 export async function signIn(
 	idp: FakeIdp,
 	browser: Browser,
-): Promise<{ ok: true; accessToken: string; refreshToken: string } | { ok: false; callback: Response }> {
+): Promise<
+	{ ok: true; accessToken: string; refreshToken: string; clientId: string } | { ok: false; callback: Response }
+> {
 	const client = await registerClient(browser);
 	const handle = await consentHandle(await browser.fetch(authorizeUrl(client)));
 	const toIdp = await approve(browser, handle);
@@ -298,6 +300,7 @@ export async function signIn(
 		ok: true,
 		accessToken: token.body.access_token as string,
 		refreshToken: token.body.refresh_token as string,
+		clientId: client.clientId,
 	};
 }
 
