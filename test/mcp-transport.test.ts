@@ -58,6 +58,25 @@ describe('POST /mcp: stateless Streamable HTTP, curl-compatible', () => {
 		expect((await init('1999-01-01')).result.protocolVersion).toBe('2025-11-25');
 	});
 
+	it('answers a plain tools/list from the cache exactly as the SDK answers it', async () => {
+		// With `_meta` in params the request goes through the SDK's server; without, it does not.
+		const viaSdk = await post(rpcBody('tools/list', { _meta: { trace: 'x' } }));
+		const cached = await post(JSON.stringify({ jsonrpc: '2.0', id: 'abc', method: 'tools/list' }));
+		const withCursor = await post(
+			JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list', params: { cursor: 'c' } }),
+		);
+		for (const response of [viaSdk, cached, withCursor]) {
+			expect(response.status).toBe(200);
+			expect(response.headers.get('content-type')).toBe('application/json');
+		}
+		const sdkBody = (await viaSdk.json()) as { result: unknown };
+		expect(await cached.json()).toEqual({ jsonrpc: '2.0', id: 'abc', result: sdkBody.result });
+		expect(await withCursor.json()).toEqual({ jsonrpc: '2.0', id: 7, result: sdkBody.result });
+		// A supported version header keeps it on the fast path; an unsupported one is the SDK's 400 (below).
+		const versioned = await post(rpcBody('tools/list'), { 'mcp-protocol-version': '2025-06-18' });
+		expect(((await versioned.json()) as { result: unknown }).result).toEqual(sdkBody.result);
+	});
+
 	it('refuses an unsupported MCP-Protocol-Version header with 400', async () => {
 		const response = await post(rpcBody('tools/list'), { 'mcp-protocol-version': '1999-01-01' });
 		expect(response.status).toBe(400);

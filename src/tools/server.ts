@@ -79,10 +79,22 @@ function withoutSafeIntegerBounds(value: unknown): unknown {
  * request's CPU (about 2.5 ms of 2.7 ms measured in workerd); the answer only changes with
  * configuration. Immutable once built: the SDK serialises it, nobody edits it.
  */
-const toolListCache = new Map<string, readonly Tool[]>();
+const toolListCache = new Map<string, { tools: readonly Tool[]; json: string }>();
 
 /** Lists tools, with the `model` argument describing the models configured here. */
 function describeTools(scope: RequestScope): readonly Tool[] {
+	return cachedToolList(scope).tools;
+}
+
+/**
+ * The tools/list result, `{"tools":[…]}`, already serialised: src/worker/mcp-route.ts answers
+ * plain tools/list requests with it without building a server.
+ */
+export function toolListResultJson(scope: RequestScope): string {
+	return cachedToolList(scope).json;
+}
+
+function cachedToolList(scope: RequestScope): { tools: readonly Tool[]; json: string } {
 	const names = configuredModels(scope.env).map((entry) => entry.alias);
 	const fallback = defaultModel(scope.env, scope.config.defaultModel).alias;
 	const key = `${names.join(',')}|${fallback}`;
@@ -108,8 +120,9 @@ function describeTools(scope: RequestScope): readonly Tool[] {
 			annotations: tool.annotations,
 		};
 	});
-	toolListCache.set(key, tools);
-	return tools;
+	const built = { tools, json: JSON.stringify({ tools }) };
+	toolListCache.set(key, built);
+	return built;
 }
 
 export function createMcpServer(scope: RequestScope): Server {

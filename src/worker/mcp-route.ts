@@ -8,7 +8,8 @@
  * - malformed JSON is a JSON-RPC parse error, an oversized body a 413.
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { createMcpServer, type RequestScope } from '../tools/server';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { createMcpServer, type RequestScope, toolListResultJson } from '../tools/server';
 import { readJsonRpcBody } from './json-rpc';
 
 function wantsProgress(message: unknown): boolean {
@@ -19,10 +20,43 @@ function wantsProgress(message: unknown): boolean {
 	});
 }
 
+/**
+ * A single tools/list with nothing the SDK would need to judge: a JSON-RPC request with an id,
+ * no params or only a cursor (ignored: the list is one page), and a supported or absent
+ * protocol-version header. Anything else goes through the SDK, which also answers the errors.
+ */
+function plainToolsListId(body: unknown, request: Request): string | number | undefined {
+	if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+	const message = body as { jsonrpc?: unknown; method?: unknown; id?: unknown; params?: unknown };
+	if (message.jsonrpc !== '2.0' || message.method !== 'tools/list') return undefined;
+	if (typeof message.id !== 'string' && (typeof message.id !== 'number' || !Number.isInteger(message.id))) {
+		return undefined;
+	}
+	if (message.params !== undefined) {
+		if (typeof message.params !== 'object' || message.params === null || Array.isArray(message.params))
+			return undefined;
+		const { cursor, ...rest } = message.params as { cursor?: unknown };
+		if (Object.keys(rest).length > 0 || (cursor !== undefined && typeof cursor !== 'string')) return undefined;
+	}
+	const version = request.headers.get('mcp-protocol-version');
+	if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return undefined;
+	return message.id;
+}
+
 export async function handleMcpPost(request: Request, scope: RequestScope): Promise<Response> {
 	const read = await readJsonRpcBody(request);
 	if (!read.ok) return read.response;
 	const body = read.body;
+
+	// tools/list is the commonest request and its answer only changes with the configuration:
+	// answered from the cached JSON, without building a server (docs/benchmarks.md, bench:cost).
+	const toolsListId = plainToolsListId(body, request);
+	if (toolsListId !== undefined) {
+		return new Response(`{"result":${toolListResultJson(scope)},"jsonrpc":"2.0","id":${JSON.stringify(toolsListId)}}`, {
+			status: 200,
+			headers: { 'content-type': 'application/json' },
+		});
+	}
 
 	const accept = request.headers.get('accept') ?? '';
 	const streaming = accept.includes('text/event-stream') && wantsProgress(body);
