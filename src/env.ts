@@ -73,7 +73,6 @@ export interface AppConfig {
 	allowedOrigins: string[];
 	/** `wrangler dev --env local`: no token means loopback-only access instead of refusal. */
 	localDev: boolean;
-	authToken: string | undefined;
 	sse: SseSettings;
 	/** Whether wait tools use same-isolate completion hints (WAIT_IN_MEMORY, default on). */
 	waitInMemory: boolean;
@@ -123,7 +122,6 @@ export function readConfig(env: Env): AppConfig {
 			.map((origin) => origin.trim())
 			.filter(Boolean),
 		localDev: env.LOCAL_DEV === 'true',
-		authToken: nonEmpty(env.AUTH_TOKEN),
 		waitInMemory: env.WAIT_IN_MEMORY !== 'false',
 		sse: {
 			inMemory: env.SSE_IN_MEMORY !== 'false',

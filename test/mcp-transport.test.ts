@@ -1,6 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { tokensMatch } from '../src/worker/auth';
+import { DEFAULT_PRINCIPAL } from '../src/worker/auth';
+import { lookupToken, sha256 } from '../src/worker/tokens';
 import { EXPECTED_TOOLS } from './helpers/expected-tools';
 import { BASE, post, postWithEnv, rpcBody } from './helpers/mcp';
 
@@ -216,10 +217,13 @@ describe('auth', () => {
 	});
 
 	it('compares tokens by content only', async () => {
-		expect(await tokensMatch('abc', 'abc')).toBe(true);
-		expect(await tokensMatch('abc', 'abd')).toBe(false);
-		expect(await tokensMatch('abc', 'abcd')).toBe(false);
-		expect(await tokensMatch('', 'abc')).toBe(false);
+		// AUTH_TOKEN "abc" as the auth setup holds it: one entry of the bearer-token table.
+		const table = { entries: [{ principal: DEFAULT_PRINCIPAL, hash: await sha256('abc') }] };
+		const tokensMatch = async (given: string) => (await lookupToken(table, given)) !== undefined;
+		expect(await tokensMatch('abc')).toBe(true);
+		expect(await tokensMatch('abd')).toBe(false);
+		expect(await tokensMatch('abcd')).toBe(false);
+		expect(await tokensMatch('')).toBe(false);
 	});
 });
 

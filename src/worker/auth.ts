@@ -10,7 +10,7 @@
 import type { AppConfig } from '../env';
 import type { Principal } from '../tools/context';
 import { admit, OAUTH_SETTING_NAMES, type OAuthEnv, type OAuthSettings, readOAuthSettings } from './oauth/settings';
-import { lookupToken, parseTokenTable, type TokenTable } from './tokens';
+import { lookupToken, parseTokenTable, sha256, type TokenTable } from './tokens';
 
 /** The single principal of a one-token (or local, token-less) deployment. */
 export const DEFAULT_PRINCIPAL: Principal = { id: 'default', name: 'default', role: 'admin', via: 'token' };
@@ -21,9 +21,20 @@ export type AuthResult = { ok: true; principal: Principal } | { ok: false; statu
 export interface AuthSetup {
 	authToken: string | undefined;
 	tokens: TokenTable | undefined;
+	/**
+	 * Every bearer token accepted, as one table: the AUTH_TOKENS entries, then AUTH_TOKEN as the
+	 * principal `default`, hashed once here so a request hashes only the token it presents.
+	 */
+	bearer: Promise<TokenTable> | undefined;
 	oauth: OAuthSettings | undefined;
 	/** Misconfiguration: while there is any, every MCP request is refused with these. */
 	errors: string[];
+}
+
+async function bearerTable(listed: TokenTable | undefined, shared: string | undefined): Promise<TokenTable> {
+	const entries = [...(listed?.entries ?? [])];
+	if (shared) entries.push({ principal: DEFAULT_PRINCIPAL, hash: await sha256(shared) });
+	return { entries };
 }
 
 type AuthEnv = OAuthEnv & Pick<Env, 'AUTH_TOKEN' | 'AUTH_TOKENS'>;
@@ -42,9 +53,12 @@ export function authSetup(env: AuthEnv): AuthSetup {
 	if (known) return known.setup;
 	const tokens = parseTokenTable(env.AUTH_TOKENS);
 	const oauth = readOAuthSettings(env);
+	const authToken = env.AUTH_TOKEN?.trim() || undefined;
+	const listed = tokens.ok ? tokens.table : undefined;
 	const setup: AuthSetup = {
-		authToken: env.AUTH_TOKEN?.trim() || undefined,
-		tokens: tokens.ok ? tokens.table : undefined,
+		authToken,
+		tokens: listed,
+		bearer: authToken || listed ? bearerTable(listed, authToken) : undefined,
 		oauth: oauth.ok ? oauth.settings : undefined,
 		errors: [...(tokens.ok ? [] : [tokens.error]), ...(oauth.ok ? [] : [oauth.error])],
 	};
@@ -86,20 +100,6 @@ export function describeAuth(setup: AuthSetup, localDev: boolean) {
 	};
 }
 
-const encoder = new TextEncoder();
-
-/**
- * Constant-time comparison: both sides are hashed to 32 bytes first, so neither the
- * contents nor the length of the token leak through timing.
- */
-export async function tokensMatch(given: string, expected: string): Promise<boolean> {
-	const [a, b] = await Promise.all([
-		crypto.subtle.digest('SHA-256', encoder.encode(given)),
-		crypto.subtle.digest('SHA-256', encoder.encode(expected)),
-	]);
-	return crypto.subtle.timingSafeEqual(a, b);
-}
-
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -118,13 +118,12 @@ export function bearerToken(request: Request): string | undefined {
 	return match ? match[1]!.trim() : undefined;
 }
 
-/** A configured bearer token (AUTH_TOKEN or AUTH_TOKENS), checked against both whichever matches. */
+/**
+ * The principal of a configured bearer token (AUTH_TOKEN or AUTH_TOKENS): one SHA-256 of the
+ * token, compared in constant time with every entry (src/worker/tokens.ts).
+ */
 export async function principalForToken(setup: AuthSetup, token: string): Promise<Principal | undefined> {
-	const [shared, listed] = await Promise.all([
-		setup.authToken ? tokensMatch(token, setup.authToken) : false,
-		setup.tokens ? lookupToken(setup.tokens, token) : undefined,
-	]);
-	return listed ?? (shared ? DEFAULT_PRINCIPAL : undefined);
+	return setup.bearer ? lookupToken(await setup.bearer, token) : undefined;
 }
 
 /**
