@@ -27,10 +27,11 @@ export interface NewJobsInput {
 	now?: number;
 }
 
-export type CreateJobsResult =
+export type CreateJobsResult<Refusal = never> =
 	| { ok: true; jobs: JobRow[]; reused: boolean }
 	| { ok: false; reason: 'queue_unavailable'; jobs: JobRow[] }
-	| { ok: false; reason: 'budget_exceeded'; refusal: BudgetRefusal };
+	| { ok: false; reason: 'budget_exceeded'; refusal: BudgetRefusal }
+	| { ok: false; reason: 'refused'; refusal: Refusal };
 
 /** Largest seed every provider accepts (int32). */
 export const MAX_SEED = 2_147_483_647;
@@ -39,8 +40,7 @@ export function randomSeed(): number {
 	return crypto.getRandomValues(new Uint32Array(1))[0]! % (MAX_SEED + 1);
 }
 
-/** The jobs an earlier call of `owner` with idempotency key `key` created, if any. */
-export async function findByIdempotencyKey(db: Db, owner: string, key: string): Promise<JobRow[] | undefined> {
+async function findByIdempotencyKey(db: Db, owner: string, key: string): Promise<JobRow[] | undefined> {
 	const first = await db.query.jobs.findFirst({ where: and(eq(jobs.owner, owner), eq(jobs.idempotencyKey, key)) });
 	if (!first) return undefined;
 	if (!first.batchId) return [first];
@@ -54,11 +54,22 @@ function isUniqueViolation(error: unknown): boolean {
 	return error instanceof Error && /UNIQUE constraint failed/i.test(`${error.message} ${String(error.cause ?? '')}`);
 }
 
-export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJobsInput): Promise<CreateJobsResult> {
+/**
+ * `admit` runs only when new jobs are about to be made (not for an idempotent retry, which
+ * returns the jobs it made before): a refusal it returns creates nothing. The rate limit.
+ */
+export async function createJobs<Refusal = never>(
+	db: Db,
+	queue: Queue<JobMessage>,
+	input: NewJobsInput,
+	admit?: () => Promise<Refusal | undefined>,
+): Promise<CreateJobsResult<Refusal>> {
 	if (input.idempotencyKey) {
 		const existing = await findByIdempotencyKey(db, input.owner, input.idempotencyKey);
 		if (existing) return { ok: true, jobs: existing, reused: true };
 	}
+	const refusal = await admit?.();
+	if (refusal !== undefined) return { ok: false, reason: 'refused', refusal };
 
 	const now = input.now ?? Date.now();
 	const batchId = input.count > 1 ? crypto.randomUUID() : null;

@@ -1,6 +1,6 @@
 /** generate_image (returns at once with job ids) and generate_image_and_wait (one call to a URL). */
 import { z } from 'zod';
-import { createJobs, findByIdempotencyKey, randomSeed } from '../jobs/create';
+import { createJobs, randomSeed } from '../jobs/create';
 import { checkJobRateLimit } from '../jobs/rate-limit';
 import { checkOwnImages } from '../jobs/references';
 import { estimateImageCost, isStandIn } from '../providers/catalog';
@@ -43,25 +43,30 @@ async function startGeneration(input: GenerateInput, context: ToolContext): Prom
 	if (missing) return { ok: false, outcome: toolError(missing) };
 	const costPerImage = estimateImageCost(entry, context.env, params);
 	const { principal } = context;
-	// An idempotent retry returns the jobs it made before (createJobs), so it is never refused.
-	const retry = input.idempotency_key && (await findByIdempotencyKey(context.db, principal.id, input.idempotency_key));
-	if (!retry && rateLimitApplies(principal)) {
-		// A missing binding (a deployment from before it existed) is not limited; the type says it is always there.
-		const limiter: RateLimit | undefined = context.env.JOB_RATE_LIMITER;
-		const limited = await checkJobRateLimit(limiter, context.db, principal.id);
-		if (!limited.ok) return { ok: false, outcome: rateLimitRefusal(limited) };
-	}
-	const created = await createJobs(context.db, context.env.JOBS, {
-		owner: principal.id,
-		model: entry.alias,
-		prompt: input.prompt,
-		params,
-		seed: entry.capabilities.seed === 'none' ? null : (input.seed ?? randomSeed()),
-		count: input.count,
-		estimatedCostPerImageUsd: costPerImage,
-		idempotencyKey: input.idempotency_key,
-		budgets: principalBudgets(context),
-	});
+	const created = await createJobs(
+		context.db,
+		context.env.JOBS,
+		{
+			owner: principal.id,
+			model: entry.alias,
+			prompt: input.prompt,
+			params,
+			seed: entry.capabilities.seed === 'none' ? null : (input.seed ?? randomSeed()),
+			count: input.count,
+			estimatedCostPerImageUsd: costPerImage,
+			idempotencyKey: input.idempotency_key,
+			budgets: principalBudgets(context),
+		},
+		// Only new jobs count against the rate limit: an idempotent retry never gets here.
+		async () => {
+			if (!rateLimitApplies(principal)) return undefined;
+			// A missing binding (a deployment from before it existed) is not limited; the type says it is always there.
+			const limiter: RateLimit | undefined = context.env.JOB_RATE_LIMITER;
+			const limited = await checkJobRateLimit(limiter, context.db, principal.id);
+			return limited.ok ? undefined : rateLimitRefusal(limited);
+		},
+	);
+	if (!created.ok && created.reason === 'refused') return { ok: false, outcome: created.refusal };
 	if (!created.ok && created.reason === 'budget_exceeded') {
 		return { ok: false, outcome: budgetRefusal(created.refusal) };
 	}
