@@ -149,13 +149,9 @@ export function admit(settings: OAuthSettings, identity: UpstreamIdentity): Admi
 		}
 	}
 	const isAdmin = settings.adminEmails.has(email);
-	if (settings.allowedEmails.size > 0 && !settings.allowedEmails.has(email) && !isAdmin) {
-		return {
-			ok: false,
-			reason: `${email} is not on this server's list of allowed emails. Ask its operator to add it.`,
-		};
-	}
-	if (settings.allowedEmails.size === 0 && !settings.hostedDomain && !isAdmin) {
+	// With no allow-list, the hosted domain (checked above) admits; with neither, only admins.
+	const listed = isAdmin || settings.allowedEmails.has(email);
+	if (!listed && (settings.allowedEmails.size > 0 || !settings.hostedDomain)) {
 		return {
 			ok: false,
 			reason: `${email} is not on this server's list of allowed emails. Ask its operator to add it.`,
