@@ -11,13 +11,11 @@ import {
 	countImageRows,
 	countR2Objects,
 	fakeJpeg,
+	insertFluxJob,
 	insertJob,
 	readJobRow,
 	scriptedAi,
 } from './helpers/fixtures';
-
-const fluxJob = () =>
-	insertJob({ model: 'flux-schnell', params: JSON.stringify({ width: 1024, height: 1024, steps: 4 }) });
 
 describe('consumer: one delivery of one job', () => {
 	it('completes a pending job: R2 object under the deterministic key, one image row, sniffed type and size', async () => {
@@ -58,7 +56,7 @@ describe('consumer: one delivery of one job', () => {
 
 	it('stores the real type sniffed from the bytes, not a claimed one (Workers AI FLUX answers JPEG as base64)', async () => {
 		const { ai, calls } = scriptedAi([{ image: base64(fakeJpeg(1024, 1024)) }]);
-		const job = await fluxJob();
+		const job = await insertFluxJob();
 		expect(await runJob({ ...env, AI: ai }, job.id, 1)).toEqual({ action: 'ack' });
 		expect(calls[0]).toEqual({
 			model: '@cf/black-forest-labs/flux-1-schnell',
@@ -69,7 +67,7 @@ describe('consumer: one delivery of one job', () => {
 	});
 
 	it('runs a Workers AI job on the offline stand-in in local dev, where there is no AI binding', async () => {
-		const job = await fluxJob();
+		const job = await insertFluxJob();
 		expect(await runJob(env, job.id, 1)).toEqual({ action: 'ack' });
 		const image = await env.DB.prepare('SELECT content_type, width, height FROM images WHERE job_id = ?')
 			.bind(job.id)
@@ -99,7 +97,7 @@ describe('consumer: one delivery of one job', () => {
 describe('consumer: failures and retries', () => {
 	it('keeps a job processing with its last error on a transient failure, then completes it once', async () => {
 		const { ai } = scriptedAi([new Error('AiError: 503 upstream unavailable'), { image: base64(fakeJpeg(8, 8)) }]);
-		const job = await fluxJob();
+		const job = await insertFluxJob();
 		const first = await runJob({ ...env, AI: ai }, job.id, 1);
 		expect(first).toEqual({ action: 'retry', delaySeconds: 2 });
 		const between = await readJobRow(job.id);
@@ -113,7 +111,7 @@ describe('consumer: failures and retries', () => {
 
 	it('waits at least as long as a rate limit says, and backs off exponentially', async () => {
 		const { ai } = scriptedAi([new Error('429 Too Many Requests')]);
-		const job = await fluxJob();
+		const job = await insertFluxJob();
 		expect(await runJob({ ...env, AI: ai }, job.id, 1)).toEqual({ action: 'retry', delaySeconds: 10 });
 		const { ai: flaky } = scriptedAi([new Error('network connection lost')]);
 		expect(await runJob({ ...env, AI: flaky }, job.id, 3)).toEqual({ action: 'retry', delaySeconds: 8 });
@@ -127,7 +125,7 @@ describe('consumer: failures and retries', () => {
 
 	it('fails a job only on the last attempt, with the last error', async () => {
 		const { ai } = scriptedAi([new Error('500 internal')]);
-		const job = await fluxJob();
+		const job = await insertFluxJob();
 		expect(await runJob({ ...env, AI: ai }, job.id, MAX_ATTEMPTS)).toEqual({ action: 'ack' });
 		const row = await readJobRow(job.id);
 		expect(row).toMatchObject({ status: 'failed', errorCode: 'transient' });
@@ -136,13 +134,13 @@ describe('consumer: failures and retries', () => {
 
 	it('fails at once on a permanent error (content policy), without retrying', async () => {
 		const { ai } = scriptedAi([new Error('Input flagged by safety filter: NSFW')]);
-		const job = await fluxJob();
+		const job = await insertFluxJob();
 		expect(await runJob({ ...env, AI: ai }, job.id, 1)).toEqual({ action: 'ack' });
 		expect(await readJobRow(job.id)).toMatchObject({ status: 'failed', errorCode: 'content_policy', attempts: 1 });
 	});
 
 	it('fails a job whose model is not configured in a deployment (no AI binding) with a clear reason', async () => {
-		const job = await fluxJob();
+		const job = await insertFluxJob();
 		await runJob({ ...env, LOCAL_DEV: '' }, job.id, 1);
 		const row = await readJobRow(job.id);
 		expect(row).toMatchObject({ status: 'failed', errorCode: 'unavailable' });
@@ -151,7 +149,7 @@ describe('consumer: failures and retries', () => {
 
 	it('retries a transient "not an image" answer instead of storing garbage', async () => {
 		const { ai } = scriptedAi([{ image: base64(new TextEncoder().encode('<html>oops</html>')) }]);
-		const job = await fluxJob();
+		const job = await insertFluxJob();
 		expect(await runJob({ ...env, AI: ai }, job.id, 1)).toMatchObject({ action: 'retry' });
 		expect(await countR2Objects(job.id)).toBe(0);
 	});
@@ -193,7 +191,7 @@ describe('consumer: concurrency and cancellation', () => {
 	});
 
 	it('discards a late result of a job cancelled while the provider ran, and removes its R2 object', async () => {
-		const job = await fluxJob();
+		const job = await insertFluxJob();
 		const ai = {
 			async run() {
 				await env.DB.prepare("UPDATE jobs SET status = 'cancelled' WHERE id = ?").bind(job.id).run();

@@ -15,13 +15,11 @@ import {
 	countImageRows,
 	countR2Objects,
 	fakeJpeg,
+	insertFluxJob,
 	insertJob,
 	readJobRow,
 	scriptedAi,
 } from './helpers/fixtures';
-
-const flux = () =>
-	insertJob({ model: 'flux-schnell', params: JSON.stringify({ width: 1024, height: 1024, steps: 4 }) });
 
 /** The consumer's note of a retry: an update of a job's error that leaves its status alone. */
 const RETRY_NOTE = /^update "jobs" set (?:(?! where |"status").)*"error_code" = /;
@@ -39,7 +37,7 @@ describe('faults between acceptance and the end', () => {
 	it('a provider failing transiently twice, then answering: the job completes once, with one image', async () => {
 		const transient = new Error('AiError: 503 upstream unavailable');
 		const { ai, calls } = scriptedAi([transient, transient, { image: base64(fakeJpeg(1024, 1024)) }]);
-		const job = await flux();
+		const job = await insertFluxJob();
 
 		const log = await deliverUntilSettled(job.id, { ...env, AI: ai });
 
@@ -103,7 +101,7 @@ describe('faults between acceptance and the end', () => {
 
 	it('five concurrent deliveries of one message: one runs the provider, the others wait, one image', async () => {
 		const { ai, calls } = scriptedAi([{ image: base64(fakeJpeg(1024, 1024)) }]);
-		const job = await flux();
+		const job = await insertFluxJob();
 
 		const outcomes = await Promise.all(Array.from({ length: 5 }, () => runJob({ ...env, AI: ai }, job.id, 1)));
 
@@ -119,7 +117,7 @@ describe('faults between acceptance and the end', () => {
 			new Error('AiError: 503 upstream unavailable'),
 			{ image: base64(fakeJpeg(8, 8)) },
 		]);
-		const job = await flux();
+		const job = await insertFluxJob();
 		d1.failWrites(RETRY_NOTE, 1);
 
 		const log = await deliverUntilSettled(job.id, { ...env, AI: ai, DB: d1.binding });
@@ -134,7 +132,7 @@ describe('faults between acceptance and the end', () => {
 	it('D1 unreachable on every delivery: the dead-letter consumer fails the job with its last error once the lease ends', async () => {
 		const d1 = faultyD1();
 		const { ai } = scriptedAi([new Error('AiError: 503 upstream unavailable')]);
-		const job = await flux();
+		const job = await insertFluxJob();
 		// The first delivery claims the job, the provider fails, and D1 goes away as the
 		// consumer notes the retry: the lease stays held and every later delivery fails at once.
 		d1.goDownAt(RETRY_NOTE);

@@ -23,6 +23,11 @@ export async function insertJob(overrides: Partial<typeof jobs.$inferInsert> = {
 	return row!;
 }
 
+/** A pending FLUX.1 schnell job at its default 1024×1024 and 4 steps: a Workers AI job for the consumer tests. */
+export function insertFluxJob(): Promise<JobRow> {
+	return insertJob({ model: 'flux-schnell', params: JSON.stringify({ width: 1024, height: 1024, steps: 4 }) });
+}
+
 export async function readJobRow(id: string): Promise<JobRow | null> {
 	return (await getDb(env).query.jobs.findFirst({ where: (table, { eq }) => eq(table.id, id) })) ?? null;
 }
