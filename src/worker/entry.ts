@@ -7,7 +7,7 @@
 import { createApp } from './app';
 import { authSetup, bearerToken, principalForToken } from './auth';
 import { JSON_RPC, jsonRpcError } from './json-rpc';
-import { MCP_PATHS, oauthProviderFor, resourceOrigin } from './oauth/provider';
+import { MCP_PATHS, oauthProviderFor } from './oauth/provider';
 import { preAuthenticated } from './principal';
 
 export function createHandler() {
@@ -16,7 +16,8 @@ export function createHandler() {
 	return async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
 		const setup = authSetup(env);
 		if (!setup.oauth || setup.errors.length) return app.fetch(request, env, ctx);
-		const isMcpPath = MCP_PATHS.includes(new URL(request.url).pathname);
+		const url = new URL(request.url);
+		const isMcpPath = MCP_PATHS.includes(url.pathname);
 		if (isMcpPath) {
 			const token = bearerToken(request);
 			const principal = token ? await principalForToken(setup, token) : undefined;
@@ -25,9 +26,11 @@ export function createHandler() {
 				return app.fetch(request, env, ctx);
 			}
 		}
-		const origin = resourceOrigin(request.url);
-		const provider = oauthProviderFor(origin, handler);
-		const response = await provider.fetch(await withResourceAsOrigin(request, origin), env, ctx);
+		// The origin the request came in on is the protected resource: the provider checks each
+		// token's audience against the request URL, so this, not PUBLIC_BASE_URL (a base for image
+		// links), is it. A Worker on two hostnames gets a provider, and tokens, per hostname.
+		const provider = oauthProviderFor(url.origin, handler);
+		const response = await provider.fetch(await withResourceAsOrigin(request, url), env, ctx);
 		return isMcpPath && response.status === 401 ? explainChallenge(request, response) : response;
 	};
 }
@@ -39,10 +42,10 @@ export function createHandler() {
  * For our MCP paths that is the same protected resource, so the request is rewritten to the origin
  * on the way in: at /authorize (query) and at /token (form).
  */
-async function withResourceAsOrigin(request: Request, origin: string): Promise<Request> {
-	const url = new URL(request.url);
-	const aliases = new Set(MCP_PATHS.flatMap((path) => [`${origin}${path}`, `${origin}${path}/`]));
+async function withResourceAsOrigin(request: Request, url: URL): Promise<Request> {
+	const origin = url.origin;
 	const rewrite = (params: URLSearchParams) => {
+		const aliases = new Set(MCP_PATHS.flatMap((path) => [`${origin}${path}`, `${origin}${path}/`]));
 		const resources = params.getAll('resource');
 		if (!resources.some((resource) => aliases.has(resource))) return false;
 		params.delete('resource');
@@ -52,7 +55,8 @@ async function withResourceAsOrigin(request: Request, origin: string): Promise<R
 		return true;
 	};
 	if (url.pathname === '/authorize' && request.method === 'GET') {
-		return rewrite(url.searchParams) ? new Request(url, request) : request;
+		const rewritten = new URL(url);
+		return rewrite(rewritten.searchParams) ? new Request(rewritten, request) : request;
 	}
 	const form = (request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded');
 	if (url.pathname === '/token' && request.method === 'POST' && form) {

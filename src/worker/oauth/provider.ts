@@ -19,15 +19,6 @@ const REFRESH_TOKEN_TTL_S = 30 * 24 * 3600;
 // One provider per origin it serves (normally one); built once, as the library expects.
 const providers = new Map<string, OAuthProvider<Env>>();
 
-/**
- * The origin the request came in on, as the Worker sees it: the provider checks each token's
- * audience against the request URL, so this, not PUBLIC_BASE_URL (a base for image links), is
- * the resource. A Worker on two hostnames gets a provider, and tokens, per hostname.
- */
-export function resourceOrigin(requestUrl: string): string {
-	return new URL(requestUrl).origin;
-}
-
 export function oauthProviderFor(origin: string, app: Handler): OAuthProvider<Env> {
 	let provider = providers.get(origin);
 	if (!provider) {
