@@ -4,6 +4,7 @@
  * straight from the token endpoint over TLS, so its claims are read without verifying a
  * signature (OpenID Connect Core §3.1.3.7), but its issuer, audience and nonce must match.
  */
+import { sha256 } from '../tokens';
 import { isSecureOrLoopback, type OAuthSettings, type UpstreamIdentity } from './settings';
 
 interface Discovery {
@@ -69,7 +70,7 @@ export function randomSecret(): string {
 }
 
 async function s256(verifier: string): Promise<string> {
-	return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+	return base64url(await sha256(verifier));
 }
 
 /** What the callback needs back; kept server-side by the OAuth library, never sent upstream. */
