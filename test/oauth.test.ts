@@ -21,6 +21,7 @@ import {
 	signIn,
 } from './helpers/oauth-flow';
 import { SseReader } from './helpers/sse';
+import { sha256Hex } from './helpers/users';
 
 const alice = { sub: '1001', email: 'alice@example.com', email_verified: true, name: 'Alice Example' };
 
@@ -328,11 +329,9 @@ describe('OAuth tokens after sign-in', () => {
 
 	it('work side by side with AUTH_TOKENS bearer tokens', async () => {
 		const idp = fakeIdp({ user: alice });
-		const hash = Array.from(
-			new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode('bob-token'))),
-			(byte) => byte.toString(16).padStart(2, '0'),
-		).join('');
-		const workerEnv = oauthEnv(idp, { AUTH_TOKENS: JSON.stringify([{ id: 'bob', sha256: hash }]) });
+		const workerEnv = oauthEnv(idp, {
+			AUTH_TOKENS: JSON.stringify([{ id: 'bob', sha256: await sha256Hex('bob-token') }]),
+		});
 		const bearer = await mcpCall(workerEnv, 'bob-token', 'tools/list');
 		expect(bearer.status).toBe(200);
 		const outcome = await signIn(idp, new Browser(workerEnv));

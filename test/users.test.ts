@@ -9,11 +9,7 @@ import { createApp } from '../src/worker/app';
 import { lookupToken, parseTokenTable } from '../src/worker/tokens';
 import { deliverUntilSettled } from './helpers/faults';
 import { BASE, postWithEnv, rpcBody, type ToolResult, textJson } from './helpers/mcp';
-
-async function sha256Hex(text: string): Promise<string> {
-	const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-	return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
+import { sha256Hex } from './helpers/users';
 
 const TOKENS = { alice: 'alice-secret-token', bob: 'bob-secret-token', root: 'root-secret-token' };
 

@@ -12,8 +12,9 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { expect, it } from 'vitest';
 import { createHandler } from '../../src/worker/entry';
-import { lookupToken, parseTokenTable, toHex } from '../../src/worker/tokens';
+import { lookupToken, parseTokenTable } from '../../src/worker/tokens';
 import { Browser, fakeIdp, ORIGIN, oauthEnv, signIn } from '../../test/helpers/oauth-flow';
+import { sha256Hex } from '../../test/helpers/users';
 import { formatTable, type Stats, summarise } from '../stats.ts';
 
 const FULL = env.BENCH_MODE === 'full';
@@ -21,10 +22,6 @@ const ROUNDS = FULL ? 400 : 10;
 const LOOKUP_BATCH = FULL ? 2000 : 20;
 const LOOKUP_SAMPLES = FULL ? 20 : 2;
 const TABLE_SIZE = 1000;
-
-async function sha256Hex(text: string): Promise<string> {
-	return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
-}
 
 it('times caller recognition per auth mode, and the token table lookup', async () => {
 	const entries = await Promise.all(

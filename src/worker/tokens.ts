@@ -100,10 +100,6 @@ export async function sha256(text: string): Promise<Uint8Array> {
 	return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
 }
 
-export function toHex(bytes: Uint8Array): string {
-	return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
 /**
  * The principal whose token this is, or undefined. Every entry is compared, whatever
  * matched first, and each comparison is `timingSafeEqual` on 32-byte digests.
