@@ -111,7 +111,11 @@ describe('generate_image_and_wait through the real local queue', () => {
 		const url = String(json.image_url);
 		expect(url).toMatch(new RegExp(`^${BASE}/images/${json.job_id}/0\\.png$`));
 		expect(json.markdown).toBe(`![a golden sunset](${url})`);
-		expect(result.content[1]).toMatchObject({ uri: url, mimeType: 'image/png' });
+		// The link is the image's MCP resource; the HTTPS URL is in the JSON and the markdown.
+		expect(result.content[1]).toMatchObject({ uri: `image://${json.job_id}/0`, mimeType: 'image/png' });
+		expect((json.results as { images: { resource_uri: string }[] }[])[0]?.images[0]?.resource_uri).toBe(
+			`image://${json.job_id}/0`,
+		);
 		expect(JSON.stringify(result.structuredContent)).not.toMatch(/base64|iVBOR/);
 
 		const image = await exports.default.fetch(url);

@@ -33,6 +33,11 @@ export const jobs = sqliteTable(
 		batchId: text('batch_id'),
 		/** Client-supplied key: the same key from the same owner returns the existing job. */
 		idempotencyKey: text('idempotency_key'),
+		/**
+		 * The tool whose call created the job (`generate_image` or `generate_image_and_wait`): an
+		 * MCP task's result takes that tool's shape. Null for jobs from before it was recorded.
+		 */
+		tool: text('tool'),
 		attempts: integer('attempts').notNull().default(0),
 		/**
 		 * While a consumer runs the job, the time (ms) until which no other delivery may claim it.
@@ -53,6 +58,8 @@ export const jobs = sqliteTable(
 		index('jobs_owner_created_idx').on(t.owner, t.createdAt),
 		index('jobs_owner_status_created_idx').on(t.owner, t.status, t.createdAt),
 		index('jobs_status_updated_idx').on(t.status, t.updatedAt),
+		// A batch's jobs, read together when the batch is one MCP task.
+		index('jobs_owner_batch_idx').on(t.owner, t.batchId).where(sql`batch_id IS NOT NULL`),
 		uniqueIndex('jobs_owner_idempotency_idx').on(t.owner, t.idempotencyKey).where(sql`idempotency_key IS NOT NULL`),
 	],
 );
@@ -129,3 +136,11 @@ export const sseOutbox = sqliteTable(
 	},
 	(t) => [index('sse_outbox_session_seq_idx').on(t.sessionId, t.seq), index('sse_outbox_expires_idx').on(t.expiresAt)],
 );
+
+/** Log level each principal asked for with `logging/setLevel`: the server keeps no session, so it is kept here. */
+export const logLevels = sqliteTable('log_levels', {
+	owner: text('owner').primaryKey(),
+	/** An MCP logging level (debug … emergency): messages below it are not sent. */
+	level: text('level').notNull(),
+	updatedAt: integer('updated_at').notNull(),
+});

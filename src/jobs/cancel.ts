@@ -13,6 +13,8 @@ import { buildImageKey } from '../storage/images';
 import { notifyJobSettled } from './events';
 
 export const CANCELLED_MESSAGE = 'Cancelled with cancel_job; any result that arrives later is discarded.';
+/** The same, for a job cancelled as an MCP task. */
+export const TASK_CANCELLED_MESSAGE = 'Cancelled with tasks/cancel; any result that arrives later is discarded.';
 
 export interface CancelResult {
 	/** Jobs this call moved to `cancelled`. */
@@ -29,6 +31,7 @@ export async function cancelJobs(
 	owner: string,
 	jobIds: readonly string[],
 	now: number,
+	message = CANCELLED_MESSAGE,
 ): Promise<CancelResult> {
 	const owned = and(eq(jobs.owner, owner), inArray(jobs.id, [...jobIds]));
 	// One round trip: the conditional update, then every named job as it now is.
@@ -38,7 +41,7 @@ export async function cancelJobs(
 			.set({
 				status: 'cancelled',
 				errorCode: 'cancelled',
-				error: CANCELLED_MESSAGE,
+				error: message,
 				leaseUntil: 0,
 				completedAt: now,
 				updatedAt: now,

@@ -21,6 +21,8 @@ export interface NewJobsInput {
 	count: number;
 	estimatedCostPerImageUsd: number;
 	idempotencyKey?: string;
+	/** The tool whose call this is; an MCP task's result takes its shape. */
+	tool?: string;
 	/** The owner's spend budgets; the jobs are created only if their cost fits all of them. */
 	budgets?: Budgets;
 	/** Creation time (ms); the budget windows are taken at it. */
@@ -84,6 +86,7 @@ export async function createJobs<Refusal = never>(
 		batchId,
 		// Only the first job carries the key (the unique index is per owner); the rest share its batch.
 		idempotencyKey: index === 0 ? (input.idempotencyKey ?? null) : null,
+		tool: input.tool ?? null,
 		estimatedCostUsd: input.estimatedCostPerImageUsd,
 		// Strictly increasing so a batch lists in order.
 		createdAt: now + index,
@@ -146,9 +149,9 @@ type NewJobRow = typeof jobs.$inferInsert;
 
 /** `INSERT INTO jobs … SELECT <row> WHERE <condition>`: the row is written only if the condition holds. */
 function insertRowWhere(row: NewJobRow, condition: SQL): SQL {
-	return sql`INSERT INTO ${jobs} (id, owner, status, prompt, model, params, seed, batch_id, idempotency_key, estimated_cost_usd, created_at, updated_at)
+	return sql`INSERT INTO ${jobs} (id, owner, status, prompt, model, params, seed, batch_id, idempotency_key, tool, estimated_cost_usd, created_at, updated_at)
 		SELECT ${row.id}, ${row.owner}, ${row.status}, ${row.prompt}, ${row.model}, ${row.params}, ${row.seed ?? null}, ${row.batchId ?? null},
-			${row.idempotencyKey ?? null}, ${row.estimatedCostUsd ?? 0}, ${row.createdAt}, ${row.updatedAt}
+			${row.idempotencyKey ?? null}, ${row.tool ?? null}, ${row.estimatedCostUsd ?? 0}, ${row.createdAt}, ${row.updatedAt}
 		WHERE ${condition}`;
 }
 

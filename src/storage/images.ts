@@ -39,3 +39,13 @@ export function buildImageUrl(bases: UrlBases, key: string, contentType: string)
 	if (bases.r2Base) return `${bases.r2Base}/${key}`;
 	return `${bases.workerBase}/images/${key}.${EXTENSIONS[contentType] ?? 'bin'}`;
 }
+
+/** The image as an MCP resource (src/tools/resources.ts): `image://<job_id>/<index>`. */
+export function imageUri(jobId: string, index: number): string {
+	return `image://${buildImageKey(jobId, index)}`;
+}
+
+/** The R2 key an `image://` URI names, or null when it is not one. */
+export function parseImageUri(uri: string): string | null {
+	return uri.startsWith('image://') ? parseImagePath(uri.slice('image://'.length)) : null;
+}

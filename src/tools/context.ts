@@ -2,9 +2,10 @@
  * What a tool gets: a small context, never the raw MCP server (CONVENTIONS.md, "Tool
  * registration"), and the shape every tool is declared in.
  */
-import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { LoggingLevel, ServerNotification, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { Db } from '../db/client';
+import type { JobRow } from '../db/schema';
 import type { AppConfig } from '../env';
 import type { UrlBases } from '../storage/images';
 
@@ -44,12 +45,25 @@ export interface ToolContext {
 	signal: AbortSignal;
 	/** Sends `notifications/progress` when the request carried a progress token; a no-op otherwise. */
 	reportProgress: (progress: number, total: number | undefined, message: string) => Promise<void>;
+	/**
+	 * Sends an MCP log message (`notifications/message`) when the caller set a logging level
+	 * that lets it through and the response can carry it; a no-op otherwise.
+	 */
+	log: (level: LoggingLevel, data: Record<string, unknown>) => Promise<void>;
 }
+
+/** Builds a request's ToolContext from the SDK handler's `extra` and the request's `_meta` (its progress token). */
+export type ToolContextFactory = (
+	extra: { signal: AbortSignal; sendNotification: (notification: ServerNotification) => Promise<void> },
+	meta: unknown,
+) => ToolContext;
 
 /** A finished image as tools present it. */
 export interface ImageView {
 	index: number;
 	url: string;
+	/** `image://<job_id>/<index>`: the image as an MCP resource. */
+	resource_uri: string;
 	markdown: string;
 	content_type: string;
 	width: number;
@@ -72,6 +86,14 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
 	output: z.ZodType;
 	annotations: ToolAnnotations;
 	handler: (args: z.output<Input>, context: ToolContext) => Promise<ToolOutcome>;
+	/**
+	 * For tools that may run as an MCP task (`execution.taskSupport: "optional"`): start the work
+	 * and return the jobs the task is made of, or the refusal. The task's result comes later.
+	 */
+	startTask?: (
+		args: z.output<Input>,
+		context: ToolContext,
+	) => Promise<{ ok: true; jobs: JobRow[] } | { ok: false; outcome: ToolOutcome }>;
 }
 
 /** Keeps each tool's handler typed by its own input schema. */

@@ -1,11 +1,14 @@
 /** generate_image (returns at once with job ids) and generate_image_and_wait (one call to a URL). */
 import { z } from 'zod';
+import type { JobRow } from '../db/schema';
 import { createJobs, randomSeed } from '../jobs/create';
 import { checkJobRateLimit } from '../jobs/rate-limit';
 import { checkOwnImages } from '../jobs/references';
-import { estimateImageCost, isStandIn } from '../providers/catalog';
+import { parseJobParams } from '../jobs/types';
+import { estimateImageCost, findModel, isStandIn } from '../providers/catalog';
 import { defineTool, type ToolContext, type ToolOutcome, toolError } from './context';
 import { type GenerateInput, generateInputSchema, resolveGeneration } from './generate.schema';
+import { jobViewSchema } from './job-view';
 import { budgetRefusal, principalBudgets, rateLimitApplies, rateLimitRefusal } from './limits';
 import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
 
@@ -30,12 +33,24 @@ const generateOutputSchema = z.object({
 	estimated_cost_usd: z.number().describe('Estimated cost of all images together.'),
 	estimated_time_seconds: z.number().describe("The model's typical time per image."),
 	message: z.string(),
+	// In an MCP task's result (tasks/result) only, once the jobs have finished:
+	done: z.boolean().optional().describe("In an MCP task's result only: true, every job has finished."),
+	image_url: z.string().optional().describe("In an MCP task's result only: the first image's URL."),
+	markdown: z.string().optional().describe("In an MCP task's result only: the first image's markdown line."),
+	error: z.string().optional().describe("In an MCP task's result only: why a job failed."),
+	results: z
+		.array(jobViewSchema)
+		.optional()
+		.describe("In an MCP task's result only: every job, as get_job_status shows it."),
 });
 
-type Created = { ok: true; structured: z.infer<typeof generateOutputSchema> } | { ok: false; outcome: ToolOutcome };
+type GenerateOutput = z.infer<typeof generateOutputSchema>;
+
+/** What the tools get back from starting a generation: the jobs made (or reused), or the refusal to show. */
+export type Started = { ok: true; jobs: JobRow[]; reused: boolean } | { ok: false; outcome: ToolOutcome };
 
 /** Validates against the model, creates the jobs and enqueues them. */
-async function startGeneration(input: GenerateInput, context: ToolContext): Promise<Created> {
+async function startGeneration(input: GenerateInput, context: ToolContext, tool: string): Promise<Started> {
 	const resolution = resolveGeneration(input, context.env, context.config.defaultModel, context.urls);
 	if (!resolution.ok) return { ok: false, outcome: toolError(resolution.message) };
 	const { entry, params, ownImages } = resolution.value;
@@ -55,6 +70,7 @@ async function startGeneration(input: GenerateInput, context: ToolContext): Prom
 			count: input.count,
 			estimatedCostPerImageUsd: costPerImage,
 			idempotencyKey: input.idempotency_key,
+			tool,
 			budgets: principalBudgets(context),
 		},
 		// Only new jobs count against the rate limit: an idempotent retry never gets here.
@@ -78,35 +94,40 @@ async function startGeneration(input: GenerateInput, context: ToolContext): Prom
 			),
 		};
 	}
-	const first = created.jobs[0]!;
-	const jobIds = created.jobs.map((job) => job.id);
+	return { ok: true, jobs: created.jobs, reused: created.reused };
+}
+
+/** generate_image's answer about the jobs of one call, from their rows (at creation, or as they are now for a task's result). */
+export function describeGeneration(rows: readonly JobRow[], reused: boolean, context: ToolContext): GenerateOutput {
+	const first = rows[0]!;
+	const params = parseJobParams(first);
+	const jobIds = rows.map((job) => job.id);
+	const entry = findModel(context.env, first.model);
+	const costUsd = rows.reduce((sum, job) => sum + job.estimatedCostUsd, 0);
 	return {
-		ok: true,
-		structured: {
-			success: true,
-			job_id: first.id,
-			job_ids: jobIds,
-			count: jobIds.length,
-			status: first.status,
-			reused: created.reused,
-			model: entry.alias,
-			prompt: first.prompt,
-			width: params.width,
-			height: params.height,
-			steps: params.steps ?? null,
-			seed: first.seed,
-			...(params.auto_reason ? { model_choice: params.auto_reason } : {}),
-			estimated_cost_usd: Math.round(costPerImage * jobIds.length * 1e6) / 1e6,
-			estimated_time_seconds: Math.ceil(entry.typicalLatencyMs / 1000),
-			message:
-				(jobIds.length === 1
-					? `Job queued. Call wait_for_completion with job_id "${first.id}" to get the image.`
-					: `${jobIds.length} jobs queued. Call wait_for_completion with job_ids to get the images.`) +
-				(params.auto_reason ? ` ${params.auto_reason[0]?.toUpperCase()}${params.auto_reason.slice(1)}` : '') +
-				(isStandIn(entry, context.env)
-					? ` Local run: ${entry.alias} is drawn by the offline test pattern, since Workers AI is not reachable locally.`
-					: ''),
-		},
+		success: true,
+		job_id: first.id,
+		job_ids: jobIds,
+		count: jobIds.length,
+		status: first.status,
+		reused,
+		model: first.model,
+		prompt: first.prompt,
+		width: params.width,
+		height: params.height,
+		steps: params.steps ?? null,
+		seed: first.seed,
+		...(params.auto_reason ? { model_choice: params.auto_reason } : {}),
+		estimated_cost_usd: Math.round(costUsd * 1e6) / 1e6,
+		estimated_time_seconds: Math.ceil((entry?.typicalLatencyMs ?? 0) / 1000),
+		message:
+			(jobIds.length === 1
+				? `Job queued. Call wait_for_completion with job_id "${first.id}" to get the image.`
+				: `${jobIds.length} jobs queued. Call wait_for_completion with job_ids to get the images.`) +
+			(params.auto_reason ? ` ${params.auto_reason[0]?.toUpperCase()}${params.auto_reason.slice(1)}` : '') +
+			(entry && isStandIn(entry, context.env)
+				? ` Local run: ${entry.alias} is drawn by the offline test pattern, since Workers AI is not reachable locally.`
+				: ''),
 	};
 }
 
@@ -127,9 +148,12 @@ export const generateImageTool = defineTool({
 		openWorldHint: true,
 	},
 	handler: async (args, context) => {
-		const created = await startGeneration(args, context);
-		return created.ok ? { ok: true, structured: created.structured } : created.outcome;
+		const started = await startGeneration(args, context, 'generate_image');
+		return started.ok
+			? { ok: true, structured: describeGeneration(started.jobs, started.reused, context) }
+			: started.outcome;
 	},
+	startTask: (args, context) => startGeneration(args, context, 'generate_image'),
 });
 
 const generateAndWaitInputSchema = generateInputSchema.extend({ timeout_seconds: timeoutSecondsSchema });
@@ -151,8 +175,15 @@ export const generateImageAndWaitTool = defineTool({
 		openWorldHint: true,
 	},
 	handler: async ({ timeout_seconds, ...args }, context) => {
-		const created = await startGeneration(args, context);
-		if (!created.ok) return created.outcome;
-		return waitAndPresent(context, created.structured.job_ids, timeout_seconds);
+		const started = await startGeneration(args, context, 'generate_image_and_wait');
+		if (!started.ok) return started.outcome;
+		return waitAndPresent(
+			context,
+			started.jobs.map((job) => job.id),
+			timeout_seconds,
+		);
 	},
+	// As a task there is no wait to time out: tasks/result answers once the images are ready.
+	startTask: ({ timeout_seconds: _ignored, ...args }, context) =>
+		startGeneration(args, context, 'generate_image_and_wait'),
 });

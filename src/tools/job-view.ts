@@ -7,12 +7,15 @@ import { IMAGE_REMOVED_REASONS, type ImageRow, JOB_STATUSES } from '../db/schema
 import type { JobWithImages } from '../jobs/types';
 import { parseJobParams } from '../jobs/types';
 import { isTerminal } from '../jobs/wait';
-import { buildImageUrl, type UrlBases } from '../storage/images';
+import { buildImageUrl, imageUri, type UrlBases } from '../storage/images';
 import type { ImageView } from './context';
 
 export const imageViewSchema = z.object({
 	index: z.number().int().describe('Position of the image within its job, from 0.'),
 	url: z.string().describe('Absolute HTTPS URL of the full-size image.'),
+	resource_uri: z
+		.string()
+		.describe('The same image as an MCP resource (image://<job_id>/<index>), for resources/read.'),
 	markdown: z.string().describe('Ready-to-paste markdown image line.'),
 	content_type: z.string().describe('MIME type sniffed from the bytes.'),
 	width: z.number().int(),
@@ -83,6 +86,7 @@ export function presentImage(row: ImageRow, prompt: string, urls: UrlBases): Ima
 	const view: ImageView = {
 		index: row.idx,
 		url,
+		resource_uri: imageUri(row.jobId, row.idx),
 		markdown: `![${altText(prompt)}](${url})`,
 		content_type: row.contentType,
 		width: row.width,

@@ -2,7 +2,8 @@
  * Turns a tool outcome into a CallToolResult in the order DESIGN.md §5 fixes:
  * 1. a text block whose text is JSON (`jq '.result.content[0].text | fromjson'` works),
  * 2. `structuredContent` matching the tool's outputSchema (never any base64),
- * 3. a `resource_link` per finished image.
+ * 3. a `resource_link` per finished image, to its `image://` resource (src/tools/resources.ts);
+ *    the HTTPS URL is in the JSON and the markdown line.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolOutcome } from './context';
@@ -27,8 +28,8 @@ export function toCallToolResult(outcome: ToolOutcome): CallToolResult {
 	for (const image of outcome.images ?? []) {
 		result.content.push({
 			type: 'resource_link',
-			uri: image.url,
-			name: image.url.split('/').slice(-2).join('-'),
+			uri: image.resource_uri,
+			name: image.resource_uri.slice('image://'.length).replace('/', '-'),
 			title: outcome.prompt ? outcome.prompt.slice(0, 100) : undefined,
 			mimeType: image.content_type,
 			size: image.bytes,
@@ -36,4 +37,12 @@ export function toCallToolResult(outcome: ToolOutcome): CallToolResult {
 	}
 	if (outcome.isError) result.isError = true;
 	return result;
+}
+
+/**
+ * A JSON-RPC error for the SDK to send as is: a plain Error with a code, not McpError, whose
+ * message would start "MCP error -32602: ". `data` goes out as the error's data.
+ */
+export function protocolError(code: number, message: string, data?: Record<string, unknown>): Error {
+	return Object.assign(new Error(message), { code }, data ? { data } : {});
 }

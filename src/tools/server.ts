@@ -8,20 +8,25 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
 	CallToolRequestSchema,
 	type CallToolResult,
+	type CreateTaskResult,
 	ErrorCode,
 	ListToolsRequestSchema,
+	type LoggingLevel,
 	type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
 import { z } from 'zod';
 import { configuredModels, defaultModel } from '../providers/catalog';
-import type { ToolContext, ToolDefinition } from './context';
+import type { ToolContext, ToolContextFactory, ToolDefinition } from './context';
 import { toolError } from './context';
 import { generateImageAndWaitTool, generateImageTool } from './generate.tools';
 import { getJobStatusTool, listGenerationsTool, listJobsTool, waitForCompletionTool } from './jobs.tools';
+import { isLogged, LOGGER, readLogLevel, registerLogging } from './logging';
 import { cancelJobTool, deleteImageTool } from './manage.tools';
 import { listModelsTool } from './models.tools';
-import { toCallToolResult } from './results';
+import { registerResources } from './resources';
+import { protocolError, toCallToolResult } from './results';
+import { JobTaskStore, registerTaskResult, toTask } from './tasks';
 import { getUsageTool } from './usage.tools';
 import { parseArguments } from './validation';
 
@@ -46,7 +51,10 @@ const INSTRUCTIONS =
 	'For several images or slow models, call generate_image, then wait_for_completion with the job ids. ' +
 	'list_models tells which models, sizes and costs are available; get_usage tells what you have spent and what budget is left.';
 
-export type RequestScope = Omit<ToolContext, 'signal' | 'reportProgress'>;
+export type RequestScope = Omit<ToolContext, 'signal' | 'reportProgress' | 'log'>;
+
+/** Tools that may be called task-augmented (MCP Tasks): the ones that start jobs. */
+const TASK_TOOLS = new Set(TOOLS.filter((tool) => tool.startTask).map((tool) => tool.name));
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchema'] {
 	const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
@@ -118,6 +126,7 @@ function cachedToolList(scope: RequestScope): { tools: readonly Tool[]; json: st
 			inputSchema,
 			outputSchema: jsonSchema(tool.output, 'output') as Tool['outputSchema'],
 			annotations: tool.annotations,
+			...(TASK_TOOLS.has(tool.name) ? { execution: { taskSupport: 'optional' as const } } : {}),
 		};
 	});
 	const built = { tools, json: JSON.stringify({ tools }) };
@@ -125,55 +134,105 @@ function cachedToolList(scope: RequestScope): { tools: readonly Tool[]; json: st
 	return built;
 }
 
-export function createMcpServer(scope: RequestScope): Server {
+export interface ServerOptions {
+	/**
+	 * The caller's logging level when already known (src/worker/mcp-route.ts reads it to decide
+	 * on a streamed response); null when log messages cannot reach the client anyway. Read
+	 * from D1 at the first message otherwise.
+	 */
+	logLevel?: LoggingLevel | null;
+}
+
+export function createMcpServer(scope: RequestScope, options: ServerOptions = {}): Server {
 	const server = new Server(SERVER_INFO, {
-		capabilities: { tools: { listChanged: false } },
+		capabilities: {
+			tools: { listChanged: false },
+			resources: { listChanged: false },
+			logging: {},
+			tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+		},
 		instructions: INSTRUCTIONS,
 		// The default Ajv validator compiles with `new Function`, which Workers forbid.
 		jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+		// tasks/get, tasks/list and tasks/cancel are the SDK's, over the jobs table.
+		taskStore: new JobTaskStore(scope),
 	});
 	const byName = new Map(TOOLS.map((tool) => [tool.name, tool]));
 
+	let threshold: Promise<LoggingLevel | null> | undefined =
+		options.logLevel === undefined ? undefined : Promise.resolve(options.logLevel);
+	const contextFor: ToolContextFactory = ({ signal, sendNotification }, meta) => ({
+		...scope,
+		signal,
+		reportProgress: async (progress, total, message) => {
+			const progressToken = (meta as { progressToken?: string | number } | undefined)?.progressToken;
+			if (progressToken === undefined) return;
+			await sendNotification({
+				method: 'notifications/progress',
+				params: { progressToken, progress, ...(total === undefined ? {} : { total }), message },
+			});
+		},
+		log: async (level, data) => {
+			threshold ??= readLogLevel(scope.db, scope.principal.id);
+			if (!isLogged(level, await threshold)) return;
+			await sendNotification({ method: 'notifications/message', params: { level, logger: LOGGER, data } });
+		},
+	});
+
 	server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...describeTools(scope)] }));
 
-	server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
-		const tool = byName.get(request.params.name);
-		if (!tool) {
-			// MCP 2025-11-25 server/tools "Error Handling": unknown tools are protocol errors.
-			// A plain error with a code, not McpError, whose message would start "MCP error -32602: ".
-			throw Object.assign(
-				new Error(
+	server.setRequestHandler(
+		CallToolRequestSchema,
+		async (request, extra): Promise<CallToolResult | CreateTaskResult> => {
+			const tool = byName.get(request.params.name);
+			if (!tool) {
+				// MCP 2025-11-25 server/tools "Error Handling": unknown tools are protocol errors.
+				throw protocolError(
+					ErrorCode.InvalidParams,
 					`Unknown tool "${request.params.name.slice(0, 100)}". Available tools: ${TOOLS.map((t) => t.name).join(', ')}.`,
-				),
-				{ code: ErrorCode.InvalidParams },
-			);
-		}
-		const parsed = parseArguments(tool.name, tool.input, request.params.arguments);
-		if (!parsed.ok) return toCallToolResult(toolError(parsed.message));
+				);
+			}
+			const asTask = request.params.task !== undefined;
+			if (asTask && !tool.startTask) {
+				// MCP 2025-11-25 tasks "Tool-Level Negotiation": a tool without taskSupport is not a task.
+				throw protocolError(
+					ErrorCode.MethodNotFound,
+					`${tool.name} does not run as a task; call it without "task". Tools that do: ${[...TASK_TOOLS].join(', ')}.`,
+				);
+			}
+			const parsed = parseArguments(tool.name, tool.input, request.params.arguments);
+			if (!parsed.ok) {
+				// A task-augmented call must answer with a task; with nothing started, the error is the answer.
+				if (asTask) throw protocolError(ErrorCode.InvalidParams, parsed.message);
+				return toCallToolResult(toolError(parsed.message));
+			}
 
-		const progressToken = request.params._meta?.progressToken;
-		const context: ToolContext = {
-			...scope,
-			signal: extra.signal,
-			reportProgress: async (progress, total, message) => {
-				if (progressToken === undefined) return;
-				await extra.sendNotification({
-					method: 'notifications/progress',
-					params: { progressToken, progress, ...(total === undefined ? {} : { total }), message },
-				});
-			},
-		};
-		try {
-			return toCallToolResult(await tool.handler(parsed.value, context));
-		} catch (error) {
-			// The reason is logged, never sent (CONVENTIONS.md "Errors").
-			console.error(`tool ${tool.name} failed`, error);
-			return toCallToolResult(
-				toolError(
-					`${tool.name} failed with an internal error. Try again in a moment; list_jobs shows any job that was created.`,
-				),
-			);
-		}
-	});
+			const context = contextFor(extra, request.params._meta);
+			try {
+				if (asTask && tool.startTask) {
+					const started = await tool.startTask(parsed.value, context);
+					if (!started.ok) {
+						const refusal = started.outcome;
+						throw refusal.ok
+							? new Error('startTask refused with a success outcome')
+							: protocolError(ErrorCode.InvalidParams, refusal.message, refusal.details);
+					}
+					return { task: toTask(started.jobs, scope.env) };
+				}
+				return toCallToolResult(await tool.handler(parsed.value, context));
+			} catch (error) {
+				if (asTask && typeof (error as { code?: unknown }).code === 'number') throw error;
+				// The reason is logged, never sent (CONVENTIONS.md "Errors").
+				console.error(`tool ${tool.name} failed`, error);
+				const message = `${tool.name} failed with an internal error. Try again in a moment; list_jobs shows any job that was created.`;
+				if (asTask) throw protocolError(ErrorCode.InternalError, message);
+				return toCallToolResult(toolError(message));
+			}
+		},
+	);
+
+	registerTaskResult(server, contextFor);
+	registerResources(server, scope.db, scope.env.IMAGES, scope.principal.id);
+	registerLogging(server, scope.db, scope.principal.id);
 	return server;
 }

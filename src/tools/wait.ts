@@ -5,6 +5,7 @@
  * error: the job goes on and a later call picks it up.
  */
 import { z } from 'zod';
+import type { JobRow } from '../db/schema';
 import { withImages } from '../jobs/queries';
 import { isTerminal, waitForJobs } from '../jobs/wait';
 import { expectedRunMs } from '../providers/catalog';
@@ -56,12 +57,14 @@ export async function waitAndPresent(
 	const started = Date.now();
 	let lastProgressAt = 0;
 	const waitSeconds = Math.min(timeoutSeconds, context.maxWaitSeconds);
+	const logChanges = jobLogger(context);
 	const outcome = await waitForJobs(context.db, context.principal.id, jobIds, {
 		timeoutMs: waitSeconds * 1000,
 		signal: context.signal,
 		hints: context.config.waitInMemory,
 		expectedRunMs: (job) => expectedRunMs(context.env, job.model),
 		onPoll: async (rows, elapsed) => {
+			await logChanges(rows);
 			if (elapsed - lastProgressAt < 1000) return;
 			lastProgressAt = elapsed;
 			const finished = rows.filter(isTerminal).length;
@@ -74,6 +77,7 @@ export async function waitAndPresent(
 		},
 	});
 
+	await logChanges(outcome.rows);
 	const found = new Set(outcome.rows.map((row) => row.id));
 	const missing = jobIds.filter((id) => !found.has(id));
 	if (missing.length > 0) {
@@ -133,5 +137,42 @@ export async function waitAndPresent(
 		images: views.flatMap((view) => view.images),
 		prompt: views[0]?.prompt,
 		isError: pending === 0 && failed > 0,
+	};
+}
+
+/**
+ * Log messages for what changed in the jobs since the last poll: queued, started (and retried),
+ * finished. Sent only to clients that set a logging level (src/tools/logging.ts).
+ */
+function jobLogger(context: ToolContext): (rows: readonly JobRow[]) => Promise<void> {
+	const seen = new Map<string, { status: string; attempts: number }>();
+	return async (rows) => {
+		for (const job of rows) {
+			const before = seen.get(job.id);
+			if (before && before.status === job.status && before.attempts === job.attempts) continue;
+			seen.set(job.id, { status: job.status, attempts: job.attempts });
+			const about = { job_id: job.id, status: job.status, model: job.model, attempt: job.attempts };
+			if (job.status === 'pending') {
+				await context.log(job.attempts > 0 && job.error ? 'warning' : 'debug', {
+					message:
+						job.attempts > 0 && job.error
+							? `Job ${job.id}: attempt ${job.attempts} failed (${job.error}); it will be retried.`
+							: `Job ${job.id} is queued for ${job.model}.`,
+					...about,
+				});
+			} else if (job.status === 'processing') {
+				await context.log('info', {
+					message: `Job ${job.id} is running on ${job.model} (attempt ${job.attempts}).`,
+					...about,
+				});
+			} else if (job.status === 'completed') {
+				const seconds = ((job.completedAt ?? job.updatedAt) - job.createdAt) / 1000;
+				await context.log('info', { message: `Job ${job.id} completed in ${seconds.toFixed(1)} s.`, ...about });
+			} else if (job.status === 'failed') {
+				await context.log('error', { message: `Job ${job.id} failed: ${job.error ?? 'no reason given'}`, ...about });
+			} else {
+				await context.log('notice', { message: `Job ${job.id} was cancelled.`, ...about });
+			}
+		}
 	};
 }

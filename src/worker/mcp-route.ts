@@ -9,8 +9,19 @@
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { readLogLevel } from '../tools/logging';
 import { createMcpServer, type RequestScope, toolListResultJson } from '../tools/server';
 import { readJsonRpcBody } from './json-rpc';
+
+/** Calls that can run for many seconds, whose log messages (src/tools/logging.ts) are worth a stream. */
+const LONG_TOOLS = new Set(['wait_for_completion', 'generate_image_and_wait']);
+
+function isLongCall(message: unknown): boolean {
+	if (typeof message !== 'object' || message === null || Array.isArray(message)) return false;
+	const { method, params } = message as { method?: unknown; params?: { name?: unknown } };
+	if (method === 'tasks/result') return true;
+	return method === 'tools/call' && typeof params?.name === 'string' && LONG_TOOLS.has(params.name);
+}
 
 function wantsProgress(message: unknown): boolean {
 	const messages = Array.isArray(message) ? message : [message];
@@ -59,7 +70,10 @@ export async function handleMcpPost(request: Request, scope: RequestScope): Prom
 	}
 
 	const accept = request.headers.get('accept') ?? '';
-	const streaming = accept.includes('text/event-stream') && wantsProgress(body);
+	const acceptsStream = accept.includes('text/event-stream');
+	// Log messages need a stream: for a long call from a client that set a logging level, open one.
+	const logLevel = acceptsStream && isLongCall(body) ? await readLogLevel(scope.db, scope.principal.id) : null;
+	const streaming = acceptsStream && (wantsProgress(body) || logLevel !== null);
 	// The transport insists on both media types in Accept and on a JSON content type; we have
 	// parsed the body ourselves, so present it the headers it wants.
 	const headers = new Headers(request.headers);
@@ -71,7 +85,8 @@ export async function handleMcpPost(request: Request, scope: RequestScope): Prom
 		sessionIdGenerator: undefined,
 		enableJsonResponse: !streaming,
 	});
-	const server = createMcpServer(scope);
+	// A JSON answer cannot carry log messages: no level, no D1 read for one.
+	const server = createMcpServer(scope, { logLevel: streaming ? logLevel : null });
 	await server.connect(transport);
 	return transport.handleRequest(normalised, { parsedBody: body });
 }

@@ -145,7 +145,7 @@ describe(`MCP Inspector CLI ${inspector.version}`, () => {
 		expect(content).toMatchObject({ success: true, status: 'completed', done: true, prompt });
 		expect(content.results[0]).toMatchObject({ width: 320, height: 240 });
 		expect(run.json.result.content).toContainEqual(
-			expect.objectContaining({ type: 'resource_link', uri: content.image_url, mimeType: 'image/png' }),
+			expect.objectContaining({ type: 'resource_link', uri: `image://${content.job_id}/0`, mimeType: 'image/png' }),
 		);
 		const image = await fetch(content.image_url);
 		expect(image.status).toBe(200);

@@ -104,7 +104,11 @@ describe('Streamable HTTP with the SDK client (offline provider, no latency)', (
 
 		const links = resourceLinks(result);
 		expect(links).toHaveLength(1);
-		expect(links[0]).toMatchObject({ type: 'resource_link', uri: imageUrl, mimeType: 'image/png' });
+		expect(links[0]).toMatchObject({
+			type: 'resource_link',
+			uri: `image://${content.job_id}/0`,
+			mimeType: 'image/png',
+		});
 		expect(JSON.stringify(content)).not.toMatch(/base64|iVBORw0KGgo/);
 	});
 

@@ -1,0 +1,53 @@
+/**
+ * MCP logging (`logging/setLevel`, `notifications/message`). The server keeps no session, so
+ * the level a client sets is kept in D1 per principal and applies to that principal's later
+ * requests, whichever isolate serves them. Until a client sets one, no log messages are sent
+ * (the spec leaves the default to the server).
+ *
+ * Messages travel on the request's own response stream, so long calls only: on /mcp they need
+ * an SSE response (src/worker/mcp-route.ts opens one when a level is set); on legacy SSE every
+ * response goes over the stream anyway.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { type LoggingLevel, SetLevelRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { logLevels } from '../db/schema';
+
+/** The spec's levels, least severe first (RFC 5424 order). */
+export const LOG_LEVELS: readonly LoggingLevel[] = [
+	'debug',
+	'info',
+	'notice',
+	'warning',
+	'error',
+	'critical',
+	'alert',
+	'emergency',
+];
+
+/** The logger name on every message. */
+export const LOGGER = 'image-mcp';
+
+/** The level this principal last set, or null when none was ever set. */
+export async function readLogLevel(db: Db, owner: string): Promise<LoggingLevel | null> {
+	const row = await db.select({ level: logLevels.level }).from(logLevels).where(eq(logLevels.owner, owner)).get();
+	return row && LOG_LEVELS.includes(row.level as LoggingLevel) ? (row.level as LoggingLevel) : null;
+}
+
+export function isLogged(level: LoggingLevel, threshold: LoggingLevel | null): boolean {
+	return threshold !== null && LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(threshold);
+}
+
+/** Replaces the SDK's per-session handler (a fresh server per request would forget the level at once). */
+export function registerLogging(server: Server, db: Db, owner: string): void {
+	server.setRequestHandler(SetLevelRequestSchema, async (request) => {
+		const { level } = request.params;
+		const now = Date.now();
+		await db
+			.insert(logLevels)
+			.values({ owner, level, updatedAt: now })
+			.onConflictDoUpdate({ target: logLevels.owner, set: { level, updatedAt: now } });
+		return {};
+	});
+}
