@@ -3,9 +3,9 @@
  * D1-backed TaskStore, scoped to its caller. Real local D1, R2 and Queues; the offline
  * provider draws the images.
  */
-import { env } from 'cloudflare:workers';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
+	type CallToolResult,
 	CallToolResultSchema,
 	CreateTaskResultSchema,
 	ErrorCode,
@@ -89,7 +89,7 @@ describe('a task-augmented generate_image_and_wait', () => {
 		const result = await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
 		expect(result._meta?.[RELATED_TASK_META_KEY]).toEqual({ taskId: task.taskId });
 		// The same call without a task (same idempotency key: the same job) answers the same.
-		const plain = await client.callTool({ name: 'generate_image_and_wait', arguments: args });
+		const plain = (await client.callTool({ name: 'generate_image_and_wait', arguments: args })) as CallToolResult;
 		const { waited_ms: taskWaited, ...fromTask } = result.structuredContent as Record<string, unknown>;
 		const { waited_ms: _plainWaited, ...fromPlain } = plain.structuredContent as Record<string, unknown>;
 		expect(fromTask).toEqual(fromPlain);
@@ -209,7 +209,8 @@ describe('task statuses follow the jobs', () => {
 		const as = await clientAs(owner);
 		const task = await as.experimental.tasks.getTask(rows[0]!.id);
 		expect(task.status).toBe(expected);
-		if (expected === 'failed' && statuses.includes('failed')) expect(task.statusMessage).toContain('provider said no');
+		if (expected === 'failed' && (statuses as readonly string[]).includes('failed'))
+			expect(task.statusMessage).toContain('provider said no');
 	});
 });
 

@@ -23,7 +23,7 @@ export async function sdkClient(options: SdkClientOptions = {}): Promise<Client>
 	const app = bindings ? createApp() : undefined;
 	const transport = new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), {
 		requestInit: token ? { headers: { authorization: `Bearer ${token}` } } : undefined,
-		fetch: (input, init) => {
+		fetch: async (input, init) => {
 			const request = new Request(input, init);
 			return app
 				? app.fetch(request, { ...env, ...bindings }, createExecutionContext())
