@@ -9,10 +9,12 @@
  * response goes over the stream anyway.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { type LoggingLevel, SetLevelRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { eq } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../db/client';
 import { logLevels } from '../db/schema';
+import { protocolError } from './results';
 
 /** The spec's levels, least severe first (RFC 5424 order). */
 export const LOG_LEVELS: readonly LoggingLevel[] = [
@@ -39,10 +41,22 @@ export function isLogged(level: LoggingLevel, threshold: LoggingLevel | null): b
 	return threshold !== null && LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(threshold);
 }
 
+const LenientSetLevelRequestSchema = z.object({
+	method: z.literal('logging/setLevel'),
+	params: z.looseObject({ level: z.unknown() }),
+});
+
 /** Replaces the SDK's per-session handler (a fresh server per request would forget the level at once). */
 export function registerLogging(server: Server, db: Db, owner: string): void {
-	server.setRequestHandler(SetLevelRequestSchema, async (request) => {
-		const { level } = request.params;
+	// Parsed leniently so that a wrong level is our -32602 naming the allowed ones, not the SDK's -32603.
+	server.setRequestHandler(LenientSetLevelRequestSchema, async (request) => {
+		const level = request.params.level as LoggingLevel;
+		if (!LOG_LEVELS.includes(level)) {
+			throw protocolError(
+				ErrorCode.InvalidParams,
+				`level: ${JSON.stringify(request.params.level ?? null)?.slice(0, 50)} is not a logging level. Allowed: ${LOG_LEVELS.join(', ')}.`,
+			);
+		}
 		const now = Date.now();
 		await db
 			.insert(logLevels)
