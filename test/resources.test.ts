@@ -122,7 +122,7 @@ describe('resources/read', () => {
 
 	it('says why a deleted image is gone', async () => {
 		const owner = `deleter-${crypto.randomUUID()}@example.com`;
-		const { uri, job } = await storedImage(owner, new Uint8Array([9, 9, 9]));
+		const { uri } = await storedImage(owner, new Uint8Array([9, 9, 9]));
 		const as = await clientAs(owner);
 		const deleted = (await as.callTool({ name: 'delete_image', arguments: { image: uri } })) as CallToolResult;
 		expect(deleted.isError).toBeUndefined();
