@@ -4,6 +4,7 @@
  * caller's images, newest first. Tool results' resource_links point here. Scoped like the tools:
  * another user's image is as unknown as a made-up one.
  */
+import { Buffer } from 'node:buffer';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
 	ErrorCode,
@@ -110,13 +111,9 @@ function notFound(uri: string, why: string): Error {
 	});
 }
 
-/** Base64 of bytes, in chunks: one `String.fromCharCode` over megabytes would overflow the call stack. */
+/** Base64 of bytes with the runtime's native encoder (nodejs_compat): a tenth of the time of btoa over a binary string. */
 function toBase64(bytes: Uint8Array): string {
-	let binary = '';
-	for (let offset = 0; offset < bytes.length; offset += 0x8000) {
-		binary += String.fromCharCode(...bytes.subarray(offset, offset + 0x8000));
-	}
-	return btoa(binary);
+	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
 export function registerResources(server: Server, db: Db, bucket: R2Bucket, owner: string): void {
