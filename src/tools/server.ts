@@ -21,6 +21,7 @@ import { generateImageAndWaitTool, generateImageTool } from './generate.tools';
 import { getJobStatusTool, listGenerationsTool, listJobsTool, waitForCompletionTool } from './jobs.tools';
 import { cancelJobTool, deleteImageTool } from './manage.tools';
 import { listModelsTool } from './models.tools';
+import { registerPrompts } from './prompts';
 import { toCallToolResult } from './results';
 import { getUsageTool } from './usage.tools';
 import { parseArguments } from './validation';
@@ -127,12 +128,13 @@ function cachedToolList(scope: RequestScope): { tools: readonly Tool[]; json: st
 
 export function createMcpServer(scope: RequestScope): Server {
 	const server = new Server(SERVER_INFO, {
-		capabilities: { tools: { listChanged: false } },
+		capabilities: { tools: { listChanged: false }, prompts: { listChanged: false } },
 		instructions: INSTRUCTIONS,
 		// The default Ajv validator compiles with `new Function`, which Workers forbid.
 		jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
 	});
 	const byName = new Map(TOOLS.map((tool) => [tool.name, tool]));
+	registerPrompts(server, scope);
 
 	server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...describeTools(scope)] }));
 
