@@ -4,7 +4,12 @@
  * offers only the caller's jobs and the configured models.
  */
 import { env } from 'cloudflare:workers';
-import type { GetPromptResult, InitializeResult, ListPromptsResult } from '@modelcontextprotocol/sdk/types.js';
+import type {
+	CompleteResult,
+	GetPromptResult,
+	InitializeResult,
+	ListPromptsResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { getDb } from '../src/db/client';
 import { images, type JobRow } from '../src/db/schema';
@@ -59,6 +64,12 @@ function jsonBlock(text: string): Record<string, unknown> {
 	return JSON.parse(match[1]);
 }
 
+async function complete(params: Record<string, unknown>, options?: CallOptions) {
+	const answer = await rpc<CompleteResult>('completion/complete', params, options);
+	if (!answer.result) throw new Error(`completion/complete answered ${JSON.stringify(answer)}`);
+	return answer.result.completion;
+}
+
 async function insertImage(job: JobRow, overrides: Partial<typeof images.$inferInsert> = {}) {
 	const idx = overrides.idx ?? 0;
 	await getDb(env)
@@ -98,13 +109,13 @@ function allProvidersEnv(): Partial<Env> {
 const GUIDES = ['flux_prompt_guide', 'stable_diffusion_prompt_guide', 'gpt_image_prompt_guide', 'gemini_prompt_guide'];
 
 describe('prompts/list', () => {
-	it('is advertised at initialize', async () => {
+	it('is advertised at initialize, with completions', async () => {
 		const answer = await rpc<InitializeResult>('initialize', {
 			protocolVersion: '2025-11-25',
 			capabilities: {},
 			clientInfo: { name: 'test', version: '1' },
 		});
-		expect(answer.result?.capabilities).toMatchObject({ prompts: { listChanged: false } });
+		expect(answer.result?.capabilities).toMatchObject({ prompts: { listChanged: false }, completions: {} });
 	});
 
 	it('lists the four guides and iterate_on_image, each with a title, description and arguments', async () => {
@@ -405,6 +416,125 @@ describe('prompts/get errors', () => {
 		expect(answer.error).toEqual({
 			code: -32602,
 			message: 'Invalid params for prompts/get: params.name must be the prompt name, a string.',
+		});
+	});
+});
+
+describe('completion/complete', () => {
+	const iterateJobId = (value: string) => ({
+		ref: { type: 'ref/prompt', name: 'iterate_on_image' },
+		argument: { name: 'job_id', value },
+	});
+
+	it("completes iterate_on_image's job_id with the caller's completed jobs, newest first, by prefix", async () => {
+		const now = Date.now();
+		const id = (tail: string, head = 'abc00000') => `${head}-0000-4000-8000-${tail.padStart(12, '0')}`;
+		await insertJob({ id: id('1'), owner: 'alice', status: 'completed', createdAt: now - 3000 });
+		await insertJob({ id: id('2'), owner: 'alice', status: 'completed', createdAt: now - 1000 });
+		await insertJob({ id: id('3', 'def00000'), owner: 'alice', status: 'completed', createdAt: now - 2000 });
+		await insertJob({ id: id('4'), owner: 'alice', status: 'pending', createdAt: now });
+		await insertJob({ id: id('5'), owner: 'bob', status: 'completed', createdAt: now });
+		const bindings = await usersEnv([{ id: 'alice' }, { id: 'bob' }]);
+		const asAlice = { bindings, user: 'alice' };
+
+		expect(await complete(iterateJobId('ABC'), asAlice)).toEqual({
+			values: [id('2'), id('1')],
+			total: 2,
+			hasMore: false,
+		});
+		expect((await complete(iterateJobId(''), asAlice)).values).toEqual([id('2'), id('3', 'def00000'), id('1')]);
+		expect((await complete(iterateJobId('abc%'), asAlice)).values).toEqual([]);
+		expect((await complete(iterateJobId(''), { bindings, user: 'bob' })).values).toEqual([id('5')]);
+	});
+
+	it('sends at most 100 values, with total and hasMore saying there are more', async () => {
+		const now = Date.now();
+		const insert = env.DB.prepare(
+			'INSERT INTO jobs (id, owner, status, prompt, model, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+		);
+		const ids = Array.from({ length: 105 }, () => crypto.randomUUID());
+		await env.DB.batch(
+			ids.map((jobId, index) =>
+				insert.bind(jobId, 'default', 'completed', 'p', 'offline', '{"width":64,"height":64}', now + index, now),
+			),
+		);
+		const completion = await complete(iterateJobId(''));
+		expect(completion.values).toHaveLength(100);
+		expect(completion.values[0]).toBe(ids[104]);
+		expect(completion.total).toBe(105);
+		expect(completion.hasMore).toBe(true);
+	});
+
+	it("completes a guide's model argument with the family's configured models", async () => {
+		const model = (name: string, value: string) => ({
+			ref: { type: 'ref/prompt', name },
+			argument: { name: 'model', value },
+		});
+		expect(await complete(model('flux_prompt_guide', 'flux-2'))).toEqual({
+			values: ['flux-2-dev', 'flux-2-klein-4b', 'flux-2-klein-9b'],
+			total: 3,
+			hasMore: false,
+		});
+		expect((await complete(model('gemini_prompt_guide', ''))).values).toEqual([]);
+		expect((await complete(model('gemini_prompt_guide', ''), { bindings: { GEMINI_API_KEY: 'k' } })).values).toEqual([
+			'flash',
+			'pro',
+		]);
+	});
+
+	it('completes the image template: job_id with jobs that still have an image, index with that job’s images', async () => {
+		const template = { type: 'ref/resource', uri: 'image://{job_id}/{index}' };
+		const live = await completedJob({ createdAt: Date.now() - 1000 });
+		await insertImage(live, { idx: 1 });
+		const expired = await insertJob({ status: 'completed' });
+		await insertImage(expired, { removedAt: Date.now(), removedReason: 'expired' });
+		await insertJob({ status: 'pending' });
+
+		expect((await complete({ ref: template, argument: { name: 'job_id', value: '' } })).values).toEqual([live.id]);
+		const indices = (job_id?: string) =>
+			complete({
+				ref: template,
+				argument: { name: 'index', value: '' },
+				...(job_id ? { context: { arguments: { job_id } } } : {}),
+			});
+		expect(await indices(live.id)).toEqual({ values: ['0', '1'], total: 2, hasMore: false });
+		expect((await indices(expired.id)).values).toEqual([]);
+		expect((await indices()).values).toEqual([]);
+	});
+
+	it("never offers another user's image indices", async () => {
+		const bobs = await completedJob({ owner: 'bob' });
+		const bindings = await usersEnv([{ id: 'alice' }, { id: 'bob' }]);
+		const params = {
+			ref: { type: 'ref/resource', uri: 'image://{job_id}/{index}' },
+			argument: { name: 'index', value: '' },
+			context: { arguments: { job_id: bobs.id } },
+		};
+		expect((await complete(params, { bindings, user: 'alice' })).values).toEqual([]);
+		expect((await complete(params, { bindings, user: 'bob' })).values).toEqual(['0']);
+	});
+
+	it.each([
+		[{ type: 'ref/prompt', name: 'test_prompt_with_arguments' }, 'arg1'],
+		[{ type: 'ref/prompt', name: 'iterate_on_image' }, 'change'],
+		[{ type: 'ref/resource', uri: 'file:///{path}' }, 'path'],
+		[{ type: 'ref/tool', name: 'generate_image' }, 'model'],
+	])('answers an unknown reference or argument (%j, %s) with no values, not an error', async (ref, name) => {
+		await completedJob();
+		const answer = await rpc<CompleteResult>('completion/complete', { ref, argument: { name, value: '' } });
+		expect(answer).toMatchObject({ result: { completion: { values: [] } } });
+		expect(answer.error).toBeUndefined();
+	});
+
+	it('answers malformed params with -32602 naming the field', async () => {
+		const answer = await rpc('completion/complete', {
+			ref: { type: 'ref/prompt', name: 'x' },
+			argument: { name: 'a' },
+		});
+		expect(answer.error).toEqual({
+			code: -32602,
+			message:
+				'Invalid params for completion/complete: argument.value: must be the text typed so far (a string, possibly empty).',
 		});
 	});
 });

@@ -15,6 +15,7 @@ import {
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
 import { z } from 'zod';
 import { configuredModels, defaultModel } from '../providers/catalog';
+import { registerCompletions } from './completions';
 import type { ToolContext, ToolDefinition } from './context';
 import { toolError } from './context';
 import { generateImageAndWaitTool, generateImageTool } from './generate.tools';
@@ -128,13 +129,14 @@ function cachedToolList(scope: RequestScope): { tools: readonly Tool[]; json: st
 
 export function createMcpServer(scope: RequestScope): Server {
 	const server = new Server(SERVER_INFO, {
-		capabilities: { tools: { listChanged: false }, prompts: { listChanged: false } },
+		capabilities: { tools: { listChanged: false }, prompts: { listChanged: false }, completions: {} },
 		instructions: INSTRUCTIONS,
 		// The default Ajv validator compiles with `new Function`, which Workers forbid.
 		jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
 	});
 	const byName = new Map(TOOLS.map((tool) => [tool.name, tool]));
 	registerPrompts(server, scope);
+	registerCompletions(server, scope);
 
 	server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...describeTools(scope)] }));
 
