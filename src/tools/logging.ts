@@ -9,12 +9,11 @@
  * response goes over the stream anyway.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { eq } from 'drizzle-orm';
-import { z } from 'zod';
 import type { Db } from '../db/client';
 import { logLevels } from '../db/schema';
-import { protocolError } from './results';
+import { invalidParams, lenientRequestSchema } from './protocol';
 
 /** The spec's levels, least severe first (RFC 5424 order). */
 export const LOG_LEVELS: readonly LoggingLevel[] = [
@@ -41,20 +40,15 @@ export function isLogged(level: LoggingLevel, threshold: LoggingLevel | null): b
 	return threshold !== null && LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(threshold);
 }
 
-const LenientSetLevelRequestSchema = z.object({
-	method: z.literal('logging/setLevel'),
-	params: z.looseObject({ level: z.unknown() }),
-});
-
 /** Replaces the SDK's per-session handler (a fresh server per request would forget the level at once). */
 export function registerLogging(server: Server, db: Db, owner: string): void {
 	// Parsed leniently so that a wrong level is our -32602 naming the allowed ones, not the SDK's -32603.
-	server.setRequestHandler(LenientSetLevelRequestSchema, async (request) => {
-		const level = request.params.level as LoggingLevel;
+	server.setRequestHandler(lenientRequestSchema('logging/setLevel'), async (request) => {
+		const given = (request.params as { level?: unknown } | undefined)?.level;
+		const level = given as LoggingLevel;
 		if (!LOG_LEVELS.includes(level)) {
-			throw protocolError(
-				ErrorCode.InvalidParams,
-				`level: ${JSON.stringify(request.params.level ?? null)?.slice(0, 50)} is not a logging level. Allowed: ${LOG_LEVELS.join(', ')}.`,
+			throw invalidParams(
+				`level: ${JSON.stringify(given ?? null)?.slice(0, 50)} is not a logging level. Allowed: ${LOG_LEVELS.join(', ')}.`,
 			);
 		}
 		const now = Date.now();

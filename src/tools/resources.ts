@@ -18,7 +18,7 @@ import type { Db } from '../db/client';
 import { type ImageRow, images, jobs } from '../db/schema';
 import { buildImageKey, imageUri, parseImageUri } from '../storage/images';
 import { removalMessage } from './job-view';
-import { protocolError } from './results';
+import { protocolError } from './protocol';
 
 export const IMAGE_URI_TEMPLATE = 'image://{job_id}/{index}';
 

@@ -38,11 +38,3 @@ export function toCallToolResult(outcome: ToolOutcome): CallToolResult {
 	if (outcome.isError) result.isError = true;
 	return result;
 }
-
-/**
- * A JSON-RPC error for the SDK to send as is: a plain Error with a code, not McpError, whose
- * message would start "MCP error -32602: ". `data` goes out as the error's data.
- */
-export function protocolError(code: number, message: string, data?: Record<string, unknown>): Error {
-	return Object.assign(new Error(message), { code }, data ? { data } : {});
-}

@@ -17,6 +17,7 @@ import {
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
 import { z } from 'zod';
 import { configuredModels, defaultModel } from '../providers/catalog';
+import { registerCompletions } from './completions';
 import type { ToolContext, ToolContextFactory, ToolDefinition } from './context';
 import { toolError } from './context';
 import { generateImageAndWaitTool, generateImageTool } from './generate.tools';
@@ -24,8 +25,10 @@ import { getJobStatusTool, listGenerationsTool, listJobsTool, waitForCompletionT
 import { isLogged, LOGGER, readLogLevel, registerLogging } from './logging';
 import { cancelJobTool, deleteImageTool } from './manage.tools';
 import { listModelsTool } from './models.tools';
+import { registerPrompts } from './prompts';
+import { protocolError } from './protocol';
 import { registerResources } from './resources';
-import { protocolError, toCallToolResult } from './results';
+import { toCallToolResult } from './results';
 import { JobTaskStore, registerTaskResult, toTask } from './tasks';
 import { getUsageTool } from './usage.tools';
 import { parseArguments } from './validation';
@@ -148,6 +151,8 @@ export function createMcpServer(scope: RequestScope, options: ServerOptions = {}
 		capabilities: {
 			tools: { listChanged: false },
 			resources: { listChanged: false },
+			prompts: { listChanged: false },
+			completions: {},
 			logging: {},
 			tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
 		},
@@ -233,6 +238,8 @@ export function createMcpServer(scope: RequestScope, options: ServerOptions = {}
 
 	registerTaskResult(server, contextFor);
 	registerResources(server, scope.db, scope.env.IMAGES, scope.principal.id);
+	registerPrompts(server, scope);
+	registerCompletions(server, scope);
 	registerLogging(server, scope.db, scope.principal.id);
 	return server;
 }

@@ -31,7 +31,8 @@ import { cancelJobs, TASK_CANCELLED_MESSAGE } from '../jobs/cancel';
 import { expectedRunMs } from '../providers/catalog';
 import type { ToolContext, ToolContextFactory } from './context';
 import { describeGeneration } from './generate.tools';
-import { protocolError, toCallToolResult } from './results';
+import { protocolError } from './protocol';
+import { toCallToolResult } from './results';
 import type { RequestScope } from './server';
 import { waitAndPresent } from './wait';
 

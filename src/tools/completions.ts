@@ -1,0 +1,113 @@
+/**
+ * Argument completion (MCP 2025-11-25 server/utilities/completion): `completion/complete` for
+ * the prompts' arguments and the image resource template's variables. Every value comes from
+ * this deployment's catalog or the caller's own jobs; another user's job never appears.
+ *
+ * An unknown prompt, template or argument completes to nothing rather than failing: a client
+ * asks as the user types, and an empty list is the honest answer (the conformance suite asks
+ * about a prompt this server does not have and expects a values array).
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { CompleteResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { searchCompletedJobIds } from '../jobs/job-id-search';
+import { readImagesOfJobs, readOwnedJobs } from '../jobs/queries';
+import { configuredFamilyModels, familyByPrompt } from './prompt-guides';
+import { ITERATE_PROMPT } from './prompts';
+import { invalidParams, lenientRequestSchema, withInternalErrorsHidden } from './protocol';
+import { IMAGE_URI_TEMPLATE } from './resources';
+import type { RequestScope } from './server';
+
+/** The spec's cap on values per answer. */
+export const MAX_COMPLETION_VALUES = 100;
+
+type Completion = CompleteResult['completion'];
+
+const NOTHING: Completion = { values: [] };
+
+const completeParamsSchema = z.object({
+	ref: z.object({
+		type: z.string({ error: 'must be "ref/prompt" or "ref/resource"' }),
+		name: z.string().optional(),
+		uri: z.string().optional(),
+	}),
+	argument: z.object({
+		name: z.string({ error: 'must be the name of the argument being completed' }),
+		value: z.string({ error: 'must be the text typed so far (a string, possibly empty)' }),
+	}),
+	context: z.object({ arguments: z.record(z.string(), z.string()).optional() }).optional(),
+});
+
+type CompleteParams = z.infer<typeof completeParamsSchema>;
+
+/** One answer: `values` (at most 100), with `total` and `hasMore` saying how many match in all. */
+function page(values: string[], total: number): Completion {
+	return { values, total, hasMore: total > values.length };
+}
+
+/** The configured models of a guide's family whose name starts with what was typed. */
+function modelCompletion(scope: RequestScope, promptName: string, typed: string): Completion {
+	const family = familyByPrompt(promptName);
+	if (!family) return NOTHING;
+	const wanted = typed.trim().toLowerCase();
+	const matches = configuredFamilyModels(scope.env, family)
+		.map((entry) => entry.alias)
+		.filter((alias) => alias.startsWith(wanted));
+	return page(matches.slice(0, MAX_COMPLETION_VALUES), matches.length);
+}
+
+/** The caller's completed jobs whose id starts with what was typed, newest first. */
+async function jobIdCompletion(scope: RequestScope, typed: string, withLiveImages: boolean): Promise<Completion> {
+	const found = await searchCompletedJobIds(scope.db, scope.principal.id, typed, {
+		limit: MAX_COMPLETION_VALUES,
+		withLiveImages,
+	});
+	return page(found.ids, found.total);
+}
+
+/** The indices of the images a completed job of the caller still serves. */
+async function imageIndexCompletion(
+	scope: RequestScope,
+	jobId: string | undefined,
+	typed: string,
+): Promise<Completion> {
+	if (!jobId) return NOTHING;
+	const [job] = await readOwnedJobs(scope.db, scope.principal.id, [jobId.trim()]);
+	if (job?.status !== 'completed') return NOTHING;
+	const rows = (await readImagesOfJobs(scope.db, [job.id])).get(job.id) ?? [];
+	const indices = rows
+		.filter((row) => row.removedAt === null)
+		.map((row) => String(row.idx))
+		.filter((index) => index.startsWith(typed.trim()));
+	return page(indices.slice(0, MAX_COMPLETION_VALUES), indices.length);
+}
+
+async function complete(params: CompleteParams, scope: RequestScope): Promise<Completion> {
+	const { ref, argument } = params;
+	if (ref.type === 'ref/prompt' && ref.name !== undefined) {
+		if (ref.name === ITERATE_PROMPT && argument.name === 'job_id') return jobIdCompletion(scope, argument.value, false);
+		if (argument.name === 'model') return modelCompletion(scope, ref.name, argument.value);
+	}
+	if (ref.type === 'ref/resource' && ref.uri === IMAGE_URI_TEMPLATE) {
+		if (argument.name === 'job_id') return jobIdCompletion(scope, argument.value, true);
+		if (argument.name === 'index') {
+			return imageIndexCompletion(scope, params.context?.arguments?.job_id, argument.value);
+		}
+	}
+	return NOTHING;
+}
+
+/** completion/complete on `server`, for the caller and deployment in `scope`. */
+export function registerCompletions(server: Server, scope: RequestScope): void {
+	server.setRequestHandler(lenientRequestSchema('completion/complete'), async (request) =>
+		withInternalErrorsHidden('completion/complete', async () => {
+			const params = completeParamsSchema.safeParse(request.params ?? {});
+			if (!params.success) {
+				const issue = params.error.issues[0];
+				const field = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+				throw invalidParams(`Invalid params for completion/complete: ${field}${issue?.message ?? 'bad params'}.`);
+			}
+			return { completion: await complete(params.data, scope) };
+		}),
+	);
+}
