@@ -7,6 +7,8 @@
 interface OptionalSettings {
 	/** Bearer token for /mcp (`wrangler secret put AUTH_TOKEN`); the seed's variable name. */
 	AUTH_TOKEN?: string;
+	/** Local dev: comma-separated hostnames besides loopback that MCP requests may address (a LAN IP). */
+	ALLOWED_HOSTS?: string;
 	/** JSON array of principals, each with the SHA-256 of its bearer token (secret; docs/security.md). */
 	AUTH_TOKENS?: string;
 	/** OAuth client id at the upstream OpenID Connect provider (Google by default). */
@@ -71,6 +73,8 @@ export interface AppConfig {
 	publicBaseUrl: string | undefined;
 	r2PublicBaseUrl: string | undefined;
 	allowedOrigins: string[];
+	/** ALLOWED_HOSTS as URL hostnames (lower case, IPv6 in brackets, no port): local dev's extra hosts. */
+	allowedHosts: string[];
 	/** `wrangler dev --env local`: no token means loopback-only access instead of refusal. */
 	localDev: boolean;
 	sse: SseSettings;
@@ -108,6 +112,26 @@ function nonEmpty(value: string | undefined): string | undefined {
 	return trimmed ? trimmed : undefined;
 }
 
+function commaList(value: string | undefined): string[] {
+	return (value ?? '')
+		.split(',')
+		.map((item) => item.trim())
+		.filter(Boolean);
+}
+
+/**
+ * An ALLOWED_HOSTS entry as the hostname a request URL would carry: "192.168.1.5:8787" →
+ * "192.168.1.5", "MyBox.local" → "mybox.local", "::1" → "[::1]"; undefined when it is no hostname.
+ */
+export function hostnameOf(entry: string): string | undefined {
+	const bareIpv6 = !entry.includes('[') && entry.split(':').length > 2;
+	try {
+		return new URL(entry.includes('://') ? entry : `http://${bareIpv6 ? `[${entry}]` : entry}`).hostname || undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 function withoutTrailingSlash(url: string | undefined): string | undefined {
 	return url?.replace(/\/+$/, '');
 }
@@ -117,10 +141,8 @@ export function readConfig(env: Env): AppConfig {
 		defaultModel: nonEmpty(env.DEFAULT_MODEL),
 		publicBaseUrl: withoutTrailingSlash(nonEmpty(env.PUBLIC_BASE_URL)),
 		r2PublicBaseUrl: withoutTrailingSlash(nonEmpty(env.R2_PUBLIC_BASE_URL)),
-		allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
-			.split(',')
-			.map((origin) => origin.trim())
-			.filter(Boolean),
+		allowedOrigins: commaList(env.ALLOWED_ORIGINS),
+		allowedHosts: commaList(env.ALLOWED_HOSTS).flatMap((entry) => hostnameOf(entry) ?? []),
 		localDev: env.LOCAL_DEV === 'true',
 		waitInMemory: env.WAIT_IN_MEMORY !== 'false',
 		sse: {

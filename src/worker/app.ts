@@ -9,6 +9,7 @@ import { type RequestScope, SERVER_INFO, TOOLS } from '../tools/server';
 import { MAX_WAIT_SECONDS } from '../tools/wait';
 import { type AuthResult, authenticate, authSetup, isLoopbackHost, isOAuthProps, oauthPrincipal } from './auth';
 import { healthReport } from './health';
+import { localHostGuard } from './host-guard';
 import { serveImage } from './images-route';
 import { JSON_RPC, jsonRpcError } from './json-rpc';
 import { handleSseMessagePost } from './legacy-sse/messages';
@@ -59,6 +60,7 @@ export function createApp() {
 
 	const mcpPaths = ['/mcp', '/sse', '/messages'];
 	for (const path of mcpPaths) {
+		app.use(path, localHostGuard);
 		app.use(
 			path,
 			cors({

@@ -166,7 +166,9 @@ describe('curl-style JSON-RPC on a token-less local server', () => {
 	it('refuses a foreign Origin with 403 and serves a loopback one (DNS-rebinding protection)', async () => {
 		const foreign = await postMcp(openServer.url, TOOLS_LIST, { Origin: 'https://evil.example' });
 		expect(foreign.status).toBe(403);
-		expect(foreign.json).toMatchObject({ jsonrpc: '2.0', error: { code: -32600 } });
+		// Refused by the local-dev host guard (src/worker/host-guard.ts), before the CORS origin check.
+		expect(foreign.json).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
+		expect(foreign.json.error.message).toContain('Origin "https://evil.example"');
 
 		const local = await postMcp(openServer.url, TOOLS_LIST, { Origin: 'http://localhost:6274' });
 		expect(local.status).toBe(200);
