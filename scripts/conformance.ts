@@ -38,24 +38,6 @@ export const CONFORMANCE_SCENARIOS = [
 
 export type ConformanceScenario = (typeof CONFORMANCE_SCENARIOS)[number];
 
-/**
- * PENDING: scenarios expected to fail on this branch because the capability they test is being
- * built elsewhere (logging, resources, prompts, completions). Delete each one here once its
- * work is merged: test/e2e/conformance.test.ts runs these with `it.fails`, so one that starts
- * passing fails the test until it is removed from this set.
- *
- * completion-complete asks for completions of a prompt named `test_prompt_with_arguments`. The
- * SDK's McpServer answers an unknown prompt with -32602, as the spec says servers SHOULD, and the
- * scenario counts that as a failure: it passes only if unknown prompt references get an empty
- * completion list instead (or the server has that prompt).
- */
-export const PENDING_SCENARIOS: ReadonlySet<ConformanceScenario> = new Set([
-	'logging-set-level',
-	'resources-list',
-	'prompts-list',
-	'completion-complete',
-]);
-
 /** One check of a scenario, as the suite writes it to checks.json. */
 export interface ConformanceCheck {
 	id: string;
@@ -146,15 +128,12 @@ async function main(): Promise<void> {
 				continue;
 			}
 			const run = await runConformanceScenario(mcpUrl, scenario);
-			const pending = PENDING_SCENARIOS.has(scenario as ConformanceScenario);
 			const passed = run.failures.length === 0;
-			const verdict = passed ? 'pass' : pending ? 'xfail' : 'FAIL';
-			const note = pending ? (passed ? ': passes now, remove it from PENDING_SCENARIOS' : ' (pending)') : '';
 			process.stdout.write(
-				`${verdict.padEnd(5)} ${scenario}${note} [${run.checks.length} check${run.checks.length === 1 ? '' : 's'}, ${run.ms} ms]\n`,
+				`${(passed ? 'pass' : 'FAIL').padEnd(5)} ${scenario} [${run.checks.length} check${run.checks.length === 1 ? '' : 's'}, ${run.ms} ms]\n`,
 			);
 			if (!passed) process.stdout.write(`${describeFailures(run).replace(/^/gm, '      ')}\n`);
-			if (!passed && !pending) failed++;
+			if (!passed) failed++;
 		}
 	} finally {
 		await server?.stop();

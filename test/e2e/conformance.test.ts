@@ -5,12 +5,7 @@
  * not), each asserting that every check the suite wrote is SUCCESS.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-	CONFORMANCE_SCENARIOS,
-	describeFailures,
-	PENDING_SCENARIOS,
-	runConformanceScenario,
-} from '../../scripts/conformance.ts';
+import { CONFORMANCE_SCENARIOS, describeFailures, runConformanceScenario } from '../../scripts/conformance.ts';
 import { type DevServer, startDevServer } from './dev-server';
 
 let server: DevServer;
@@ -25,11 +20,8 @@ afterAll(async () => {
 
 describe('MCP conformance suite, server scenarios', () => {
 	for (const scenario of CONFORMANCE_SCENARIOS) {
-		// PENDING_SCENARIOS fail until the capability they test is merged; `it.fails` then says to remove them.
-		const test = PENDING_SCENARIOS.has(scenario) ? it.fails : it;
-		test(`passes every check of ${scenario}`, async () => {
+		it(`passes every check of ${scenario}`, async () => {
 			const run = await runConformanceScenario(`${server.url}/mcp`, scenario);
-			// Not printServerLogsOnFailure: it would print them for every expected failure of it.fails too.
 			const serverLogs = `--- wrangler dev, last output ---\n${server.logs().slice(-4000)}`;
 			expect(run.checks.length, `${run.output}\n${serverLogs}`).toBeGreaterThan(0);
 			expect(run.failures, `${scenario}:\n${describeFailures(run)}\n${serverLogs}`).toEqual([]);

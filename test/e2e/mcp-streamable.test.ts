@@ -168,7 +168,7 @@ describe('Streamable HTTP with the SDK client (offline provider, no latency)', (
 			resourceLinks(waited)
 				.map((link) => link.uri)
 				.sort(),
-		).toEqual([...urls].sort());
+		).toEqual(job.job_ids.map((id: string) => `image://${id}/0`).sort());
 
 		const status = structured(await callTool(client, 'get_job_status', { job_id: job.job_ids[1] }));
 		expect(status).toMatchObject({ success: true, status: 'completed', done: true, image_url: urls[1] });
