@@ -4,33 +4,19 @@
  */
 import { env } from 'cloudflare:workers';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { type CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '../src/db/client';
 import { images } from '../src/db/schema';
 import { RESOURCE_NOT_FOUND, RESOURCES_PAGE_SIZE } from '../src/tools/resources';
 import { insertJob } from './helpers/fixtures';
-import { sdkClient } from './helpers/sdk-client';
-import { usersEnv } from './helpers/users';
+import { rpcError, sdkClient, sdkClientAs } from './helpers/sdk-client';
 
 let client: Client;
 
 beforeAll(async () => {
 	client = await sdkClient();
 });
-
-async function clientAs(id: string): Promise<Client> {
-	return sdkClient({ bindings: await usersEnv([{ id }]), token: `token-${id}` });
-}
-
-async function rpcError(promise: Promise<unknown>): Promise<McpError> {
-	const error = await promise.then(
-		() => undefined,
-		(caught: unknown) => caught,
-	);
-	expect(error).toBeInstanceOf(McpError);
-	return error as McpError;
-}
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
 	const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
@@ -100,7 +86,7 @@ describe('resources/read', () => {
 		for (let offset = 0; offset < big.length; offset += bytes.length)
 			big.set(bytes.subarray(0, big.length - offset), offset);
 		const { uri } = await storedImage(owner, big);
-		const as = await clientAs(owner);
+		const as = await sdkClientAs(owner);
 		const { contents } = await as.readResource({ uri });
 		// Digests: a deep comparison of 600,000 elements is slower than the read under test.
 		const read = fromBase64((contents[0] as { blob: string }).blob);
@@ -111,7 +97,7 @@ describe('resources/read', () => {
 	it("answers another user's image exactly as a made-up one: -32002, resource not found", async () => {
 		const { uri, job } = await storedImage(`owner-${crypto.randomUUID()}@example.com`, new Uint8Array([1, 2, 3]));
 		const made = `image://${crypto.randomUUID()}/0`;
-		const stranger = await clientAs(`stranger-${crypto.randomUUID()}@example.com`);
+		const stranger = await sdkClientAs(`stranger-${crypto.randomUUID()}@example.com`);
 		const theirs = await rpcError(stranger.readResource({ uri }));
 		const unknown = await rpcError(stranger.readResource({ uri: made }));
 		expect(theirs.code).toBe(RESOURCE_NOT_FOUND);
@@ -123,7 +109,7 @@ describe('resources/read', () => {
 	it('says why a deleted image is gone', async () => {
 		const owner = `deleter-${crypto.randomUUID()}@example.com`;
 		const { uri } = await storedImage(owner, new Uint8Array([9, 9, 9]));
-		const as = await clientAs(owner);
+		const as = await sdkClientAs(owner);
 		const deleted = (await as.callTool({ name: 'delete_image', arguments: { image: uri } })) as CallToolResult;
 		expect(deleted.isError).toBeUndefined();
 		const error = await rpcError(as.readResource({ uri }));
@@ -155,7 +141,7 @@ describe('resources/list', () => {
 			.run();
 		await storedImage(`neighbour-${crypto.randomUUID()}@example.com`, new Uint8Array([7]), base + 10);
 
-		const as = await clientAs(owner);
+		const as = await sdkClientAs(owner);
 		const first = await as.listResources();
 		expect(first.resources).toHaveLength(RESOURCES_PAGE_SIZE);
 		expect(first.nextCursor).toBeTypeOf('string');

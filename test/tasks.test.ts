@@ -9,7 +9,6 @@ import {
 	CallToolResultSchema,
 	CreateTaskResultSchema,
 	ErrorCode,
-	McpError,
 	RELATED_TASK_META_KEY,
 	type Task,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -17,20 +16,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TASK_CANCELLED_MESSAGE } from '../src/jobs/cancel';
 import { MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS, TASKS_PAGE_SIZE } from '../src/tools/tasks';
 import { insertJob, readJobRow } from './helpers/fixtures';
-import { sdkClient } from './helpers/sdk-client';
-import { usersEnv } from './helpers/users';
+import { rpcError, sdkClient, sdkClientAs } from './helpers/sdk-client';
 
 let client: Client;
 
 beforeAll(async () => {
 	client = await sdkClient();
 });
-
-/** A client for `id` through an AUTH_TOKENS table (token `token-<id>`). */
-async function clientAs(id: string): Promise<Client> {
-	const bindings = await usersEnv(id === 'mallory@example.com' ? [{ id }] : [{ id }, { id: 'mallory@example.com' }]);
-	return sdkClient({ bindings, token: `token-${id}` });
-}
 
 /** Polls tasks/get until the task is terminal, the way a task-aware client does. */
 async function untilTerminal(on: Client, taskId: string): Promise<Task[]> {
@@ -49,15 +41,6 @@ function createTask(on: Client, name: string, args: Record<string, unknown>) {
 		{ method: 'tools/call', params: { name, arguments: args, task: { ttl: 60_000 } } },
 		CreateTaskResultSchema,
 	);
-}
-
-async function rpcError(promise: Promise<unknown>): Promise<McpError> {
-	const error = await promise.then(
-		() => undefined,
-		(caught: unknown) => caught,
-	);
-	expect(error).toBeInstanceOf(McpError);
-	return error as McpError;
 }
 
 describe('negotiation', () => {
@@ -160,7 +143,7 @@ describe('tasks/list', () => {
 		const batch = await Promise.all(
 			[0, 1, 2].map((i) => insertJob({ owner, batchId, createdAt: base + 5000 + i, status: 'completed' })),
 		);
-		const lister = await clientAs(owner);
+		const lister = await sdkClientAs(owner, ['mallory@example.com']);
 		const first = await lister.experimental.tasks.listTasks();
 		expect(first.tasks).toHaveLength(TASKS_PAGE_SIZE);
 		expect(first.nextCursor).toBeTypeOf('string');
@@ -206,7 +189,7 @@ describe('task statuses follow the jobs', () => {
 				}),
 			);
 		}
-		const as = await clientAs(owner);
+		const as = await sdkClientAs(owner, ['mallory@example.com']);
 		const task = await as.experimental.tasks.getTask(rows[0]!.id);
 		expect(task.status).toBe(expected);
 		if (expected === 'failed' && (statuses as readonly string[]).includes('failed'))
@@ -219,7 +202,7 @@ describe('tasks/cancel', () => {
 		const owner = `canceller-${crypto.randomUUID()}@example.com`;
 		// Not enqueued: it stays pending until cancelled.
 		const job = await insertJob({ owner });
-		const as = await clientAs(owner);
+		const as = await sdkClientAs(owner, ['mallory@example.com']);
 		const cancelled = await as.experimental.tasks.cancelTask(job.id);
 		expect(cancelled).toMatchObject({ taskId: job.id, status: 'cancelled', statusMessage: TASK_CANCELLED_MESSAGE });
 		expect(await readJobRow(job.id)).toMatchObject({ status: 'cancelled', error: TASK_CANCELLED_MESSAGE });
@@ -235,7 +218,7 @@ describe("another user's task", () => {
 		const owner = `alice-${crypto.randomUUID()}@example.com`;
 		const job = await insertJob({ owner, status: 'completed' });
 		const made = crypto.randomUUID();
-		const mallory = await clientAs('mallory@example.com');
+		const mallory = await sdkClientAs('mallory@example.com');
 		const mask = (message: string) => message.replaceAll(job.id, '<id>').replaceAll(made, '<id>');
 		for (const call of [
 			(id: string) => mallory.experimental.tasks.getTask(id),
@@ -274,7 +257,7 @@ describe('tasks/result', () => {
 			tool: 'generate_image_and_wait',
 			completedAt: Date.now(),
 		});
-		const as = await clientAs(owner);
+		const as = await sdkClientAs(owner, ['mallory@example.com']);
 		const result = await as.experimental.tasks.getTaskResult(job.id, CallToolResultSchema);
 		expect(result.isError).toBe(true);
 		expect(result.structuredContent).toMatchObject({

@@ -2,7 +2,7 @@
  * Owner-scoped reads for the tools: another owner's job behaves exactly like an unknown one.
  * Only the listings take `{ everyone: true }`, for admins who ask for all users explicitly.
  */
-import { and, asc, type Column, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, type Column, count, desc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { type ImageRow, images, type JobRow, type JobStatus, jobs } from '../db/schema';
 import type { JobWithImages } from './types';
@@ -97,17 +97,71 @@ export async function listOwnedGenerations(
 			.offset(options.offset),
 		db.select({ total: count() }).from(images).where(where),
 	]);
-	const jobIds = [...new Set(page.map((image) => image.jobId))];
+	const byId = await readJobSummaries(db, page);
+	const items = page.flatMap((image) => {
+		const job = byId.get(image.jobId);
+		return job ? [{ image, job }] : [];
+	});
+	return { total: totals?.total ?? 0, items };
+}
+
+/** Prompt and model of the jobs `images` belong to. Two queries rather than a join: the tables share column names. */
+export async function readJobSummaries(
+	db: Db,
+	rows: readonly ImageRow[],
+): Promise<Map<string, Pick<JobRow, 'id' | 'prompt' | 'model'>>> {
+	const jobIds = [...new Set(rows.map((image) => image.jobId))];
 	const parents = jobIds.length
 		? await db
 				.select({ id: jobs.id, prompt: jobs.prompt, model: jobs.model })
 				.from(jobs)
 				.where(inArray(jobs.id, jobIds))
 		: [];
-	const byId = new Map(parents.map((job) => [job.id, job]));
-	const items = page.flatMap((image) => {
-		const job = byId.get(image.jobId);
-		return job ? [{ image, job }] : [];
-	});
-	return { total: totals?.total ?? 0, items };
+	return new Map(parents.map((job) => [job.id, job]));
+}
+
+/** A position in a newest-first listing: rows after it are older, or as old with a greater id. */
+export interface Keyset {
+	createdAt: number;
+	id: string;
+}
+
+/** One page of the owner's stored images (not expired or deleted), newest first, after `after`. */
+export async function listOwnedLiveImages(
+	db: Db,
+	owner: string,
+	after: Keyset | undefined,
+	limit: number,
+): Promise<{ images: ImageRow[]; next?: Keyset }> {
+	const rows = await db
+		.select()
+		.from(images)
+		.where(
+			and(
+				eq(images.owner, owner),
+				isNull(images.removedAt),
+				after
+					? or(
+							sql`${images.createdAt} < ${after.createdAt}`,
+							and(eq(images.createdAt, after.createdAt), sql`${images.id} > ${after.id}`),
+						)
+					: undefined,
+			),
+		)
+		.orderBy(desc(images.createdAt), asc(images.id))
+		.limit(limit + 1);
+	const page = rows.slice(0, limit);
+	const last = page.at(-1);
+	return rows.length > limit && last
+		? { images: page, next: { createdAt: last.createdAt, id: last.id } }
+		: { images: page };
+}
+
+/** The owner's image stored under `key` (`<job_id>/<index>`), removed or not; undefined if none. */
+export async function readOwnedImage(db: Db, owner: string, key: string): Promise<ImageRow | undefined> {
+	return db
+		.select()
+		.from(images)
+		.where(and(eq(images.owner, owner), eq(images.id, key)))
+		.get();
 }

@@ -10,9 +10,8 @@
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
-import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { logLevels } from '../db/schema';
+import { readStoredLogLevel, storeLogLevel } from '../db/log-levels';
 import { invalidParams, lenientRequestSchema } from './protocol';
 
 /** The spec's levels, least severe first (RFC 5424 order). */
@@ -32,8 +31,8 @@ export const LOGGER = 'image-mcp';
 
 /** The level this principal last set, or null when none was ever set. */
 export async function readLogLevel(db: Db, owner: string): Promise<LoggingLevel | null> {
-	const row = await db.select({ level: logLevels.level }).from(logLevels).where(eq(logLevels.owner, owner)).get();
-	return row && LOG_LEVELS.includes(row.level as LoggingLevel) ? (row.level as LoggingLevel) : null;
+	const level = await readStoredLogLevel(db, owner);
+	return level !== undefined && LOG_LEVELS.includes(level as LoggingLevel) ? (level as LoggingLevel) : null;
 }
 
 export function isLogged(level: LoggingLevel, threshold: LoggingLevel | null): boolean {
@@ -51,11 +50,7 @@ export function registerLogging(server: Server, db: Db, owner: string): void {
 				`level: ${JSON.stringify(given ?? null)?.slice(0, 50)} is not a logging level. Allowed: ${LOG_LEVELS.join(', ')}.`,
 			);
 		}
-		const now = Date.now();
-		await db
-			.insert(logLevels)
-			.values({ owner, level, updatedAt: now })
-			.onConflictDoUpdate({ target: logLevels.owner, set: { level, updatedAt: now } });
+		await storeLogLevel(db, owner, level, Date.now());
 		return {};
 	});
 }

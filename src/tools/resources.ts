@@ -13,12 +13,12 @@ import {
 	ReadResourceRequestSchema,
 	type Resource,
 } from '@modelcontextprotocol/sdk/types.js';
-import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { type ImageRow, images, jobs } from '../db/schema';
+import type { ImageRow } from '../db/schema';
+import { listOwnedLiveImages, readJobSummaries, readOwnedImage } from '../jobs/queries';
 import { buildImageKey, imageUri, parseImageUri } from '../storage/images';
 import { removalMessage } from './job-view';
-import { protocolError } from './protocol';
+import { decodeKeysetCursor, encodeKeysetCursor, invalidParams, protocolError } from './protocol';
 
 export const IMAGE_URI_TEMPLATE = 'image://{job_id}/{index}';
 
@@ -47,62 +47,22 @@ function toResource(image: ImageRow, job: { prompt: string; model: string } | un
 	};
 }
 
-interface ListCursor {
-	c: number;
-	i: string;
-}
-
-function decodeCursor(text: string): ListCursor {
-	try {
-		const value = JSON.parse(atob(text)) as Partial<ListCursor>;
-		if (typeof value.c === 'number' && typeof value.i === 'string') return { c: value.c, i: value.i };
-	} catch {
-		// Falls through to the error below.
-	}
-	throw protocolError(
-		ErrorCode.InvalidParams,
-		'cursor: not a cursor this server gave out; pass nextCursor from the previous resources/list exactly.',
-	);
-}
-
 /** One page of the caller's stored images (removed ones are not resources any more), newest first. */
 export async function listImageResources(
 	db: Db,
 	owner: string,
 	cursor: string | undefined,
 ): Promise<{ resources: Resource[]; nextCursor?: string }> {
-	const after = cursor === undefined ? undefined : decodeCursor(cursor);
-	const rows = await db
-		.select()
-		.from(images)
-		.where(
-			and(
-				eq(images.owner, owner),
-				isNull(images.removedAt),
-				after
-					? or(
-							sql`${images.createdAt} < ${after.c}`,
-							and(eq(images.createdAt, after.c), sql`${images.id} > ${after.i}`),
-						)
-					: undefined,
-			),
-		)
-		.orderBy(desc(images.createdAt), asc(images.id))
-		.limit(RESOURCES_PAGE_SIZE + 1);
-	const page = rows.slice(0, RESOURCES_PAGE_SIZE);
-	const jobIds = [...new Set(page.map((image) => image.jobId))];
-	const parents = jobIds.length
-		? await db
-				.select({ id: jobs.id, prompt: jobs.prompt, model: jobs.model })
-				.from(jobs)
-				.where(inArray(jobs.id, jobIds))
-		: [];
-	const byId = new Map(parents.map((job) => [job.id, job]));
-	const resources = page.map((image) => toResource(image, byId.get(image.jobId)));
-	const last = page.at(-1);
-	return rows.length > RESOURCES_PAGE_SIZE && last
-		? { resources, nextCursor: btoa(JSON.stringify({ c: last.createdAt, i: last.id })).replace(/=+$/, '') }
-		: { resources };
+	const after = cursor === undefined ? undefined : decodeKeysetCursor(cursor);
+	if (after === null) {
+		throw invalidParams(
+			'cursor: not a cursor this server gave out; pass nextCursor from the previous resources/list exactly.',
+		);
+	}
+	const page = await listOwnedLiveImages(db, owner, after, RESOURCES_PAGE_SIZE);
+	const byId = await readJobSummaries(db, page.images);
+	const resources = page.images.map((image) => toResource(image, byId.get(image.jobId)));
+	return page.next ? { resources, nextCursor: encodeKeysetCursor(page.next) } : { resources };
 }
 
 function notFound(uri: string, why: string): Error {
@@ -143,11 +103,7 @@ export function registerResources(server: Server, db: Db, bucket: R2Bucket, owne
 				`uri: "${uri.slice(0, 200)}" is not an image resource. Expected image://<job_id>/<index>, e.g. the uri of a resource_link in a tool result, or one from resources/list.`,
 			);
 		}
-		const row = await db
-			.select()
-			.from(images)
-			.where(and(eq(images.owner, owner), eq(images.id, key)))
-			.get();
+		const row = await readOwnedImage(db, owner, key);
 		if (!row) throw notFound(uri, 'No image of yours has that job id and index; resources/list shows your images.');
 		const removed = removalMessage(row);
 		if (removed) throw notFound(uri, removed);

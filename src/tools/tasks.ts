@@ -22,16 +22,15 @@ import {
 	type Result,
 	type Task,
 } from '@modelcontextprotocol/sdk/types.js';
-import { and, asc, desc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client';
-import { type JobRow, jobs } from '../db/schema';
+import type { JobRow } from '../db/schema';
 import { imageRetentionDays } from '../env';
 import { cancelJobs, TASK_CANCELLED_MESSAGE } from '../jobs/cancel';
+import { listTaskJobs, readTaskJobs } from '../jobs/tasks';
 import { expectedRunMs } from '../providers/catalog';
 import type { ToolContext, ToolContextFactory } from './context';
 import { describeGeneration } from './generate.tools';
-import { protocolError } from './protocol';
+import { decodeKeysetCursor, encodeKeysetCursor, protocolError } from './protocol';
 import { toCallToolResult } from './results';
 import type { RequestScope } from './server';
 import { waitAndPresent } from './wait';
@@ -43,28 +42,7 @@ export const TASKS_PAGE_SIZE = 20;
 export const MIN_POLL_INTERVAL_MS = 250;
 export const MAX_POLL_INTERVAL_MS = 5000;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/**
- * The jobs of the task named `taskId`, oldest first; empty when the caller has no such task.
- * A batch's first job names the whole batch; any other job id names a task of that job alone.
- */
-export async function readTaskJobs(db: Db, owner: string, taskId: string): Promise<JobRow[]> {
-	if (!UUID.test(taskId)) return [];
-	const named = alias(jobs, 'named');
-	const batchOfNamed = db
-		.select({ batchId: named.batchId })
-		.from(named)
-		.where(and(eq(named.owner, owner), eq(named.id, taskId)));
-	const rows = await db
-		.select()
-		.from(jobs)
-		.where(and(eq(jobs.owner, owner), or(eq(jobs.id, taskId), eq(jobs.batchId, sql`(${batchOfNamed})`))))
-		.orderBy(asc(jobs.createdAt));
-	return rows[0]?.id === taskId ? rows : rows.filter((job) => job.id === taskId);
-}
 
 /** Maps the jobs' statuses to the task's (see the table at the top). */
 export function taskStatus(rows: readonly JobRow[]): Task['status'] {
@@ -123,33 +101,6 @@ export function toTask(rows: readonly JobRow[], env: Env): Task {
 	};
 }
 
-interface ListCursor {
-	/** created_at of the last task on the previous page. */
-	c: number;
-	/** Its id: ties on created_at are ordered by id. */
-	i: string;
-}
-
-function encodeCursor(cursor: ListCursor): string {
-	return btoa(JSON.stringify(cursor)).replace(/=+$/, '');
-}
-
-function decodeCursor(text: string): ListCursor {
-	try {
-		const value = JSON.parse(atob(text)) as Partial<ListCursor>;
-		if (typeof value.c === 'number' && typeof value.i === 'string') return { c: value.c, i: value.i };
-	} catch {
-		// Falls through to the error below.
-	}
-	throw new CursorError();
-}
-
-class CursorError extends Error {
-	constructor() {
-		super('cursor: not a cursor this server gave out; pass nextCursor from the previous tasks/list exactly.');
-	}
-}
-
 /** One page of the caller's tasks, newest first. */
 export async function listTasks(
 	db: Db,
@@ -157,47 +108,17 @@ export async function listTasks(
 	env: Env,
 	cursor: string | undefined,
 ): Promise<{ tasks: Task[]; nextCursor?: string }> {
-	const after = cursor === undefined ? undefined : decodeCursor(cursor);
-	const earlier = alias(jobs, 'earlier');
-	// A batch lists once, as its first job.
-	const firstOfCall = or(
-		isNull(jobs.batchId),
-		sql`NOT EXISTS ${db
-			.select({ one: sql`1` })
-			.from(earlier)
-			.where(
-				and(
-					eq(earlier.owner, jobs.owner),
-					eq(earlier.batchId, jobs.batchId),
-					sql`${earlier.createdAt} < ${jobs.createdAt}`,
-				),
-			)}`,
-	);
-	const afterCursor: SQL | undefined = after
-		? or(sql`${jobs.createdAt} < ${after.c}`, and(eq(jobs.createdAt, after.c), sql`${jobs.id} > ${after.i}`))
-		: undefined;
-	const firsts = await db
-		.select()
-		.from(jobs)
-		.where(and(eq(jobs.owner, owner), firstOfCall, afterCursor))
-		.orderBy(desc(jobs.createdAt), asc(jobs.id))
-		.limit(TASKS_PAGE_SIZE + 1);
-	const page = firsts.slice(0, TASKS_PAGE_SIZE);
-	const batchIds = page.flatMap((job) => (job.batchId ? [job.batchId] : []));
-	const members = batchIds.length
-		? await db
-				.select()
-				.from(jobs)
-				.where(and(eq(jobs.owner, owner), inArray(jobs.batchId, batchIds)))
-				.orderBy(asc(jobs.createdAt))
-		: [];
-	const tasks = page.map((first) =>
-		toTask(first.batchId ? members.filter((job) => job.batchId === first.batchId) : [first], env),
-	);
-	const last = page.at(-1);
-	return firsts.length > TASKS_PAGE_SIZE && last
-		? { tasks, nextCursor: encodeCursor({ c: last.createdAt, i: last.id }) }
-		: { tasks };
+	const after = cursor === undefined ? undefined : decodeKeysetCursor(cursor);
+	if (after === null) throw new CursorError();
+	const page = await listTaskJobs(db, owner, after, TASKS_PAGE_SIZE);
+	const tasks = page.calls.map((rows) => toTask(rows, env));
+	return page.next ? { tasks, nextCursor: encodeKeysetCursor(page.next) } : { tasks };
+}
+
+class CursorError extends Error {
+	constructor() {
+		super('cursor: not a cursor this server gave out; pass nextCursor from the previous tasks/list exactly.');
+	}
 }
 
 /**

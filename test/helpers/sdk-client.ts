@@ -7,9 +7,12 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
+import { expect } from 'vitest';
 import { createApp } from '../../src/worker/app';
 import { BASE } from './mcp';
+import { usersEnv } from './users';
 
 export interface SdkClientOptions {
 	/** Bindings over the test env; the request then goes through a fresh app with them. */
@@ -37,4 +40,20 @@ export async function sdkClient(options: SdkClientOptions = {}): Promise<Client>
 	);
 	await client.connect(transport);
 	return client;
+}
+
+/** The JSON-RPC error a request was answered with; fails the test when it succeeded. */
+export async function rpcError(promise: Promise<unknown>): Promise<McpError> {
+	const error = await promise.then(
+		() => undefined,
+		(caught: unknown) => caught,
+	);
+	expect(error).toBeInstanceOf(McpError);
+	return error as McpError;
+}
+
+/** A client for `id` through an AUTH_TOKENS table (token `token-<id>`), with `others` in the table too. */
+export async function sdkClientAs(id: string, others: string[] = []): Promise<Client> {
+	const users = [id, ...others.filter((other) => other !== id)].map((user) => ({ id: user }));
+	return sdkClient({ bindings: await usersEnv(users), token: `token-${id}` });
 }
