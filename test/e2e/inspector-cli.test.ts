@@ -153,6 +153,49 @@ describe(`MCP Inspector CLI ${inspector.version}`, () => {
 		expect({ width: png.width, height: png.height }).toEqual({ width: 320, height: 240 });
 	});
 
+	it('--transport sse reads an image:// resource byte for byte, lists it, and fills iterate_on_image for its job', async () => {
+		const made = await runInspector([
+			...sse(),
+			'--method',
+			'tools/call',
+			'--tool-name',
+			'generate_image_and_wait',
+			'--tool-arg',
+			'prompt=a lantern on a jetty',
+			'width=128',
+			'height=96',
+		]);
+		expect(made.code, explain(made)).toBe(0);
+		const { job_id: jobId, image_url: imageUrl } = made.json.result.structuredContent;
+		const uri = `image://${jobId}/0`;
+
+		const read = await runInspector([...sse(), '--method', 'resources/read', '--uri', uri]);
+		expect(read.code, explain(read)).toBe(0);
+		const [content] = read.json.result.contents;
+		expect(content).toMatchObject({ uri, mimeType: 'image/png' });
+		const served = new Uint8Array(await (await fetch(imageUrl)).arrayBuffer());
+		expect(new Uint8Array(Buffer.from(content.blob, 'base64'))).toEqual(served);
+
+		const listed = await runInspector([...sse(), '--method', 'resources/list']);
+		expect(listed.code, explain(listed)).toBe(0);
+		expect(listed.json.result.resources.map((resource: { uri: string }) => resource.uri)).toContain(uri);
+
+		const prompt = await runInspector([
+			...sse(),
+			'--method',
+			'prompts/get',
+			'--prompt-name',
+			'iterate_on_image',
+			'--prompt-args',
+			`job_id=${jobId}`,
+			'change=make it night',
+		]);
+		expect(prompt.code, explain(prompt)).toBe(0);
+		const messages = prompt.json.result.messages as { content: { type: string; text?: string; uri?: string } }[];
+		expect(messages.map((message) => message.content.text ?? '').join('\n')).toContain('make it night');
+		expect(messages.some((message) => message.content.uri === uri)).toBe(true);
+	});
+
 	it('an unknown tool exits non-zero with a JSON error envelope', async () => {
 		const run = await runInspector([...sse(), '--method', 'tools/call', '--tool-name', 'no_such_tool']);
 		expect(run.code, explain(run)).not.toBe(0);
