@@ -3,7 +3,9 @@
  * D1-backed TaskStore, scoped to its caller. Real local D1, R2 and Queues; the offline
  * provider draws the images.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { env } from 'cloudflare:workers';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import {
 	type CallToolResult,
 	CallToolResultSchema,
@@ -12,10 +14,15 @@ import {
 	RELATED_TASK_META_KEY,
 	type Task,
 } from '@modelcontextprotocol/sdk/types.js';
+import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { getDb } from '../src/db/client';
+import { readConfig } from '../src/env';
 import { TASK_CANCELLED_MESSAGE } from '../src/jobs/cancel';
+import { createMcpServer } from '../src/tools/server';
 import { MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS, TASKS_PAGE_SIZE } from '../src/tools/tasks';
 import { insertJob, readJobRow } from './helpers/fixtures';
+import { BASE } from './helpers/mcp';
 import { rpcError, sdkClient, sdkClientAs } from './helpers/sdk-client';
 
 let client: Client;
@@ -276,5 +283,37 @@ describe('tasks/result', () => {
 		const jobId = (created.structuredContent as { job_id: string }).job_id;
 		const result = await client.experimental.tasks.getTaskResult(jobId, CallToolResultSchema);
 		expect(result.structuredContent).toMatchObject({ job_id: jobId, done: true, status: 'completed', reused: false });
+	});
+});
+
+describe("tasks/result past the transport's wait limit", () => {
+	it('answers -32001 saying to call again or poll, and the task carries on', async () => {
+		const owner = `patient-${crypto.randomUUID()}@example.com`;
+		// Never enqueued: it stays pending, as a job behind a slow model would.
+		const job = await insertJob({ owner, tool: 'generate_image_and_wait' });
+		const config = readConfig(env);
+		// The real server with a 1 s wait limit (55 s on /mcp, 25 s on legacy SSE), over the SDK's in-memory transport.
+		const server = createMcpServer({
+			env,
+			config,
+			db: getDb(env),
+			principal: { id: owner, name: owner, role: 'user', via: 'token' },
+			urls: { workerBase: BASE, r2Base: undefined },
+			maxWaitSeconds: 1,
+		});
+		const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+		await server.connect(serverSide);
+		const patient = new Client(
+			{ name: 'in-memory', version: '1.0.0' },
+			{ jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
+		);
+		await patient.connect(clientSide);
+		const error = await rpcError(patient.experimental.tasks.getTaskResult(job.id, CallToolResultSchema));
+		expect(error.code).toBe(ErrorCode.RequestTimeout);
+		expect(error.message).toContain(
+			`Task ${job.id} is still working after 1 s. Call tasks/result again, or poll tasks/get every`,
+		);
+		expect(await readJobRow(job.id)).toMatchObject({ status: 'pending' });
+		await patient.close();
 	});
 });

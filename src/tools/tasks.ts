@@ -142,7 +142,7 @@ export class JobTaskStore implements TaskStore {
 		throw new Error('Task results are written by the job queue consumer.');
 	}
 
-	/** Unused (tasks/result is ours, registerTaskResult); answers from the jobs for completeness. */
+	/** Never called: tasks/result is answered by registerTaskResult, which waits on the jobs. */
 	async getTaskResult(taskId: string): Promise<Result> {
 		throw new Error(`tasks/result for ${taskId} is answered by registerTaskResult.`);
 	}
