@@ -24,6 +24,7 @@ import { MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS, TASKS_PAGE_SIZE } from '../
 import { insertJob, readJobRow } from './helpers/fixtures';
 import { BASE } from './helpers/mcp';
 import { rpcError, sdkClient, sdkClientAs } from './helpers/sdk-client';
+import { recordingQueue, usersEnv } from './helpers/users';
 
 let client: Client;
 
@@ -136,6 +137,25 @@ describe('a task-augmented generate_image', () => {
 		const error = await rpcError(createTask(client, 'list_models', {}));
 		expect(error.code).toBe(ErrorCode.MethodNotFound);
 		expect(error.message).toContain('generate_image, generate_image_and_wait');
+	});
+});
+
+describe('a task-augmented call over budget', () => {
+	it('is a JSON-RPC error with the refusal and its fields in data, and creates no job', async () => {
+		const owner = `spender-${crypto.randomUUID()}@example.com`;
+		const { queue, sent } = recordingQueue();
+		// dall-e-2 at 1024×1024 is $0.02 an image; OpenAI is configured but never called (the queue only records).
+		const bindings = await usersEnv([{ id: owner, daily_budget_usd: 0.01 }], { OPENAI_API_KEY: 'test', JOBS: queue });
+		const spender = await sdkClient({ bindings, token: `token-${owner}` });
+		const error = await rpcError(
+			createTask(spender, 'generate_image', { prompt: 'a paper boat', model: 'dall-e-2', width: 1024, height: 1024 }),
+		);
+		expect(error.code).toBe(ErrorCode.InvalidParams);
+		expect(error.message).toContain('Daily budget reached');
+		expect(error.data).toMatchObject({ limit: 'daily_budget', limit_usd: 0.01, spent_usd: 0, request_usd: 0.02 });
+		expect(sent).toEqual([]);
+		const { tasks } = await spender.experimental.tasks.listTasks();
+		expect(tasks).toEqual([]);
 	});
 });
 
