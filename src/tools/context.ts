@@ -93,7 +93,7 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
 	startTask?: (
 		args: z.output<Input>,
 		context: ToolContext,
-	) => Promise<{ ok: true; jobs: JobRow[] } | { ok: false; outcome: ToolOutcome }>;
+	) => Promise<{ ok: true; jobs: JobRow[] } | { ok: false; outcome: ToolFailure }>;
 }
 
 /** Keeps each tool's handler typed by its own input schema. */
@@ -101,11 +101,14 @@ export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<I
 	return definition as unknown as ToolDefinition;
 }
 
+/** The failing side of a ToolOutcome. */
+export type ToolFailure = Extract<ToolOutcome, { ok: false }>;
+
 /**
  * A handled failure the model can act on: what was wrong and what is allowed. `details` are
  * machine-readable fields added next to `error` in the result's JSON (e.g. which limit and when
  * it resets).
  */
-export function toolError(message: string, details?: Record<string, unknown>): ToolOutcome {
+export function toolError(message: string, details?: Record<string, unknown>): ToolFailure {
 	return details ? { ok: false, message, details } : { ok: false, message };
 }

@@ -6,7 +6,7 @@ import { checkJobRateLimit } from '../jobs/rate-limit';
 import { checkOwnImages } from '../jobs/references';
 import { parseJobParams } from '../jobs/types';
 import { estimateImageCost, findModel, isStandIn } from '../providers/catalog';
-import { defineTool, type ToolContext, type ToolOutcome, toolError } from './context';
+import { defineTool, type ToolContext, type ToolFailure, toolError } from './context';
 import { type GenerateInput, generateInputSchema, resolveGeneration } from './generate.schema';
 import { jobViewSchema } from './job-view';
 import { budgetRefusal, principalBudgets, rateLimitApplies, rateLimitRefusal } from './limits';
@@ -47,7 +47,7 @@ const generateOutputSchema = z.object({
 type GenerateOutput = z.infer<typeof generateOutputSchema>;
 
 /** What the tools get back from starting a generation: the jobs made (or reused), or the refusal to show. */
-export type Started = { ok: true; jobs: JobRow[]; reused: boolean } | { ok: false; outcome: ToolOutcome };
+export type Started = { ok: true; jobs: JobRow[]; reused: boolean } | { ok: false; outcome: ToolFailure };
 
 /** Validates against the model, creates the jobs and enqueues them. */
 async function startGeneration(input: GenerateInput, context: ToolContext, tool: string): Promise<Started> {

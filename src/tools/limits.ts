@@ -6,7 +6,7 @@
 import { defaultBudgets } from '../env';
 import { type BudgetPeriod, type BudgetRefusal, type Budgets, budgetsFor } from '../jobs/budget';
 import { JOB_RATE_LIMIT, type RateLimitOutcome } from '../jobs/rate-limit';
-import { type Principal, type ToolContext, type ToolOutcome, toolError } from './context';
+import { type Principal, type ToolContext, type ToolFailure, type ToolOutcome, toolError } from './context';
 
 /**
  * The rate limit applies to role `user` only. Admins (the operator, the single AUTH_TOKEN
@@ -33,7 +33,7 @@ const PERIOD_WORDS: Record<BudgetPeriod, { title: string; window: string }> = {
 	monthly: { title: 'Monthly', window: 'UTC calendar month' },
 };
 
-export function budgetRefusal(refusal: BudgetRefusal): ToolOutcome {
+export function budgetRefusal(refusal: BudgetRefusal): ToolFailure {
 	const words = PERIOD_WORDS[refusal.period];
 	const resetsAt = new Date(refusal.resetsAt).toISOString();
 	const remaining = Math.max(0, refusal.limitUsd - refusal.spentUsd);
@@ -52,7 +52,7 @@ export function budgetRefusal(refusal: BudgetRefusal): ToolOutcome {
 	);
 }
 
-export function rateLimitRefusal(outcome: Extract<RateLimitOutcome, { ok: false }>): ToolOutcome {
+export function rateLimitRefusal(outcome: Extract<RateLimitOutcome, { ok: false }>): ToolFailure {
 	const resetsAt = new Date(outcome.resetsAt).toISOString();
 	const counted = outcome.recentCalls < outcome.limit ? ' (calls refused by a budget count too)' : '';
 	return toolError(

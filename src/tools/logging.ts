@@ -9,22 +9,13 @@
  * response goes over the stream anyway.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { type LoggingLevel, LoggingLevelSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Db } from '../db/client';
 import { readStoredLogLevel, storeLogLevel } from '../db/log-levels';
 import { invalidParams, lenientRequestSchema } from './protocol';
 
-/** The spec's levels, least severe first (RFC 5424 order). */
-export const LOG_LEVELS: readonly LoggingLevel[] = [
-	'debug',
-	'info',
-	'notice',
-	'warning',
-	'error',
-	'critical',
-	'alert',
-	'emergency',
-];
+/** The spec's levels, least severe first (RFC 5424 order), as the SDK's schema lists them. */
+export const LOG_LEVELS: readonly LoggingLevel[] = LoggingLevelSchema.options;
 
 /** The logger name on every message. */
 export const LOGGER = 'image-mcp';

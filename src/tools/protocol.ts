@@ -18,7 +18,8 @@ export function invalidParams(message: string): Error {
 	return protocolError(ErrorCode.InvalidParams, message);
 }
 
-function hasErrorCode(error: unknown): boolean {
+/** A protocol error meant for the wire (it carries a JSON-RPC code), not an unexpected failure. */
+export function hasErrorCode(error: unknown): boolean {
 	return error instanceof Error && typeof (error as { code?: unknown }).code === 'number';
 }
 

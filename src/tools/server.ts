@@ -26,7 +26,7 @@ import { isLogged, LOGGER, readLogLevel, registerLogging } from './logging';
 import { cancelJobTool, deleteImageTool } from './manage.tools';
 import { listModelsTool } from './models.tools';
 import { registerPrompts } from './prompts';
-import { protocolError } from './protocol';
+import { hasErrorCode, protocolError } from './protocol';
 import { registerResources } from './resources';
 import { toCallToolResult } from './results';
 import { JobTaskStore, registerTaskResult, toTask } from './tasks';
@@ -217,16 +217,13 @@ export function createMcpServer(scope: RequestScope, options: ServerOptions = {}
 				if (asTask && tool.startTask) {
 					const started = await tool.startTask(parsed.value, context);
 					if (!started.ok) {
-						const refusal = started.outcome;
-						throw refusal.ok
-							? new Error('startTask refused with a success outcome')
-							: protocolError(ErrorCode.InvalidParams, refusal.message, refusal.details);
+						throw protocolError(ErrorCode.InvalidParams, started.outcome.message, started.outcome.details);
 					}
 					return { task: toTask(started.jobs, scope.env) };
 				}
 				return toCallToolResult(await tool.handler(parsed.value, context));
 			} catch (error) {
-				if (asTask && typeof (error as { code?: unknown }).code === 'number') throw error;
+				if (asTask && hasErrorCode(error)) throw error;
 				// The reason is logged, never sent (CONVENTIONS.md "Errors").
 				console.error(`tool ${tool.name} failed`, error);
 				const message = `${tool.name} failed with an internal error. Try again in a moment; list_jobs shows any job that was created.`;

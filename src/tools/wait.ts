@@ -153,11 +153,11 @@ function jobLogger(context: ToolContext): (rows: readonly JobRow[]) => Promise<v
 			seen.set(job.id, { status: job.status, attempts: job.attempts });
 			const about = { job_id: job.id, status: job.status, model: job.model, attempt: job.attempts };
 			if (job.status === 'pending') {
-				await context.log(job.attempts > 0 && job.error ? 'warning' : 'debug', {
-					message:
-						job.attempts > 0 && job.error
-							? `Job ${job.id}: attempt ${job.attempts} failed (${job.error}); it will be retried.`
-							: `Job ${job.id} is queued for ${job.model}.`,
+				const retrying = job.attempts > 0 && job.error;
+				await context.log(retrying ? 'warning' : 'debug', {
+					message: retrying
+						? `Job ${job.id}: attempt ${job.attempts} failed (${job.error}); it will be retried.`
+						: `Job ${job.id} is queued for ${job.model}.`,
 					...about,
 				});
 			} else if (job.status === 'processing') {
