@@ -126,6 +126,20 @@ export interface Keyset {
 	id: string;
 }
 
+/** The rows after `after` in a listing ordered by `createdAt DESC, id ASC`; no condition for the first page. */
+export function afterKeyset(createdAt: Column, id: Column, after: Keyset | undefined): SQL | undefined {
+	return after
+		? or(sql`${createdAt} < ${after.createdAt}`, and(eq(createdAt, after.createdAt), sql`${id} > ${after.id}`))
+		: undefined;
+}
+
+/** A page from `limit + 1` rows read: the first `limit`, and where the next page starts if there is one. */
+export function keysetPage<Row extends Keyset>(rows: Row[], limit: number): { page: Row[]; next?: Keyset } {
+	const page = rows.slice(0, limit);
+	const last = page.at(-1);
+	return rows.length > limit && last ? { page, next: { createdAt: last.createdAt, id: last.id } } : { page };
+}
+
 /** One page of the owner's stored images (not expired or deleted), newest first, after `after`. */
 export async function listOwnedLiveImages(
 	db: Db,
@@ -136,25 +150,11 @@ export async function listOwnedLiveImages(
 	const rows = await db
 		.select()
 		.from(images)
-		.where(
-			and(
-				eq(images.owner, owner),
-				isNull(images.removedAt),
-				after
-					? or(
-							sql`${images.createdAt} < ${after.createdAt}`,
-							and(eq(images.createdAt, after.createdAt), sql`${images.id} > ${after.id}`),
-						)
-					: undefined,
-			),
-		)
+		.where(and(eq(images.owner, owner), isNull(images.removedAt), afterKeyset(images.createdAt, images.id, after)))
 		.orderBy(desc(images.createdAt), asc(images.id))
 		.limit(limit + 1);
-	const page = rows.slice(0, limit);
-	const last = page.at(-1);
-	return rows.length > limit && last
-		? { images: page, next: { createdAt: last.createdAt, id: last.id } }
-		: { images: page };
+	const { page, next } = keysetPage(rows, limit);
+	return next ? { images: page, next } : { images: page };
 }
 
 /** The owner's image stored under `key` (`<job_id>/<index>`), removed or not; undefined if none. */

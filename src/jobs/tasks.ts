@@ -2,11 +2,11 @@
  * The jobs as MCP tasks (src/tools/tasks.ts): a task is the jobs of one call, named by the first
  * job's id, so a batch is read together. Owner-scoped like every read here.
  */
-import { and, asc, desc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client';
 import { type JobRow, jobs } from '../db/schema';
-import type { Keyset } from './queries';
+import { afterKeyset, type Keyset, keysetPage } from './queries';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -53,19 +53,13 @@ export async function listTaskJobs(
 				),
 			)}`,
 	);
-	const afterKey: SQL | undefined = after
-		? or(
-				sql`${jobs.createdAt} < ${after.createdAt}`,
-				and(eq(jobs.createdAt, after.createdAt), sql`${jobs.id} > ${after.id}`),
-			)
-		: undefined;
 	const firsts = await db
 		.select()
 		.from(jobs)
-		.where(and(eq(jobs.owner, owner), firstOfCall, afterKey))
+		.where(and(eq(jobs.owner, owner), firstOfCall, afterKeyset(jobs.createdAt, jobs.id, after)))
 		.orderBy(desc(jobs.createdAt), asc(jobs.id))
 		.limit(limit + 1);
-	const page = firsts.slice(0, limit);
+	const { page, next } = keysetPage(firsts, limit);
 	const batchIds = page.flatMap((job) => (job.batchId ? [job.batchId] : []));
 	const members = batchIds.length
 		? await db
@@ -75,6 +69,5 @@ export async function listTaskJobs(
 				.orderBy(asc(jobs.createdAt))
 		: [];
 	const calls = page.map((first) => (first.batchId ? members.filter((job) => job.batchId === first.batchId) : [first]));
-	const last = page.at(-1);
-	return firsts.length > limit && last ? { calls, next: { createdAt: last.createdAt, id: last.id } } : { calls };
+	return next ? { calls, next } : { calls };
 }

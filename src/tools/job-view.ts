@@ -74,11 +74,15 @@ export const jobViewSchema = z.object({
 
 export type JobView = z.infer<typeof jobViewSchema>;
 
+/** `text` on one line, cut to `max` characters with "..." when longer. */
+export function oneLine(text: string, max: number): string {
+	const flat = text.replace(/\s+/g, ' ').trim();
+	return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}
+
 /** Escapes the characters that would end a markdown image's alt text early. */
 function altText(prompt: string): string {
-	const flat = prompt.replace(/\s+/g, ' ').trim();
-	const short = flat.length > 100 ? `${flat.slice(0, 97)}...` : flat;
-	return short.replace(/[[\]\\]/g, '\\$&');
+	return oneLine(prompt, 100).replace(/[[\]\\]/g, '\\$&');
 }
 
 export function presentImage(row: ImageRow, prompt: string, urls: UrlBases): ImageView {

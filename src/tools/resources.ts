@@ -17,7 +17,7 @@ import type { Db } from '../db/client';
 import type { ImageRow } from '../db/schema';
 import { listOwnedLiveImages, readJobSummaries, readOwnedImage } from '../jobs/queries';
 import { buildImageKey, imageUri, parseImageUri } from '../storage/images';
-import { removalMessage } from './job-view';
+import { oneLine, removalMessage } from './job-view';
 import { decodeKeysetCursor, encodeKeysetCursor, invalidParams, protocolError } from './protocol';
 
 export const IMAGE_URI_TEMPLATE = 'image://{job_id}/{index}';
@@ -29,11 +29,6 @@ export const RESOURCES_PAGE_SIZE = 50;
 export const RESOURCE_NOT_FOUND = -32002;
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-function oneLine(text: string, max: number): string {
-	const flat = text.replace(/\s+/g, ' ').trim();
-	return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
-}
 
 function toResource(image: ImageRow, job: { prompt: string; model: string } | undefined): Resource {
 	return {
