@@ -17,14 +17,10 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppConfig } from '../env';
 import type { AppEnv } from './app';
 import { isLoopbackHost } from './auth';
-import { jsonRpcError } from './json-rpc';
+import { clip, jsonRpcError } from './json-rpc';
 
 /** JSON-RPC "server error", what the MCP SDK's own hostHeaderValidation middleware answers with. */
 const HOST_REFUSED = -32000;
-
-function clip(text: string, max = 100): string {
-	return text.length > max ? `${text.slice(0, max)}…` : text;
-}
 
 function isLocalHost(hostname: string, config: AppConfig): boolean {
 	return isLoopbackHost(hostname) || config.allowedHosts.includes(hostname);
@@ -51,13 +47,13 @@ function originHostname(origin: string): string | undefined {
 export function localRequestRefusal(request: Request, config: AppConfig): string | null {
 	const hostname = new URL(request.url).hostname;
 	if (!isLocalHost(hostname, config)) {
-		return `Forbidden: this local server answers only requests addressed to ${allowedHostsText(config)}, and this one was addressed to host "${clip(hostname)}" (DNS-rebinding protection). If that name or address is this machine's, add it to ALLOWED_HOSTS (comma-separated) in .dev.vars; it still needs an AUTH_TOKEN to be served.`;
+		return `Forbidden: this local server answers only requests addressed to ${allowedHostsText(config)}, and this one was addressed to host "${clip(hostname, 100)}" (DNS-rebinding protection). If that name or address is this machine's, add it to ALLOWED_HOSTS (comma-separated) in .dev.vars; it still needs an AUTH_TOKEN to be served.`;
 	}
 	const origin = request.headers.get('origin');
 	if (origin === null || config.allowedOrigins.includes(origin)) return null;
 	const originHost = originHostname(origin);
 	if (originHost !== undefined && isLocalHost(originHost, config)) return null;
-	return `Forbidden: this local server takes browser requests only from pages on ${allowedHostsText(config)}, or from an origin listed in ALLOWED_ORIGINS, and this one came from Origin "${clip(origin)}" (DNS-rebinding protection).`;
+	return `Forbidden: this local server takes browser requests only from pages on ${allowedHostsText(config)}, or from an origin listed in ALLOWED_ORIGINS, and this one came from Origin "${clip(origin, 100)}" (DNS-rebinding protection).`;
 }
 
 /** Mounted on the MCP endpoints (/mcp, /sse, /messages) ahead of CORS and auth; does nothing outside local dev. */

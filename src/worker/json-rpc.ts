@@ -47,7 +47,7 @@ function kindOf(value: unknown): string {
 }
 
 /** Echoed input, cut short: an error message never carries a megabyte back. */
-function clip(text: string, max = 60): string {
+export function clip(text: string, max = 60): string {
 	return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
