@@ -17,6 +17,7 @@ import {
 	mcpCall,
 	ORIGIN,
 	oauthEnv,
+	refusedSignIn,
 	registerClient,
 	signIn,
 } from './helpers/oauth-flow';
@@ -217,31 +218,23 @@ describe('OAuth sign-in', () => {
 
 	it('shows a sign-in failure, not a stack trace, when the provider refuses the code exchange', async () => {
 		const idp = fakeIdp({ user: alice });
-		const outcome = await signIn(idp, new Browser(oauthEnv(idp, { OAUTH_CLIENT_SECRET: 'a-stale-secret' })));
-		expect(outcome.ok).toBe(false);
-		if (outcome.ok) return;
-		expect(outcome.callback.status).toBe(502);
-		expect(await outcome.callback.text()).toContain(
-			'The sign-in provider refused the code exchange: HTTP 401 (invalid_client).',
-		);
+		const refused = await refusedSignIn(idp, new Browser(oauthEnv(idp, { OAUTH_CLIENT_SECRET: 'a-stale-secret' })));
+		expect(refused.status).toBe(502);
+		expect(refused.text).toContain('The sign-in provider refused the code exchange: HTTP 401 (invalid_client).');
 	});
 
 	it('refuses an unverified email', async () => {
 		const idp = fakeIdp({ user: { ...alice, email_verified: false } });
-		const outcome = await signIn(idp, new Browser(oauthEnv(idp)));
-		expect(outcome.ok).toBe(false);
-		if (outcome.ok) return;
-		expect(outcome.callback.status).toBe(403);
-		expect(await outcome.callback.text()).toContain('the email alice@example.com is not verified');
+		const refused = await refusedSignIn(idp, new Browser(oauthEnv(idp)));
+		expect(refused.status).toBe(403);
+		expect(refused.text).toContain('the email alice@example.com is not verified');
 	});
 
 	it('refuses an email that is not on the allow-list', async () => {
 		const idp = fakeIdp({ user: { sub: '2002', email: 'mallory@example.com', email_verified: true } });
-		const outcome = await signIn(idp, new Browser(oauthEnv(idp)));
-		expect(outcome.ok).toBe(false);
-		if (outcome.ok) return;
-		expect(outcome.callback.status).toBe(403);
-		expect(await outcome.callback.text()).toContain('mallory@example.com is not on this server&#39;s list of allowed');
+		const refused = await refusedSignIn(idp, new Browser(oauthEnv(idp)));
+		expect(refused.status).toBe(403);
+		expect(refused.text).toContain('mallory@example.com is not on this server&#39;s list of allowed');
 	});
 
 	describe('Google hosted domain, checked on the hd claim', () => {
@@ -261,19 +254,15 @@ describe('OAuth sign-in', () => {
 
 		it('refuses a personal Google account that uses an address at the domain (no hd claim)', async () => {
 			const idp = fakeIdp({ issuer: google, user: { ...alice, email: 'carol@example.com' } });
-			const outcome = await signIn(idp, new Browser(domainEnv(idp)));
-			expect(outcome.ok).toBe(false);
-			if (outcome.ok) return;
-			expect(outcome.callback.status).toBe(403);
-			expect(await outcome.callback.text()).toContain('carol@example.com is not a Workspace account');
+			const refused = await refusedSignIn(idp, new Browser(domainEnv(idp)));
+			expect(refused.status).toBe(403);
+			expect(refused.text).toContain('carol@example.com is not a Workspace account');
 		});
 
 		it('refuses a Workspace account of another domain', async () => {
 			const idp = fakeIdp({ issuer: google, user: { ...alice, email: 'dave@other.org', hd: 'other.org' } });
-			const outcome = await signIn(idp, new Browser(domainEnv(idp)));
-			expect(outcome.ok).toBe(false);
-			if (outcome.ok) return;
-			expect(await outcome.callback.text()).toContain('dave@other.org is in other.org');
+			const refused = await refusedSignIn(idp, new Browser(domainEnv(idp)));
+			expect(refused.text).toContain('dave@other.org is in other.org');
 		});
 	});
 });

@@ -304,6 +304,14 @@ export async function signIn(
 	};
 }
 
+/** A sign-in the server refuses at the callback: its status and page text (fails the test if it succeeds). */
+export async function refusedSignIn(idp: FakeIdp, browser: Browser): Promise<{ status: number; text: string }> {
+	const outcome = await signIn(idp, browser);
+	expect(outcome.ok).toBe(false);
+	if (outcome.ok) throw new Error('sign-in was expected to be refused');
+	return { status: outcome.callback.status, text: await outcome.callback.text() };
+}
+
 /** JSON-RPC over POST /mcp through the full entry point (OAuth provider included). */
 export async function mcpCall(workerEnv: Env, token: string | undefined, method: string, params?: unknown) {
 	const response = await createHandler()(
