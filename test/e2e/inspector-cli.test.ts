@@ -109,6 +109,18 @@ describe(`MCP Inspector CLI ${inspector.version}`, () => {
 	printServerLogsOnFailure(() => [server]);
 
 	const sse = () => [`${server!.url}/sse`, '--transport', 'sse', '--header', AUTH_HEADER];
+	const generateOverSse = (prompt: string, width: number, height: number) =>
+		runInspector([
+			...sse(),
+			'--method',
+			'tools/call',
+			'--tool-name',
+			'generate_image_and_wait',
+			'--tool-arg',
+			`prompt=${prompt}`,
+			`width=${width}`,
+			`height=${height}`,
+		]);
 
 	it('--transport sse --method tools/list lists every tool', async () => {
 		const run = await runInspector([...sse(), '--method', 'tools/list']);
@@ -129,17 +141,7 @@ describe(`MCP Inspector CLI ${inspector.version}`, () => {
 
 	it('--transport sse tools/call generate_image_and_wait with --tool-arg gives a fetchable 320×240 PNG', async () => {
 		const prompt = 'a kite over the dunes';
-		const run = await runInspector([
-			...sse(),
-			'--method',
-			'tools/call',
-			'--tool-name',
-			'generate_image_and_wait',
-			'--tool-arg',
-			`prompt=${prompt}`,
-			'width=320',
-			'height=240',
-		]);
+		const run = await generateOverSse(prompt, 320, 240);
 		expect(run.code, explain(run)).toBe(0);
 		const content = run.json.result.structuredContent;
 		expect(content).toMatchObject({ success: true, status: 'completed', done: true, prompt });
@@ -154,17 +156,7 @@ describe(`MCP Inspector CLI ${inspector.version}`, () => {
 	});
 
 	it('--transport sse reads an image:// resource byte for byte, lists it, and fills iterate_on_image for its job', async () => {
-		const made = await runInspector([
-			...sse(),
-			'--method',
-			'tools/call',
-			'--tool-name',
-			'generate_image_and_wait',
-			'--tool-arg',
-			'prompt=a lantern on a jetty',
-			'width=128',
-			'height=96',
-		]);
+		const made = await generateOverSse('a lantern on a jetty', 128, 96);
 		expect(made.code, explain(made)).toBe(0);
 		const { job_id: jobId, image_url: imageUrl } = made.json.result.structuredContent;
 		const uri = `image://${jobId}/0`;
