@@ -6,8 +6,7 @@ import { env } from 'cloudflare:workers';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, LoggingMessageNotificationSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { sdkClient } from './helpers/sdk-client';
-import { usersEnv } from './helpers/users';
+import { sdkClientAs } from './helpers/sdk-client';
 
 interface Logged {
 	level: string;
@@ -18,7 +17,7 @@ interface Logged {
 /** A fresh user's client that records the log messages it receives. */
 async function loggingClient(): Promise<{ client: Client; logged: Logged[]; id: string }> {
 	const id = `logger-${crypto.randomUUID()}@example.com`;
-	const client = await sdkClient({ bindings: await usersEnv([{ id }]), token: `token-${id}` });
+	const client = await sdkClientAs(id);
 	const logged: Logged[] = [];
 	client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
 		logged.push(notification.params as Logged);
