@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { runJob } from '../src/consumer/run-job';
 import { getDb } from '../src/db/client';
 import { images } from '../src/db/schema';
+import { resolveGeneration } from '../src/generation/select';
 import type { JobParams } from '../src/jobs/types';
-import { type GenerateInput, generateInputSchema, resolveGeneration } from '../src/tools/generate.schema';
+import { type GenerateInput, generateInputSchema } from '../src/tools/generate.schema';
 import { base64, fakeJpeg, insertJob, readJobRow, scriptedAi } from './helpers/fixtures';
 import { postWithEnv, rpcBody, type ToolResult, textJson } from './helpers/mcp';
 
@@ -32,12 +33,12 @@ function resolve(args: Record<string, unknown>, deployment: Env = everything) {
 function refusal(args: Record<string, unknown>, deployment: Env = everything): string {
 	const result = resolve(args, deployment);
 	if (result.ok) throw new Error(`expected a refusal for ${JSON.stringify(args)}, got ${result.value.entry.alias}`);
-	return result.message;
+	return result.error;
 }
 
 function params(args: Record<string, unknown>, deployment: Env = everything): JobParams & { model: string } {
 	const result = resolve(args, deployment);
-	if (!result.ok) throw new Error(result.message);
+	if (!result.ok) throw new Error(result.error);
 	return { ...result.value.params, model: result.value.entry.alias };
 }
 
@@ -184,12 +185,12 @@ describe('model: "auto"', () => {
 			model: 'auto',
 			reference_images: ['https://example.com/a.png', 'https://example.com/b.png'],
 		});
-		if (!withReferences.ok) throw new Error(withReferences.message);
+		if (!withReferences.ok) throw new Error(withReferences.error);
 		expect(withReferences.value.entry.capabilities.maxReferenceImages).toBeGreaterThanOrEqual(2);
 		expect(withReferences.value.params.auto_reason).toMatch(/because the default flux-schnell cannot do this request/);
 
 		const transparent = resolve({ model: 'auto', background: 'transparent' });
-		if (!transparent.ok) throw new Error(transparent.message);
+		if (!transparent.ok) throw new Error(transparent.error);
 		expect(transparent.value.entry.capabilities.background?.values).toContain('transparent');
 	});
 

@@ -17,6 +17,7 @@ import { images } from '../db/schema';
 import { ProviderError } from '../providers/errors';
 import { checkReferenceUrl, fetchReferenceImage } from '../providers/safe-fetch';
 import type { ReferenceImage } from '../providers/types';
+import { err, ok, type Result } from '../result';
 import { buildImageKey, parseImagePath, type UrlBases } from '../storage/images';
 import { sniffImage } from '../storage/sniff';
 import type { ReferenceSpec } from './types';
@@ -26,8 +27,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 /** What the caller may write, for error messages. */
 export const REFERENCE_FORMS =
 	'a job id of yours (its first image), "<job_id>/<index>", "image://<job_id>/<index>", this server\'s image URL, or a public https URL of a PNG, JPEG, WebP or GIF';
-
-type Parsed = { ok: true; spec: ReferenceSpec } | { ok: false; message: string };
 
 /** The R2 key when `value` names one of this server's images; null when it is not that kind of reference. */
 export function ownImageKey(value: string, urls: UrlBases): string | null {
@@ -42,19 +41,19 @@ export function ownImageKey(value: string, urls: UrlBases): string | null {
 }
 
 /** Parses one reference (the field name is for messages, e.g. `reference_images[1]`). */
-export function parseReference(field: string, raw: string, urls: UrlBases): Parsed {
+export function parseReference(field: string, raw: string, urls: UrlBases): Result<ReferenceSpec> {
 	const value = raw.trim();
 	const key = ownImageKey(value, urls);
-	if (key) return { ok: true, spec: { kind: 'image', r2_key: key } };
+	if (key) return ok({ kind: 'image', r2_key: key });
 	if (value.startsWith('image://')) {
-		return { ok: false, message: `${field}: "${clip(value)}" is not a valid image URI; use image://<job_id>/<index>.` };
+		return err(`${field}: "${clip(value)}" is not a valid image URI; use image://<job_id>/<index>.`);
 	}
 	if (!/^[a-z][a-z0-9+.-]*:/i.test(value)) {
-		return { ok: false, message: `${field}: "${clip(value)}" is neither a job id nor a URL. Give ${REFERENCE_FORMS}.` };
+		return err(`${field}: "${clip(value)}" is neither a job id nor a URL. Give ${REFERENCE_FORMS}.`);
 	}
 	const checked = checkReferenceUrl(value);
-	if (!checked.ok) return { ok: false, message: `${field}: ${checked.message}` };
-	return { ok: true, spec: { kind: 'url', url: checked.url.href } };
+	if (!checked.ok) return err(`${field}: ${checked.message}`);
+	return ok({ kind: 'url', url: checked.url.href });
 }
 
 function clip(value: string): string {
