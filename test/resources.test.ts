@@ -8,7 +8,7 @@ import { type CallToolResult, ErrorCode } from '@modelcontextprotocol/sdk/types.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '../src/db/client';
 import { images } from '../src/db/schema';
-import { RESOURCE_NOT_FOUND, RESOURCES_PAGE_SIZE } from '../src/tools/resources';
+import { RESOURCE_NOT_FOUND, RESOURCES_PAGE_SIZE } from '../src/mcp/resources';
 import { insertJob } from './helpers/fixtures';
 import { rpcError, sdkClient, sdkClientAs } from './helpers/sdk-client';
 

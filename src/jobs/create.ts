@@ -8,7 +8,9 @@ import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client';
 import { type JobRow, jobs } from '../db/schema';
+import { err, ok, type Result } from '../result';
 import { type BudgetRefusal, type Budgets, chargedSpend, exceededBudget, fitsBudgetsCondition } from './budget';
+import { checkJobRateLimit, type RateLimitRefusal } from './rate-limit';
 import type { JobMessage, JobParams } from './types';
 
 export interface NewJobsInput {
@@ -25,15 +27,22 @@ export interface NewJobsInput {
 	tool?: string;
 	/** The owner's spend budgets; the jobs are created only if their cost fits all of them. */
 	budgets?: Budgets;
+	/**
+	 * Present when the owner is rate limited (role user): each call that makes new jobs counts
+	 * once against the limiter. Undefined for the exempt (admins).
+	 */
+	rateLimit?: { limiter: RateLimit | undefined };
 	/** Creation time (ms); the budget windows are taken at it. */
 	now?: number;
 }
 
-export type CreateJobsResult<Refusal = never> =
-	| { ok: true; jobs: JobRow[]; reused: boolean }
-	| { ok: false; reason: 'queue_unavailable'; jobs: JobRow[] }
-	| { ok: false; reason: 'budget_exceeded'; refusal: BudgetRefusal }
-	| { ok: false; reason: 'refused'; refusal: Refusal };
+/** Why no job was started: each refusal creates nothing; a queue failure leaves the jobs failed. */
+export type CreateJobsRefusal =
+	| { reason: 'queue_unavailable'; jobs: JobRow[] }
+	| { reason: 'budget_exceeded'; refusal: BudgetRefusal }
+	| { reason: 'rate_limited'; refusal: RateLimitRefusal };
+
+export type CreateJobsResult = Result<{ jobs: JobRow[]; reused: boolean }, CreateJobsRefusal>;
 
 /** Largest seed every provider accepts (int32). */
 export const MAX_SEED = 2_147_483_647;
@@ -57,21 +66,19 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * `admit` runs only when new jobs are about to be made (not for an idempotent retry, which
- * returns the jobs it made before): a refusal it returns creates nothing. The rate limit.
+ * Creates the jobs and enqueues them, or refuses. An idempotent retry returns the jobs it made
+ * before and is not counted again; only a call that is about to make new jobs meets the rate
+ * limit, then the budgets (checked inside the insert).
  */
-export async function createJobs<Refusal = never>(
-	db: Db,
-	queue: Queue<JobMessage>,
-	input: NewJobsInput,
-	admit?: () => Promise<Refusal | undefined>,
-): Promise<CreateJobsResult<Refusal>> {
+export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJobsInput): Promise<CreateJobsResult> {
 	if (input.idempotencyKey) {
 		const existing = await findByIdempotencyKey(db, input.owner, input.idempotencyKey);
-		if (existing) return { ok: true, jobs: existing, reused: true };
+		if (existing) return ok({ jobs: existing, reused: true });
 	}
-	const refusal = await admit?.();
-	if (refusal !== undefined) return { ok: false, reason: 'refused', refusal };
+	if (input.rateLimit) {
+		const limited = await checkJobRateLimit(input.rateLimit.limiter, db, input.owner, input.now);
+		if (!limited.ok) return err({ reason: 'rate_limited', refusal: limited.error });
+	}
 
 	const now = input.now ?? Date.now();
 	const batchId = input.count > 1 ? crypto.randomUUID() : null;
@@ -105,7 +112,7 @@ export async function createJobs<Refusal = never>(
 		// Two concurrent calls with one idempotency key: the loser returns the winner's jobs.
 		if (input.idempotencyKey && isUniqueViolation(error)) {
 			const existing = await findByIdempotencyKey(db, input.owner, input.idempotencyKey);
-			if (existing) return { ok: true, jobs: existing, reused: true };
+			if (existing) return ok({ jobs: existing, reused: true });
 		}
 		throw error;
 	}
@@ -116,7 +123,7 @@ export async function createJobs<Refusal = never>(
 		const refusal =
 			exceededBudget(spent, requestUsd, input.budgets, now) ??
 			exceededBudget(spent, Number.POSITIVE_INFINITY, input.budgets, now)!;
-		return { ok: false, reason: 'budget_exceeded', refusal: { ...refusal, requestUsd } };
+		return err({ reason: 'budget_exceeded', refusal: { ...refusal, requestUsd } });
 	}
 
 	try {
@@ -140,9 +147,9 @@ export async function createJobs<Refusal = never>(
 				),
 			)
 			.returning();
-		return { ok: false, reason: 'queue_unavailable', jobs: failed };
+		return err({ reason: 'queue_unavailable', jobs: failed });
 	}
-	return { ok: true, jobs: created, reused: false };
+	return ok({ jobs: created, reused: false });
 }
 
 type NewJobRow = typeof jobs.$inferInsert;

@@ -6,6 +6,7 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobs } from '../db/schema';
+import { err, ok, type Result } from '../result';
 
 /**
  * The limit and period of the `JOB_RATE_LIMITER` binding in wrangler.jsonc, which the binding
@@ -16,9 +17,15 @@ export const JOB_RATE_LIMIT = { limit: 30, periodSeconds: 60 } as const;
 // Said once per isolate, not on every call.
 let warnedMissingBinding = false;
 
-export type RateLimitOutcome =
-	| { ok: true }
-	| { ok: false; limit: number; periodSeconds: number; recentCalls: number; resetsAt: number };
+/** Why a call was refused: the limit, and the caller's figures that explain it. */
+export interface RateLimitRefusal {
+	limit: number;
+	periodSeconds: number;
+	recentCalls: number;
+	resetsAt: number;
+}
+
+export type RateLimitOutcome = Result<undefined, RateLimitRefusal>;
 
 /**
  * Counts one generate call of `owner` against the limit. A deployment without the binding
@@ -36,27 +43,26 @@ export async function checkJobRateLimit(
 			warnedMissingBinding = true;
 			console.warn('[image-mcp] JOB_RATE_LIMITER binding missing: generate calls are not rate limited');
 		}
-		return { ok: true };
+		return ok();
 	}
 	let success: boolean;
 	try {
 		({ success } = await limiter.limit({ key: owner }));
 	} catch (error) {
 		console.error('rate limiter failed; letting the call through', error);
-		return { ok: true };
+		return ok();
 	}
-	if (success) return { ok: true };
+	if (success) return ok();
 	const { calls, oldest } = await recentCreationCalls(db, owner, now);
 	const periodMs = JOB_RATE_LIMIT.periodSeconds * 1000;
-	return {
-		ok: false,
+	return err({
 		limit: JOB_RATE_LIMIT.limit,
 		periodSeconds: JOB_RATE_LIMIT.periodSeconds,
 		recentCalls: calls,
 		// The binding counts in its own windows; this is when the caller's oldest call in the
 		// last period leaves it, or a whole period when D1 has none (refused calls count too).
 		resetsAt: oldest === null ? now + periodMs : Math.max(oldest + periodMs, now),
-	};
+	});
 }
 
 /** Generate calls (a count batch is one) `owner` made in the last rate-limit period. */

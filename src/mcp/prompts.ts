@@ -12,16 +12,22 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { GetPromptResult, Prompt, PromptArgument, PromptMessage } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ImageRow, JobRow } from '../db/schema';
+import { MAX_PROMPT_CHARS } from '../generation/request';
 import { readImagesOfJobs, readOwnedJobs } from '../jobs/queries';
 import { type JobParams, parseJobParams, type ReferenceSpec } from '../jobs/types';
 import { configuredModels, findModel, type ModelEntry } from '../providers/catalog';
 import { imageUri } from '../storage/images';
-import { MAX_PROMPT_CHARS } from './generate.schema';
-import { presentImage, removalMessage } from './job-view';
-import { configuredFamilyModels, familyOfModel, MODEL_FAMILIES, type ModelFamily, renderGuide } from './prompt-guides';
+import type { RequestScope } from '../tools/context';
+import { presentImage, removalMessage } from '../tools/job-view';
+import {
+	configuredFamilyModels,
+	familyOfModel,
+	MODEL_FAMILIES,
+	type ModelFamily,
+	renderGuide,
+} from '../tools/prompt-guides';
+import { CONTROL_CHARACTERS, formatValidationError } from '../tools/validation';
 import { invalidParams, lenientRequestSchema, withInternalErrorsHidden } from './protocol';
-import type { RequestScope } from './server';
-import { CONTROL_CHARACTERS, formatValidationError } from './validation';
 
 export const ITERATE_PROMPT = 'iterate_on_image';
 

@@ -17,7 +17,7 @@ import type { Db } from '../db/client';
 import type { ImageRow } from '../db/schema';
 import { listOwnedLiveImages, readJobSummaries, readOwnedImage } from '../jobs/queries';
 import { buildImageKey, imageUri, parseImageUri } from '../storage/images';
-import { oneLine, removalMessage } from './job-view';
+import { oneLine, removalMessage } from '../tools/job-view';
 import { decodeKeysetCursor, encodeKeysetCursor, invalidParams, protocolError } from './protocol';
 
 export const IMAGE_URI_TEMPLATE = 'image://{job_id}/{index}';

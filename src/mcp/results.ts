@@ -2,11 +2,11 @@
  * Turns a tool outcome into a CallToolResult in the order DESIGN.md §5 fixes:
  * 1. a text block whose text is JSON (`jq '.result.content[0].text | fromjson'` works),
  * 2. `structuredContent` matching the tool's outputSchema (never any base64),
- * 3. a `resource_link` per finished image, to its `image://` resource (src/tools/resources.ts);
+ * 3. a `resource_link` per finished image, to its `image://` resource (src/mcp/resources.ts);
  *    the HTTPS URL is in the JSON and the markdown line.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ToolOutcome } from './context';
+import type { ToolOutcome } from '../tools/context';
 
 export function toCallToolResult(outcome: ToolOutcome): CallToolResult {
 	if (!outcome.ok) {
@@ -15,26 +15,27 @@ export function toCallToolResult(outcome: ToolOutcome): CallToolResult {
 			content: [
 				{
 					type: 'text',
-					text: JSON.stringify({ success: false, error: outcome.message, ...outcome.details }, null, 2),
+					text: JSON.stringify({ success: false, error: outcome.error.message, ...outcome.error.details }, null, 2),
 				},
 			],
 			isError: true,
 		};
 	}
+	const success = outcome.value;
 	const result: CallToolResult = {
-		content: [{ type: 'text', text: JSON.stringify(outcome.structured, null, 2) }],
-		structuredContent: outcome.structured,
+		content: [{ type: 'text', text: JSON.stringify(success.structured, null, 2) }],
+		structuredContent: success.structured,
 	};
-	for (const image of outcome.images ?? []) {
+	for (const image of success.images ?? []) {
 		result.content.push({
 			type: 'resource_link',
 			uri: image.resource_uri,
 			name: image.resource_uri.slice('image://'.length).replace('/', '-'),
-			title: outcome.prompt ? outcome.prompt.slice(0, 100) : undefined,
+			title: success.prompt ? success.prompt.slice(0, 100) : undefined,
 			mimeType: image.content_type,
 			size: image.bytes,
 		});
 	}
-	if (outcome.isError) result.isError = true;
+	if (success.isError) result.isError = true;
 	return result;
 }

@@ -28,12 +28,13 @@ import { imageRetentionDays } from '../env';
 import { cancelJobs, TASK_CANCELLED_MESSAGE } from '../jobs/cancel';
 import { listTaskJobs, readTaskJobs } from '../jobs/tasks';
 import { expectedRunMs } from '../providers/catalog';
-import type { ToolContext, ToolContextFactory } from './context';
-import { describeGeneration } from './generate.tools';
+import { ok } from '../result';
+import type { RequestScope, ToolContext } from '../tools/context';
+import { describeGeneration } from '../tools/generate.tools';
+import { waitAndPresent } from '../tools/wait';
+import type { ToolContextFactory } from './context';
 import { decodeKeysetCursor, encodeKeysetCursor, protocolError } from './protocol';
 import { toCallToolResult } from './results';
-import type { RequestScope } from './server';
-import { waitAndPresent } from './wait';
 
 /** Tasks per tasks/list page. */
 export const TASKS_PAGE_SIZE = 20;
@@ -180,7 +181,7 @@ async function finishedResult(rows: readonly JobRow[], context: ToolContext): Pr
 	// Waits (with progress and log messages) no longer than the transport allows.
 	const waited = await waitAndPresent(context, jobIds, context.maxWaitSeconds);
 	if (!waited.ok) return toCallToolResult(waited);
-	const structured = waited.structured as Record<string, unknown> & { still_running?: boolean };
+	const structured = waited.value.structured as Record<string, unknown> & { still_running?: boolean };
 	if (structured.still_running) return undefined;
 	const settled = await readTaskJobs(context.db, context.principal.id, rows[0]!.id);
 	// The same answer every time it is asked: the task's own duration, not this call's wait.
@@ -188,22 +189,24 @@ async function finishedResult(rows: readonly JobRow[], context: ToolContext): Pr
 		Math.max(...settled.map((job) => job.completedAt ?? job.updatedAt)) -
 		Math.min(...settled.map((job) => job.createdAt));
 	if (rows[0]!.tool === 'generate_image_and_wait') {
-		return toCallToolResult({ ...waited, structured: { ...structured, waited_ms: waitedMs } });
+		return toCallToolResult(ok({ ...waited.value, structured: { ...structured, waited_ms: waitedMs } }));
 	}
 	const { done, image_url, markdown, error, results, success, message } = structured;
-	return toCallToolResult({
-		...waited,
-		structured: {
-			...describeGeneration(settled, false, context),
-			success,
-			message,
-			done,
-			...(image_url === undefined ? {} : { image_url }),
-			...(markdown === undefined ? {} : { markdown }),
-			...(error === undefined ? {} : { error }),
-			results,
-		},
-	});
+	return toCallToolResult(
+		ok({
+			...waited.value,
+			structured: {
+				...describeGeneration(settled, false, context),
+				success,
+				message,
+				done,
+				...(image_url === undefined ? {} : { image_url }),
+				...(markdown === undefined ? {} : { markdown }),
+				...(error === undefined ? {} : { error }),
+				results,
+			},
+		}),
+	);
 }
 
 /**

@@ -1,12 +1,14 @@
 /**
- * What a tool gets: a small context, never the raw MCP server (CONVENTIONS.md, "Tool
- * registration"), and the shape every tool is declared in.
+ * What an operation gets and how it is declared. An operation (a "tool") is defined once here
+ * in src/tools/ and every face calls it: MCP (src/mcp/), and the HTTP faces in src/worker/. It
+ * gets a small context, never a face's server or request (CONVENTIONS.md, "Tool registration"),
+ * and answers a Result; nothing in this folder knows MCP or HTTP.
  */
-import type { LoggingLevel, ServerNotification, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { Db } from '../db/client';
 import type { JobRow } from '../db/schema';
 import type { AppConfig } from '../env';
+import { type Err, err, type Ok, ok, type Result } from '../result';
 import type { UrlBases } from '../storage/images';
 
 /**
@@ -30,7 +32,12 @@ export interface PrincipalLimits {
 	monthlyBudgetUsd?: number | null;
 }
 
-export interface ToolContext {
+/** The eight log levels of RFC 5424, least severe first (MCP's logging levels are these). */
+export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** What a face knows of a request before any operation runs: who calls, with which settings. */
+export interface RequestScope {
 	env: Env;
 	config: AppConfig;
 	db: Db;
@@ -41,6 +48,9 @@ export interface ToolContext {
 	 * SSE, whose POSTs are answered at once and run on `waitUntil` (limited to 30 s).
 	 */
 	maxWaitSeconds: number;
+}
+
+export interface ToolContext extends RequestScope {
 	/** Aborted when the client goes away. */
 	signal: AbortSignal;
 	/** Sends `notifications/progress` when the request carried a progress token; a no-op otherwise. */
@@ -49,14 +59,8 @@ export interface ToolContext {
 	 * Sends an MCP log message (`notifications/message`) when the caller set a logging level
 	 * that lets it through and the response can carry it; a no-op otherwise.
 	 */
-	log: (level: LoggingLevel, data: Record<string, unknown>) => Promise<void>;
+	log: (level: LogLevel, data: Record<string, unknown>) => Promise<void>;
 }
-
-/** Builds a request's ToolContext from the SDK handler's `extra` and the request's `_meta` (its progress token). */
-export type ToolContextFactory = (
-	extra: { signal: AbortSignal; sendNotification: (notification: ServerNotification) => Promise<void> },
-	meta: unknown,
-) => ToolContext;
 
 /** A finished image as tools present it. */
 export interface ImageView {
@@ -73,10 +77,37 @@ export interface ImageView {
 	revised_prompt?: string;
 }
 
-/** What a tool handler returns; src/tools/results.ts turns it into a CallToolResult. */
-export type ToolOutcome =
-	| { ok: true; structured: Record<string, unknown>; images?: ImageView[]; isError?: boolean; prompt?: string }
-	| { ok: false; message: string; details?: Record<string, unknown> };
+/** What an operation answers when it ran: the JSON it shows, and the images it carries. */
+export interface ToolSuccess {
+	/** The output schema's object: MCP's structuredContent and text block, REST's body. */
+	structured: Record<string, unknown>;
+	images?: ImageView[];
+	/** Ran, but what it reports is a failure (a job that failed): MCP marks the result isError. */
+	isError?: boolean;
+	/** The prompt the images were made from, for titles. */
+	prompt?: string;
+}
+
+/**
+ * A handled failure the model or person can act on: what was wrong and what is allowed.
+ * `details` are machine-readable fields shown next to the message (which limit, when it resets).
+ */
+export interface ToolFailure {
+	message: string;
+	details?: Record<string, unknown>;
+}
+
+/** What an operation's handler returns; each face renders it its own way. */
+export type ToolOutcome = Result<ToolSuccess, ToolFailure>;
+
+/** Hints about an operation's effects (MCP's tool annotations have exactly these). */
+export interface ToolAnnotations {
+	title?: string;
+	readOnlyHint?: boolean;
+	destructiveHint?: boolean;
+	idempotentHint?: boolean;
+	openWorldHint?: boolean;
+}
 
 export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
 	name: string;
@@ -90,10 +121,7 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
 	 * For tools that may run as an MCP task (`execution.taskSupport: "optional"`): start the work
 	 * and return the jobs the task is made of, or the refusal. The task's result comes later.
 	 */
-	startTask?: (
-		args: z.output<Input>,
-		context: ToolContext,
-	) => Promise<{ ok: true; jobs: JobRow[] } | { ok: false; outcome: ToolFailure }>;
+	startTask?: (args: z.output<Input>, context: ToolContext) => Promise<Result<JobRow[], ToolFailure>>;
 }
 
 /** Keeps each tool's handler typed by its own input schema. */
@@ -101,14 +129,15 @@ export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<I
 	return definition as unknown as ToolDefinition;
 }
 
-/** The failing side of a ToolOutcome. */
-export type ToolFailure = Extract<ToolOutcome, { ok: false }>;
+/** A handled failure (see ToolFailure). */
+export function toolError(message: string, details?: Record<string, unknown>): Err<ToolFailure> {
+	return err(details ? { message, details } : { message });
+}
 
-/**
- * A handled failure the model can act on: what was wrong and what is allowed. `details` are
- * machine-readable fields added next to `error` in the result's JSON (e.g. which limit and when
- * it resets).
- */
-export function toolError(message: string, details?: Record<string, unknown>): ToolFailure {
-	return details ? { ok: false, message, details } : { ok: false, message };
+/** An operation's answer: `structured` is its output schema's object. */
+export function toolResult(
+	structured: Record<string, unknown>,
+	extra: Omit<ToolSuccess, 'structured'> = {},
+): Ok<ToolSuccess> {
+	return ok({ structured, ...extra });
 }

@@ -1,13 +1,14 @@
 /** generate_image (returns at once with job ids) and generate_image_and_wait (one call to a URL). */
 import { z } from 'zod';
 import type { JobRow } from '../db/schema';
+import { resolveGeneration } from '../generation/select';
 import { createJobs, randomSeed } from '../jobs/create';
-import { checkJobRateLimit } from '../jobs/rate-limit';
 import { checkOwnImages } from '../jobs/references';
 import { parseJobParams } from '../jobs/types';
 import { estimateImageCost, findModel, isStandIn } from '../providers/catalog';
-import { defineTool, type ToolContext, type ToolFailure, toolError } from './context';
-import { type GenerateInput, generateInputSchema, resolveGeneration } from './generate.schema';
+import { ok, type Result } from '../result';
+import { defineTool, type ToolContext, type ToolFailure, toolError, toolResult } from './context';
+import { type GenerateInput, generateInputSchema } from './generate.schema';
 import { jobViewSchema } from './job-view';
 import { budgetRefusal, principalBudgets, rateLimitApplies, rateLimitRefusal } from './limits';
 import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
@@ -46,55 +47,49 @@ const generateOutputSchema = z.object({
 
 type GenerateOutput = z.infer<typeof generateOutputSchema>;
 
-/** What the tools get back from starting a generation: the jobs made (or reused), or the refusal to show. */
-export type Started = { ok: true; jobs: JobRow[]; reused: boolean } | { ok: false; outcome: ToolFailure };
+/** What starting a generation gives: the jobs made (or reused), or the refusal to show. */
+export type Started = Result<{ jobs: JobRow[]; reused: boolean }, ToolFailure>;
 
 /** Validates against the model, creates the jobs and enqueues them. */
-async function startGeneration(input: GenerateInput, context: ToolContext, tool: string): Promise<Started> {
+export async function startGeneration(input: GenerateInput, context: ToolContext, tool: string): Promise<Started> {
 	const resolution = resolveGeneration(input, context.env, context.config.defaultModel, context.urls);
-	if (!resolution.ok) return { ok: false, outcome: toolError(resolution.message) };
+	if (!resolution.ok) return toolError(resolution.error);
 	const { entry, params, ownImages } = resolution.value;
 	const missing = await checkOwnImages(context.db, context.principal.id, ownImages);
-	if (missing) return { ok: false, outcome: toolError(missing) };
-	const costPerImage = estimateImageCost(entry, context.env, params);
+	if (missing) return toolError(missing);
 	const { principal } = context;
-	const created = await createJobs(
-		context.db,
-		context.env.JOBS,
-		{
-			owner: principal.id,
-			model: entry.alias,
-			prompt: input.prompt,
-			params,
-			seed: entry.capabilities.seed === 'none' ? null : (input.seed ?? randomSeed()),
-			count: input.count,
-			estimatedCostPerImageUsd: costPerImage,
-			idempotencyKey: input.idempotency_key,
-			tool,
-			budgets: principalBudgets(context),
-		},
-		// Only new jobs count against the rate limit: an idempotent retry never gets here.
-		async () => {
-			if (!rateLimitApplies(principal)) return undefined;
-			// A missing binding (a deployment from before it existed) is not limited; the type says it is always there.
-			const limiter: RateLimit | undefined = context.env.JOB_RATE_LIMITER;
-			const limited = await checkJobRateLimit(limiter, context.db, principal.id);
-			return limited.ok ? undefined : rateLimitRefusal(limited);
-		},
-	);
-	if (!created.ok && created.reason === 'refused') return { ok: false, outcome: created.refusal };
-	if (!created.ok && created.reason === 'budget_exceeded') {
-		return { ok: false, outcome: budgetRefusal(created.refusal) };
+	const created = await createJobs(context.db, context.env.JOBS, {
+		owner: principal.id,
+		model: entry.alias,
+		prompt: input.prompt,
+		params,
+		seed: entry.capabilities.seed === 'none' ? null : (input.seed ?? randomSeed()),
+		count: input.count,
+		estimatedCostPerImageUsd: estimateImageCost(entry, context.env, params),
+		idempotencyKey: input.idempotency_key,
+		tool,
+		budgets: principalBudgets(context),
+		// A missing binding (a deployment from before it existed) is not limited; the type says it is always there.
+		rateLimit: rateLimitApplies(principal)
+			? { limiter: context.env.JOB_RATE_LIMITER as RateLimit | undefined }
+			: undefined,
+	});
+	if (created.ok) return created;
+	const refusal = created.error;
+	switch (refusal.reason) {
+		case 'rate_limited':
+			return rateLimitRefusal(refusal.refusal);
+		case 'budget_exceeded':
+			return budgetRefusal(refusal.refusal);
+		case 'queue_unavailable':
+			return toolError(
+				`The job queue is unavailable, so nothing was started (job ${refusal.jobs[0]?.id ?? '?'} is marked failed). Try again in a moment.`,
+			);
 	}
-	if (!created.ok) {
-		return {
-			ok: false,
-			outcome: toolError(
-				`The job queue is unavailable, so nothing was started (job ${created.jobs[0]?.id ?? '?'} is marked failed). Try again in a moment.`,
-			),
-		};
-	}
-	return { ok: true, jobs: created.jobs, reused: created.reused };
+}
+
+function jobsOf(started: Started): Result<JobRow[], ToolFailure> {
+	return started.ok ? ok(started.value.jobs) : started;
 }
 
 /** generate_image's answer about the jobs of one call, from their rows (at creation, or as they are now for a task's result). */
@@ -149,11 +144,10 @@ export const generateImageTool = defineTool({
 	},
 	handler: async (args, context) => {
 		const started = await startGeneration(args, context, 'generate_image');
-		return started.ok
-			? { ok: true, structured: describeGeneration(started.jobs, started.reused, context) }
-			: started.outcome;
+		if (!started.ok) return started;
+		return toolResult(describeGeneration(started.value.jobs, started.value.reused, context));
 	},
-	startTask: (args, context) => startGeneration(args, context, 'generate_image'),
+	startTask: async (args, context) => jobsOf(await startGeneration(args, context, 'generate_image')),
 });
 
 const generateAndWaitInputSchema = generateInputSchema.extend({ timeout_seconds: timeoutSecondsSchema });
@@ -176,14 +170,14 @@ export const generateImageAndWaitTool = defineTool({
 	},
 	handler: async ({ timeout_seconds, ...args }, context) => {
 		const started = await startGeneration(args, context, 'generate_image_and_wait');
-		if (!started.ok) return started.outcome;
+		if (!started.ok) return started;
 		return waitAndPresent(
 			context,
-			started.jobs.map((job) => job.id),
+			started.value.jobs.map((job) => job.id),
 			timeout_seconds,
 		);
 	},
 	// As a task there is no wait to time out: tasks/result answers once the images are ready.
-	startTask: ({ timeout_seconds: _ignored, ...args }, context) =>
-		startGeneration(args, context, 'generate_image_and_wait'),
+	startTask: async ({ timeout_seconds: _ignored, ...args }, context) =>
+		jobsOf(await startGeneration(args, context, 'generate_image_and_wait')),
 });

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { IMAGE_REMOVED_REASONS, JOB_STATUSES } from '../db/schema';
 import { listOwnedGenerations, listOwnedJobs, type OwnerScope, readOwnedJobs, withImages } from '../jobs/queries';
-import { defineTool, type Principal, toolError } from './context';
+import { defineTool, type Principal, toolError, toolResult } from './context';
 import { jobViewSchema, presentImage, presentJob, removalMessage } from './job-view';
 import { requireAdminForAllUsers } from './limits';
 import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
@@ -84,7 +84,7 @@ export const getJobStatusTool = defineTool({
 		}
 		const [entry] = await withImages(context.db, [job]);
 		const view = presentJob(entry!, context.urls);
-		return { ok: true, structured: { success: true, ...view }, images: view.images, prompt: view.prompt };
+		return toolResult({ success: true, ...view }, { images: view.images, prompt: view.prompt });
 	},
 });
 
@@ -118,20 +118,17 @@ export const listJobsTool = defineTool({
 			...presentJob(item, context.urls),
 			...(all_users ? { owner: item.job.owner } : {}),
 		}));
-		return {
-			ok: true,
-			structured: {
-				success: true,
-				total_count: page.total,
-				returned_count: views.length,
-				has_more: offset + views.length < page.total,
-				limit,
-				offset,
-				status,
-				all_users,
-				jobs: views,
-			},
-		};
+		return toolResult({
+			success: true,
+			total_count: page.total,
+			returned_count: views.length,
+			has_more: offset + views.length < page.total,
+			limit,
+			offset,
+			status,
+			all_users,
+			jobs: views,
+		});
 	},
 });
 
@@ -192,19 +189,16 @@ export const listGenerationsTool = defineTool({
 				created_at: new Date(image.createdAt).toISOString(),
 			};
 		});
-		return {
-			ok: true,
-			structured: {
-				success: true,
-				total_count: page.total,
-				returned_count: generations.length,
-				has_more: offset + generations.length < page.total,
-				limit,
-				offset,
-				all_users,
-				generations,
-			},
-		};
+		return toolResult({
+			success: true,
+			total_count: page.total,
+			returned_count: generations.length,
+			has_more: offset + generations.length < page.total,
+			limit,
+			offset,
+			all_users,
+			generations,
+		});
 	},
 });
 

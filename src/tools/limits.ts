@@ -5,7 +5,8 @@
 
 import { defaultBudgets } from '../env';
 import { type BudgetPeriod, type BudgetRefusal, type Budgets, budgetsFor } from '../jobs/budget';
-import { JOB_RATE_LIMIT, type RateLimitOutcome } from '../jobs/rate-limit';
+import { JOB_RATE_LIMIT, type RateLimitRefusal } from '../jobs/rate-limit';
+import type { Err } from '../result';
 import { type Principal, type ToolContext, type ToolFailure, type ToolOutcome, toolError } from './context';
 
 /**
@@ -33,7 +34,7 @@ const PERIOD_WORDS: Record<BudgetPeriod, { title: string; window: string }> = {
 	monthly: { title: 'Monthly', window: 'UTC calendar month' },
 };
 
-export function budgetRefusal(refusal: BudgetRefusal): ToolFailure {
+export function budgetRefusal(refusal: BudgetRefusal): Err<ToolFailure> {
 	const words = PERIOD_WORDS[refusal.period];
 	const resetsAt = new Date(refusal.resetsAt).toISOString();
 	const remaining = Math.max(0, refusal.limitUsd - refusal.spentUsd);
@@ -52,7 +53,7 @@ export function budgetRefusal(refusal: BudgetRefusal): ToolFailure {
 	);
 }
 
-export function rateLimitRefusal(outcome: Extract<RateLimitOutcome, { ok: false }>): ToolFailure {
+export function rateLimitRefusal(outcome: RateLimitRefusal): Err<ToolFailure> {
 	const resetsAt = new Date(outcome.resetsAt).toISOString();
 	const counted = outcome.recentCalls < outcome.limit ? ' (calls refused by a budget count too)' : '';
 	return toolError(

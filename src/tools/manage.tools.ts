@@ -4,7 +4,7 @@ import { JOB_STATUSES, type JobRow } from '../db/schema';
 import { cancelJobs } from '../jobs/cancel';
 import { deleteOwnImage } from '../jobs/image-removal';
 import { ownImageKey } from '../jobs/references';
-import { defineTool, toolError } from './context';
+import { defineTool, toolError, toolResult } from './context';
 import { jobSelectionSchema, selectedJobIds } from './jobs.tools';
 
 const cancelResultSchema = z.object({
@@ -67,14 +67,11 @@ export const cancelJobTool = defineTool({
 		for (const id of outcome.missing) {
 			byId.set(id, { job_id: id, status: 'not_found', cancelled: false, message: 'No job of yours has this id.' });
 		}
-		return {
-			ok: true,
-			structured: {
-				success: true,
-				cancelled_count: outcome.cancelled.length,
-				results: ids.map((id) => byId.get(id)!),
-			},
-		};
+		return toolResult({
+			success: true,
+			cancelled_count: outcome.cancelled.length,
+			results: ids.map((id) => byId.get(id)!),
+		});
 	},
 });
 
@@ -124,18 +121,15 @@ export const deleteImageTool = defineTool({
 		const { image: row } = result;
 		const deleted = result.outcome === 'deleted';
 		const status = row.removedReason ?? 'deleted';
-		return {
-			ok: true,
-			structured: {
-				success: true,
-				job_id: row.jobId,
-				index: row.idx,
-				deleted,
-				status,
-				message: deleted
-					? 'Deleted. Its URL no longer works; the job stays in list_jobs with the image marked deleted.'
-					: `Already ${status}; nothing more to delete.`,
-			},
-		};
+		return toolResult({
+			success: true,
+			job_id: row.jobId,
+			index: row.idx,
+			deleted,
+			status,
+			message: deleted
+				? 'Deleted. Its URL no longer works; the job stays in list_jobs with the image marked deleted.'
+				: `Already ${status}; nothing more to delete.`,
+		});
 	},
 });

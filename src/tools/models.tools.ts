@@ -11,7 +11,7 @@ import {
 	providerFor,
 } from '../providers/catalog';
 import { describeCost, describeOptions, describeSize } from '../providers/describe';
-import { defineTool, type ToolContext } from './context';
+import { defineTool, type ToolContext, toolResult } from './context';
 
 const rangeSchema = z.object({ min: z.number(), max: z.number(), default: z.number() }).nullable();
 const choiceSchema = z.object({ values: z.array(z.string()), default: z.string() }).nullable();
@@ -142,14 +142,11 @@ export const listModelsTool = defineTool({
 		const fallback = defaultModel(context.env, context.config.defaultModel);
 		const entries = include_unavailable ? catalogFor(context.env).entries : configuredModels(context.env);
 		const models = entries.map((entry) => presentModel(entry, context, entry === fallback));
-		return {
-			ok: true,
-			structured: {
-				success: true,
-				default_model: fallback.alias,
-				models,
-				references: `Each of reference_images is ${REFERENCE_FORMS}.`,
-			},
-		};
+		return toolResult({
+			success: true,
+			default_model: fallback.alias,
+			models,
+			references: `Each of reference_images is ${REFERENCE_FORMS}.`,
+		});
 	},
 });

@@ -8,11 +8,12 @@
  * it cites; the advice on wording is the families' own published guidance, kept to what is
  * true of every model in the family.
  */
+
+import { ASPECT_RATIOS, MAX_PROMPT_CHARS } from '../generation/request';
 import { catalogFor, configuredModels, defaultModel, isStandIn, type ModelEntry } from '../providers/catalog';
 import { describeCost } from '../providers/describe';
 import type { ModelCapabilities } from '../providers/types';
-import { ASPECT_RATIOS, MAX_PROMPT_CHARS } from './generate.schema';
-import type { RequestScope } from './server';
+import type { RequestScope } from './context';
 
 export interface ModelFamily {
 	/** The prompt's name in prompts/list. */

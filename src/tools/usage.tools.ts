@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { BUDGET_PERIODS, type BudgetPeriod, budgetWindows, chargedSpend, roundUsd } from '../jobs/budget';
 import type { OwnerScope } from '../jobs/queries';
 import { chargedSpendByOwner, type UsageRow, usageByDay, usageSince } from '../jobs/usage';
-import { defineTool, type ToolContext } from './context';
+import { defineTool, type ToolContext, toolResult } from './context';
 import { allUsersSchema } from './jobs.tools';
 import { formatUsd, principalBudgets, rateLimitStatus, requireAdminForAllUsers } from './limits';
 
@@ -161,23 +161,20 @@ export const getUsageTool = defineTool({
 				? `Rate limit: at most ${rateLimit.limit} generate calls per ${rateLimit.period_seconds} s.`
 				: 'No rate limit applies to you (admin).',
 		].join(' ');
-		return {
-			ok: true,
-			structured: {
-				success: true,
-				all_users,
-				user: context.principal.id,
-				days,
-				from,
-				to,
-				totals,
-				by_day: byDay,
-				...(users ? { users } : {}),
-				budget,
-				rate_limit: rateLimit,
-				summary,
-			},
-		};
+		return toolResult({
+			success: true,
+			all_users,
+			user: context.principal.id,
+			days,
+			from,
+			to,
+			totals,
+			by_day: byDay,
+			...(users ? { users } : {}),
+			budget,
+			rate_limit: rateLimit,
+			summary,
+		});
 	},
 });
 

@@ -3,6 +3,7 @@
  * what was wrong and, from the field's own description, what is allowed.
  */
 import { z } from 'zod';
+import { err, ok, type Result } from '../result';
 
 function describeField(schema: z.ZodType, path: readonly PropertyKey[]): string | undefined {
 	let current: z.ZodType | undefined = schema;
@@ -34,12 +35,11 @@ export function formatValidationError(toolName: string, schema: z.ZodType, error
 	return `Invalid arguments for ${toolName}: ${lines.join(' ')}`;
 }
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
-
-export function parseArguments<S extends z.ZodType>(toolName: string, schema: S, args: unknown): Parsed<z.output<S>> {
+/** The arguments as the schema's output, or a message naming each bad field and what is allowed. */
+export function parseArguments<S extends z.ZodType>(toolName: string, schema: S, args: unknown): Result<z.output<S>> {
 	const result = schema.safeParse(args ?? {});
-	if (result.success) return { ok: true, value: result.data };
-	return { ok: false, message: formatValidationError(toolName, schema, result.error) };
+	if (result.success) return ok(result.data);
+	return err(formatValidationError(toolName, schema, result.error));
 }
 
 /** Rejects ASCII control characters other than tab and newlines (they are never meant). */

@@ -10,7 +10,7 @@ import { withImages } from '../jobs/queries';
 import { isTerminal, waitForJobs } from '../jobs/wait';
 import { expectedRunMs } from '../providers/catalog';
 import type { ToolContext, ToolOutcome } from './context';
-import { toolError } from './context';
+import { toolError, toolResult } from './context';
 import { jobViewSchema, presentJob } from './job-view';
 
 /** Below the 60 s request timeout of the MCP SDK client and Better Chatbot. */
@@ -131,18 +131,16 @@ export async function waitAndPresent(
 		if (single.markdown) structured.markdown = single.markdown;
 		if (single.error) structured.error = single.error;
 	}
-	return {
-		ok: true,
-		structured,
+	return toolResult(structured, {
 		images: views.flatMap((view) => view.images),
 		prompt: views[0]?.prompt,
 		isError: pending === 0 && failed > 0,
-	};
+	});
 }
 
 /**
  * Log messages for what changed in the jobs since the last poll: queued, started (and retried),
- * finished. Sent only to clients that set a logging level (src/tools/logging.ts).
+ * finished. Sent only to clients that set a logging level (src/mcp/logging.ts).
  */
 function jobLogger(context: ToolContext): (rows: readonly JobRow[]) => Promise<void> {
 	const seen = new Map<string, { status: string; attempts: number }>();

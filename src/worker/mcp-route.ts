@@ -9,8 +9,10 @@
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
-import { readLogLevel } from '../tools/logging';
-import { createMcpServer, type RequestScope, toolListResultJson } from '../tools/server';
+import { readLogLevel } from '../mcp/logging';
+import { createMcpServer } from '../mcp/server';
+import { toolListResultJson } from '../mcp/tools';
+import type { RequestScope } from '../tools/context';
 import { readJsonRpcBody } from './json-rpc';
 
 /** Calls that can run for many seconds, whose log messages (src/tools/logging.ts) are worth a stream. */

@@ -6,7 +6,7 @@
  * so one token serves /mcp, /sse and /messages.
  */
 import { OAuthProvider } from '@cloudflare/workers-oauth-provider';
-import { SERVER_INFO } from '../../tools/server';
+import { SERVER_INFO } from '../../mcp/server';
 
 export const MCP_PATHS = ['/mcp', '/sse', '/messages'];
 

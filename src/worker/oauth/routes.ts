@@ -9,7 +9,7 @@
  */
 import { AuthorizationError, authorizationErrorRedirect, CimdFetchError } from '@cloudflare/workers-oauth-provider';
 import type { Hono } from 'hono';
-import { SERVER_INFO } from '../../tools/server';
+import { SERVER_INFO } from '../../mcp/server';
 import type { AppEnv } from '../app';
 import { type AuthSetup, authSetup, type OAuthProps } from '../auth';
 import { consentPage, messagePage } from './pages';
