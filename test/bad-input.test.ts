@@ -4,7 +4,7 @@
  */
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES } from '../src/worker/json-rpc';
+import { MAX_BODY_BYTES } from '../src/worker/mcp-post';
 import { BASE, post, rpcBody } from './helpers/mcp';
 
 type RpcError = { jsonrpc: string; id: unknown; error: { code: number; message: string } };

@@ -3,6 +3,7 @@
  * Every statement is scoped by session id; the session row binds it to one principal.
  */
 import { and, asc, count, eq, gt, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { err, ok, type Result } from '../result';
 import type { Db } from './client';
 import { sseOutbox, sseSessions } from './schema';
 
@@ -19,17 +20,17 @@ export async function openSseSession(
 	owner: string,
 	now: number,
 	limits: { maxOpen: number; liveWindowMs: number },
-): Promise<{ ok: true; id: string } | { ok: false; open: number }> {
+): Promise<Result<string, { open: number }>> {
 	const [live] = await db
 		.select({ open: count() })
 		.from(sseSessions)
 		.where(and(eq(sseSessions.owner, owner), gt(sseSessions.seenAt, now - limits.liveWindowMs)));
 	const open = live?.open ?? 0;
-	if (open >= limits.maxOpen) return { ok: false, open };
+	if (open >= limits.maxOpen) return err({ open });
 	// 128 random bits, hex: unguessable, and bound to the owner on every use anyway.
 	const id = [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 	await db.insert(sseSessions).values({ id, owner, createdAt: now, seenAt: now });
-	return { ok: true, id };
+	return ok(id);
 }
 
 /** A live session, or null when unknown or not seen within the live window (its stream died). */

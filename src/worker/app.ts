@@ -127,12 +127,12 @@ export function createApp() {
 		if (!opened.ok) {
 			return c.json(
 				{
-					error: `Too many open streams: you have ${opened.open}, the limit is ${config.sse.maxStreamsPerPrincipal}. Close one, or use Streamable HTTP at POST /mcp, which needs no stream.`,
+					error: `Too many open streams: you have ${opened.error.open}, the limit is ${config.sse.maxStreamsPerPrincipal}. Close one, or use Streamable HTTP at POST /mcp, which needs no stream.`,
 				},
 				429,
 			);
 		}
-		return openSseStream(getDb(c.env), opened.id, config.sse);
+		return openSseStream(getDb(c.env), opened.value, config.sse);
 	});
 	app.post('/messages', (c) =>
 		handleSseMessagePost(c.req.raw, scopeOf(c, SSE_MAX_WAIT_SECONDS), c.get('config').sse, c.executionCtx),

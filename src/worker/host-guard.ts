@@ -15,9 +15,10 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppConfig } from '../env';
+import { clip } from '../text';
 import type { AppEnv } from './app';
 import { isLoopbackHost } from './auth';
-import { clip, jsonRpcError } from './json-rpc';
+import { jsonRpcError } from './json-rpc';
 
 /** JSON-RPC "server error", what the MCP SDK's own hostHeaderValidation middleware answers with. */
 const HOST_REFUSED = -32000;

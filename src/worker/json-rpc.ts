@@ -6,6 +6,7 @@ import {
 	ListToolsRequestSchema,
 	PingRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { clip } from '../text';
 
 /** Codes: JSON-RPC 2.0 §5.1, plus -32001 for authentication as the MCP SDKs use it. */
 export const JSON_RPC = {
@@ -30,7 +31,7 @@ export function jsonRpcError(
 	});
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -44,11 +45,6 @@ function kindOf(value: unknown): string {
 	if (Array.isArray(value)) return 'an array';
 	const type = typeof value;
 	return type === 'object' || type === 'undefined' ? `an ${type}` : `a ${type}`;
-}
-
-/** Echoed input, cut short: an error message never carries a megabyte back. */
-export function clip(text: string, max = 60): string {
-	return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /** The SDK's own schemas for the requests this server answers, to check params before the SDK does. */
@@ -68,7 +64,7 @@ export interface ShapeError {
 	id?: JsonRpcId;
 }
 
-const EXAMPLE = '{"jsonrpc":"2.0","id":1,"method":"tools/list"}';
+export const EXAMPLE = '{"jsonrpc":"2.0","id":1,"method":"tools/list"}';
 
 /** Zod issues as "params.protocolVersion: Invalid input: expected string, received undefined". */
 function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
@@ -130,7 +126,7 @@ function checkMessage(message: unknown): ShapeError | null {
 			? `got ${kindOf(message)}`
 			: message.jsonrpc === undefined
 				? 'the "jsonrpc" member is missing'
-				: `"jsonrpc" is ${clip(JSON.stringify(message.jsonrpc) ?? kindOf(message.jsonrpc))}, not "2.0"`;
+				: `"jsonrpc" is ${clip(JSON.stringify(message.jsonrpc) ?? kindOf(message.jsonrpc), 61)}, not "2.0"`;
 		return {
 			code: JSON_RPC.invalidRequest,
 			message: `Invalid Request: expected a JSON-RPC 2.0 object like ${EXAMPLE} (${why}).`,
@@ -146,7 +142,7 @@ function checkMessage(message: unknown): ShapeError | null {
 	const unknown = Object.keys(message).filter((key) => !MEMBERS.has(key));
 	if (unknown.length) {
 		return invalid(
-			`Invalid Request: unknown member(s) ${clip(unknown.map((key) => `"${key}"`).join(', '))}. Allowed: jsonrpc, id, method, params.`,
+			`Invalid Request: unknown member(s) ${clip(unknown.map((key) => `"${key}"`).join(', '), 61)}. Allowed: jsonrpc, id, method, params.`,
 		);
 	}
 	if (!('method' in message)) {
@@ -186,139 +182,4 @@ export function checkJsonRpcShape(body: unknown): ShapeError | null {
 		return batch ? { code: error.code, message: `Batch item ${index}: ${error.message}`, id: null } : error;
 	}
 	return null;
-}
-
-/** Larger than any valid request (prompts are ≤ 4,000 characters, 20 job ids per wait). */
-export const MAX_BODY_BYTES = 1024 * 1024;
-
-function mediaType(contentType: string | null): string {
-	return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-}
-
-/** `application/json` or a `+json` type, with any parameters (charset). */
-function isJsonMediaType(type: string): boolean {
-	return type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type);
-}
-
-/**
- * What a JSON body arrives as from a client that forgot the header: none, `text/plain`, or
- * `application/x-www-form-urlencoded` (what `curl -d` sends without `-H`). Taken when the body
- * parses as JSON, so a hand-typed curl works the first time; anything else declared is refused.
- */
-const FORGIVEN_TYPES = new Set(['', 'text/plain', 'application/x-www-form-urlencoded']);
-
-type BodyRead = { ok: true; bytes: Uint8Array } | { ok: false };
-
-/** The body's bytes, stopping as soon as they pass `limit` (a chunked body has no Content-Length to trust). */
-async function readBytes(request: Request, limit: number): Promise<BodyRead> {
-	if (!request.body) return { ok: true, bytes: new Uint8Array() };
-	const reader = request.body.getReader();
-	const chunks: Uint8Array[] = [];
-	let size = 0;
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
-		size += value.byteLength;
-		if (size > limit) {
-			await reader.cancel().catch(() => {});
-			return { ok: false };
-		}
-		chunks.push(value);
-	}
-	const bytes = new Uint8Array(size);
-	let offset = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return { ok: true, bytes };
-}
-
-/** A `\uD800`–`\uDFFF` escape: only these can put a lone surrogate in a string decoded from valid UTF-8. */
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/**
- * Whether any string (or key) in a parsed JSON value holds an unpaired surrogate. A loop, not
- * recursion: a 1 MiB body can nest arrays 500,000 deep.
- */
-function hasLoneSurrogate(root: unknown): boolean {
-	const pending: unknown[] = [root];
-	while (pending.length > 0) {
-		const value = pending.pop();
-		if (typeof value === 'string') {
-			if (LONE_SURROGATE.test(value)) return true;
-		} else if (Array.isArray(value)) {
-			for (const item of value) pending.push(item);
-		} else if (isRecord(value)) {
-			for (const [key, item] of Object.entries(value)) {
-				if (LONE_SURROGATE.test(key)) return true;
-				pending.push(item);
-			}
-		}
-	}
-	return false;
-}
-
-/** Reads, size-checks, decodes, parses and shape-checks a JSON-RPC POST body, or says what is wrong. */
-export async function readJsonRpcBody(
-	request: Request,
-): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
-	const fail = (status: number, code: number, message: string, id: JsonRpcId = null) => ({
-		ok: false as const,
-		response: jsonRpcError(status, code, message, {}, id),
-	});
-	const contentType = request.headers.get('content-type');
-	const type = mediaType(contentType);
-	if (!isJsonMediaType(type) && !FORGIVEN_TYPES.has(type)) {
-		return fail(
-			415,
-			JSON_RPC.invalidRequest,
-			`Unsupported Media Type: "${(contentType ?? '').slice(0, 100)}". Send the JSON-RPC request as JSON with the header "Content-Type: application/json".`,
-		);
-	}
-	const headerHint = isJsonMediaType(type)
-		? ''
-		: ` It was sent ${type ? `as ${type}` : 'without a Content-Type'}; send JSON with the header "Content-Type: application/json".`;
-	const tooLarge = () =>
-		fail(413, JSON_RPC.invalidRequest, `Request body too large: the limit is ${MAX_BODY_BYTES} bytes.`);
-	if (Number(request.headers.get('content-length') ?? '0') > MAX_BODY_BYTES) return tooLarge();
-	const read = await readBytes(request, MAX_BODY_BYTES);
-	if (!read.ok) return tooLarge();
-	let text: string;
-	try {
-		text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(read.bytes);
-	} catch {
-		return fail(
-			400,
-			JSON_RPC.parseError,
-			'Parse error: the request body is not valid UTF-8; JSON must be sent as UTF-8.',
-		);
-	}
-	if (text.trim() === '') {
-		return fail(
-			400,
-			JSON_RPC.parseError,
-			`Parse error: the request body is empty. Send a JSON-RPC request such as ${EXAMPLE}.`,
-		);
-	}
-	let body: unknown;
-	try {
-		body = JSON.parse(text);
-	} catch (error) {
-		// The parser's own words say where it went wrong ("Unexpected end of JSON input", "… at position 12").
-		const detail = error instanceof SyntaxError ? ` (${error.message.slice(0, 200)})` : '';
-		return fail(400, JSON_RPC.parseError, `Parse error: the request body is not valid JSON${detail}.${headerHint}`);
-	}
-	// `\ud800` is valid JSON but not text: D1 and providers would get a mangled string (U+FFFD).
-	if (SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(body)) {
-		return fail(
-			400,
-			JSON_RPC.parseError,
-			'Parse error: the request body has a string with an unpaired UTF-16 surrogate escape (like "\\ud800"), which is not text.',
-		);
-	}
-	const shapeError = checkJsonRpcShape(body);
-	if (shapeError) return fail(400, shapeError.code, shapeError.message, shapeError.id ?? null);
-	return { ok: true, body };
 }

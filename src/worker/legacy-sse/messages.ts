@@ -15,7 +15,7 @@ import { appendToOutbox, findLiveSseSession, outboxSize } from '../../db/sse-sto
 import type { SseSettings } from '../../env';
 import { createMcpServer } from '../../mcp/server';
 import type { RequestScope } from '../../tools/context';
-import { readJsonRpcBody } from '../json-rpc';
+import { readJsonRpcBody } from '../mcp-post';
 import { deliverLocally } from './local-streams';
 import { OUTBOX_TTL_MS, SESSION_LIVE_WINDOW_MS } from './session-limits';
 
@@ -104,7 +104,7 @@ export async function handleSseMessagePost(
 		return jsonError(403, 'This session belongs to another user: open your own stream with GET /sse.');
 	}
 	const read = await readJsonRpcBody(request);
-	if (!read.ok) return read.response;
+	if (!read.ok) return read.error;
 	if ((await outboxSize(scope.db, sessionId)) >= settings.maxOutboxMessages) {
 		return jsonError(
 			429,
@@ -112,11 +112,10 @@ export async function handleSseMessagePost(
 		);
 	}
 
-	const messages = (Array.isArray(read.body) ? read.body : [read.body]) as JSONRPCMessage[];
+	const { messages, callsTool } = read.value;
 	const run = runMessages(scope, messages, sessionId, settings).catch((error) =>
 		console.error(`SSE session ${sessionId}: handling a message failed`, error),
 	);
-	const callsTool = messages.some((message) => 'method' in message && message.method === 'tools/call');
 	if (callsTool) ctx.waitUntil(run);
 	else await run;
 	return new Response('Accepted', { status: 202, headers: { 'content-type': 'text/plain' } });
