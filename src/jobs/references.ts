@@ -14,8 +14,8 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { images } from '../db/schema';
+import { checkReferenceUrl, fetchReferenceImage } from '../net/safe-fetch';
 import { ProviderError } from '../providers/errors';
-import { checkReferenceUrl, fetchReferenceImage } from '../providers/safe-fetch';
 import type { ReferenceImage } from '../providers/types';
 import { buildImageKey, parseImagePath, type UrlBases } from '../storage/images';
 import { sniffImage } from '../storage/sniff';

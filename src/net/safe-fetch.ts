@@ -21,9 +21,10 @@
  * every case the bytes must sniff as one of the four formats, and the sniffed type is what we
  * return, whatever the server claimed.
  */
+
+import { isAbortError, ProviderError } from '../providers/errors';
+import type { ReferenceImage } from '../providers/types';
 import { sniffImage } from '../storage/sniff';
-import { isAbortError, ProviderError } from './errors';
-import type { ReferenceImage } from './types';
 
 /**
  * Largest reference image we download. Bytes are held in memory (a Worker has 128 MB), so this

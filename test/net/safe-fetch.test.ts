@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError, type ProviderErrorKind } from '../../src/providers/errors';
 import {
 	checkReferenceUrl,
 	fetchReferenceImage,
 	isForbiddenAddress,
 	REFERENCE_MAX_BYTES,
-} from '../../src/providers/safe-fetch';
+} from '../../src/net/safe-fetch';
+import { ProviderError, type ProviderErrorKind } from '../../src/providers/errors';
 import { encodePng } from '../../src/storage/png';
 import {
 	hang,
