@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-	checkReferenceUrl,
-	fetchReferenceImage,
-	isForbiddenAddress,
-	REFERENCE_MAX_BYTES,
-} from '../../src/net/safe-fetch';
+import { isForbiddenAddress } from '../../src/net/ip-ranges';
+import { checkReferenceUrl, fetchReferenceImage, REFERENCE_MAX_BYTES } from '../../src/net/safe-fetch';
 import { ProviderError, type ProviderErrorKind } from '../../src/providers/errors';
 import { encodePng } from '../../src/storage/png';
 import {
@@ -289,6 +285,12 @@ describe('isForbiddenAddress', () => {
 		'ff02::1',
 		'2001:db8::dead:beef',
 		'FC00::1',
+		// IPv4-compatible (RFC 4291 §2.5.5.1), reserved: not the IPv4-mapped ::ffff:8.8.8.8.
+		'::8.8.8.8',
+		// AMT and AS112 inside the IETF block 2001::/23, unlike their IPv4 and 2620:4f:8000::/48 forms.
+		'2001:3::1',
+		'2001:4:112::1',
+		'5f00::1',
 	])('refuses %s', (ip) => {
 		expect(isForbiddenAddress(ip)).toBe(true);
 	});
@@ -304,6 +306,10 @@ describe('isForbiddenAddress', () => {
 		'64:ff9b::808:808',
 		'2002:808:808::1',
 		'2606:4700::8.8.8.8',
+		// AS112 (RFC 7534, RFC 7535) and AMT (RFC 7450): special-purpose, yet global.
+		'192.175.48.1',
+		'192.52.193.1',
+		'2620:4f:8000::1',
 	])('allows the public address %s', (ip) => {
 		expect(isForbiddenAddress(ip)).toBe(false);
 	});
@@ -328,6 +334,8 @@ describe('isForbiddenAddress', () => {
 		'2606:4700:4700::111g',
 		'2606:4700:4700::1111%eth0',
 		'::ffff:8.8.8.256',
+		'::ffff:0x8.8.8.8',
+		'::ffff:010.8.8.8',
 		'2606:4700:8.8.8.8::1',
 		'2606:4700::8.8.8.8:1',
 		'[2606:4700:4700::1111',
