@@ -53,8 +53,8 @@ export function parseReference(field: string, raw: string, urls: UrlBases): Pars
 		return { ok: false, message: `${field}: "${clip(value)}" is neither a job id nor a URL. Give ${REFERENCE_FORMS}.` };
 	}
 	const checked = checkReferenceUrl(value);
-	if (!checked.ok) return { ok: false, message: `${field}: ${checked.message}` };
-	return { ok: true, spec: { kind: 'url', url: checked.url.href } };
+	if (!checked.ok) return { ok: false, message: `${field}: ${checked.error}` };
+	return { ok: true, spec: { kind: 'url', url: checked.value.href } };
 }
 
 function clip(value: string): string {

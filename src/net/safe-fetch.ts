@@ -23,6 +23,7 @@
  */
 import { isAbortError, ProviderError } from '../providers/errors';
 import type { ReferenceImage } from '../providers/types';
+import { err, ok, type Result } from '../result';
 import { sniffImage } from '../storage/sniff';
 import { forbiddenAddressReason } from './ip-ranges';
 
@@ -102,35 +103,30 @@ export interface SafeFetchOptions {
 	resolveHost?: (hostname: string, signal: AbortSignal) => Promise<string[]>;
 }
 
-type UrlCheck = { ok: true; url: URL } | { ok: false; message: string };
-
 /**
  * The synchronous part of the policy: form, scheme, credentials, literal addresses and local
- * hostnames. Used when a job is created, so a bad URL is refused at once; the message says what
- * is wrong and what is allowed (the caller prefixes the field name).
+ * hostnames. Used when a job is created, so a bad URL is refused at once. Gives the parsed URL,
+ * or a message saying what is wrong and what is allowed (the caller prefixes the field name).
  */
-export function checkReferenceUrl(raw: string): UrlCheck {
+export function checkReferenceUrl(raw: string): Result<URL> {
 	if (raw.length > MAX_URL_LENGTH) {
-		return { ok: false, message: `the URL is longer than ${MAX_URL_LENGTH} characters.` };
+		return err(`the URL is longer than ${MAX_URL_LENGTH} characters.`);
 	}
 	let url: URL;
 	try {
 		url = new URL(raw);
 	} catch {
-		return { ok: false, message: `"${clip(raw)}" is not a valid URL; give a public https URL of the image.` };
+		return err(`"${clip(raw)}" is not a valid URL; give a public https URL of the image.`);
 	}
 	if (url.protocol !== 'https:') {
-		return { ok: false, message: `only https URLs are accepted (this one is ${clip(url.protocol.slice(0, -1), 20)}).` };
+		return err(`only https URLs are accepted (this one is ${clip(url.protocol.slice(0, -1), 20)}).`);
 	}
 	if (url.username !== '' || url.password !== '') {
-		return {
-			ok: false,
-			message: 'URLs with a user name or password are not accepted; give a public URL that needs no login.',
-		};
+		return err('URLs with a user name or password are not accepted; give a public URL that needs no login.');
 	}
 	const problem = hostnameProblem(url.hostname);
-	if (problem) return { ok: false, message: `${problem}; ${ALLOWED_SUMMARY}.` };
-	return { ok: true, url };
+	if (problem) return err(`${problem}; ${ALLOWED_SUMMARY}.`);
+	return ok(url);
 }
 
 /**
@@ -146,8 +142,8 @@ export async function fetchReferenceImage(url: string, options: SafeFetchOptions
 	const resolveHost = options.resolveHost ?? resolveOverDoh;
 
 	const first = checkReferenceUrl(url);
-	if (!first.ok) throw new ProviderError('invalid_request', `Reference image URL refused: ${first.message}`);
-	let current = first.url;
+	if (!first.ok) throw new ProviderError('invalid_request', `Reference image URL refused: ${first.error}`);
+	let current = first.value;
 	// A redirect within the same host (often: to a canonical path) needs no second lookup.
 	const resolved = new Set<string>();
 	for (let redirects = 0; ; redirects++) {
@@ -172,8 +168,8 @@ export async function fetchReferenceImage(url: string, options: SafeFetchOptions
 			throw refused(host, `answered HTTP ${response.status} with an unreadable Location`);
 		}
 		const next = checkReferenceUrl(target);
-		if (!next.ok) throw refused(host, `redirected to a URL that is not allowed: ${next.message}`);
-		current = next.url;
+		if (!next.ok) throw refused(host, `redirected to a URL that is not allowed: ${next.error}`);
+		current = next.value;
 	}
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isForbiddenAddress } from '../../src/net/ip-ranges';
 import { checkReferenceUrl, fetchReferenceImage, REFERENCE_MAX_BYTES } from '../../src/net/safe-fetch';
 import { ProviderError, type ProviderErrorKind } from '../../src/providers/errors';
+import { err, ok } from '../../src/result';
 import { encodePng } from '../../src/storage/png';
 import {
 	hang,
@@ -134,12 +135,12 @@ describe('checkReferenceUrl: URLs accepted at job creation', () => {
 		'https://[2002:808:808::1]/',
 	])('accepts %s', (raw) => {
 		const result = checkReferenceUrl(raw);
-		expect(result).toEqual({ ok: true, url: new URL(raw) });
+		expect(result).toEqual(ok(new URL(raw)));
 	});
 
 	it('keeps ports on public hosts', () => {
 		const result = checkReferenceUrl('https://images.example.com:8443/cat.png');
-		expect(result.ok && result.url.port).toBe('8443');
+		expect(result.ok && result.value.port).toBe('8443');
 	});
 
 	it.each([
@@ -157,7 +158,7 @@ describe('checkReferenceUrl: URLs accepted at job creation', () => {
 	])('refuses %s', (raw, message) => {
 		const result = checkReferenceUrl(raw);
 		expect(result.ok).toBe(false);
-		expect(!result.ok && result.message).toContain(message);
+		expect(!result.ok && result.error).toContain(message);
 	});
 
 	it.each([
@@ -177,8 +178,8 @@ describe('checkReferenceUrl: URLs accepted at job creation', () => {
 	])('refuses the local hostname in %s', (raw, message) => {
 		const result = checkReferenceUrl(raw);
 		expect(result.ok).toBe(false);
-		expect(!result.ok && result.message).toContain(message);
-		expect(!result.ok && result.message).toContain('only public https URLs of internet hosts are accepted');
+		expect(!result.ok && result.error).toContain(message);
+		expect(!result.ok && result.error).toContain('only public https URLs of internet hosts are accepted');
 	});
 
 	it.each([
@@ -216,7 +217,7 @@ describe('checkReferenceUrl: URLs accepted at job creation', () => {
 	])('refuses the IPv4 literal in %s', (raw, message) => {
 		const result = checkReferenceUrl(raw);
 		expect(result.ok).toBe(false);
-		expect(!result.ok && result.message).toContain(message);
+		expect(!result.ok && result.error).toContain(message);
 	});
 
 	it.each([
@@ -247,16 +248,16 @@ describe('checkReferenceUrl: URLs accepted at job creation', () => {
 	])('refuses the IPv6 literal in %s', (raw, message) => {
 		const result = checkReferenceUrl(raw);
 		expect(result.ok).toBe(false);
-		expect(!result.ok && result.message).toContain(message);
+		expect(!result.ok && result.error).toContain(message);
 	});
 
 	it('never echoes a huge input in its message', () => {
 		const huge = `https://exa mple.com/${'a'.repeat(5000)}`;
 		const result = checkReferenceUrl(huge);
 		expect(result.ok).toBe(false);
-		expect(!result.ok && result.message.length).toBeLessThan(200);
+		expect(!result.ok && result.error.length).toBeLessThan(200);
 		const tooLong = checkReferenceUrl(`https://example.com/${'a'.repeat(9000)}`);
-		expect(tooLong).toEqual({ ok: false, message: 'the URL is longer than 8192 characters.' });
+		expect(tooLong).toEqual(err('the URL is longer than 8192 characters.'));
 	});
 });
 
