@@ -14,8 +14,8 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { images } from '../db/schema';
+import { checkReferenceUrl, fetchReferenceImage } from '../net/safe-fetch';
 import { ProviderError } from '../providers/errors';
-import { checkReferenceUrl, fetchReferenceImage } from '../providers/safe-fetch';
 import type { ReferenceImage } from '../providers/types';
 import { err, ok, type Result } from '../result';
 import { buildImageKey, parseImagePath, type UrlBases } from '../storage/images';
@@ -52,8 +52,8 @@ export function parseReference(field: string, raw: string, urls: UrlBases): Resu
 		return err(`${field}: "${clip(value)}" is neither a job id nor a URL. Give ${REFERENCE_FORMS}.`);
 	}
 	const checked = checkReferenceUrl(value);
-	if (!checked.ok) return err(`${field}: ${checked.message}`);
-	return ok({ kind: 'url', url: checked.url.href });
+	if (!checked.ok) return err(`${field}: ${checked.error}`);
+	return ok({ kind: 'url', url: checked.value.href });
 }
 
 function clip(value: string): string {

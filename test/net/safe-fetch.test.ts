@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { isForbiddenAddress } from '../../src/net/ip-ranges';
+import { checkReferenceUrl, fetchReferenceImage, REFERENCE_MAX_BYTES } from '../../src/net/safe-fetch';
 import { ProviderError, type ProviderErrorKind } from '../../src/providers/errors';
-import {
-	checkReferenceUrl,
-	fetchReferenceImage,
-	isForbiddenAddress,
-	REFERENCE_MAX_BYTES,
-} from '../../src/providers/safe-fetch';
+import { err, ok } from '../../src/result';
 import { encodePng } from '../../src/storage/png';
 import {
 	hang,
@@ -138,12 +135,12 @@ describe('checkReferenceUrl: URLs accepted at job creation', () => {
 		'https://[2002:808:808::1]/',
 	])('accepts %s', (raw) => {
 		const result = checkReferenceUrl(raw);
-		expect(result).toEqual({ ok: true, url: new URL(raw) });
+		expect(result).toEqual(ok(new URL(raw)));
 	});
 
 	it('keeps ports on public hosts', () => {
 		const result = checkReferenceUrl('https://images.example.com:8443/cat.png');
-		expect(result.ok && result.url.port).toBe('8443');
+		expect(result.ok && result.value.port).toBe('8443');
 	});
 
 	it.each([
@@ -161,7 +158,7 @@ describe('checkReferenceUrl: URLs accepted at job creation', () => {
 	])('refuses %s', (raw, message) => {
 		const result = checkReferenceUrl(raw);
 		expect(result.ok).toBe(false);
-		expect(!result.ok && result.message).toContain(message);
+		expect(!result.ok && result.error).toContain(message);
 	});
 
 	it.each([
@@ -181,8 +178,8 @@ describe('checkReferenceUrl: URLs accepted at job creation', () => {
 	])('refuses the local hostname in %s', (raw, message) => {
 		const result = checkReferenceUrl(raw);
 		expect(result.ok).toBe(false);
-		expect(!result.ok && result.message).toContain(message);
-		expect(!result.ok && result.message).toContain('only public https URLs of internet hosts are accepted');
+		expect(!result.ok && result.error).toContain(message);
+		expect(!result.ok && result.error).toContain('only public https URLs of internet hosts are accepted');
 	});
 
 	it.each([
@@ -220,7 +217,7 @@ describe('checkReferenceUrl: URLs accepted at job creation', () => {
 	])('refuses the IPv4 literal in %s', (raw, message) => {
 		const result = checkReferenceUrl(raw);
 		expect(result.ok).toBe(false);
-		expect(!result.ok && result.message).toContain(message);
+		expect(!result.ok && result.error).toContain(message);
 	});
 
 	it.each([
@@ -251,16 +248,16 @@ describe('checkReferenceUrl: URLs accepted at job creation', () => {
 	])('refuses the IPv6 literal in %s', (raw, message) => {
 		const result = checkReferenceUrl(raw);
 		expect(result.ok).toBe(false);
-		expect(!result.ok && result.message).toContain(message);
+		expect(!result.ok && result.error).toContain(message);
 	});
 
 	it('never echoes a huge input in its message', () => {
 		const huge = `https://exa mple.com/${'a'.repeat(5000)}`;
 		const result = checkReferenceUrl(huge);
 		expect(result.ok).toBe(false);
-		expect(!result.ok && result.message.length).toBeLessThan(200);
+		expect(!result.ok && result.error.length).toBeLessThan(200);
 		const tooLong = checkReferenceUrl(`https://example.com/${'a'.repeat(9000)}`);
-		expect(tooLong).toEqual({ ok: false, message: 'the URL is longer than 8192 characters.' });
+		expect(tooLong).toEqual(err('the URL is longer than 8192 characters.'));
 	});
 });
 
@@ -289,6 +286,12 @@ describe('isForbiddenAddress', () => {
 		'ff02::1',
 		'2001:db8::dead:beef',
 		'FC00::1',
+		// IPv4-compatible (RFC 4291 §2.5.5.1), reserved: not the IPv4-mapped ::ffff:8.8.8.8.
+		'::8.8.8.8',
+		// AMT and AS112 inside the IETF block 2001::/23, unlike their IPv4 and 2620:4f:8000::/48 forms.
+		'2001:3::1',
+		'2001:4:112::1',
+		'5f00::1',
 	])('refuses %s', (ip) => {
 		expect(isForbiddenAddress(ip)).toBe(true);
 	});
@@ -304,6 +307,10 @@ describe('isForbiddenAddress', () => {
 		'64:ff9b::808:808',
 		'2002:808:808::1',
 		'2606:4700::8.8.8.8',
+		// AS112 (RFC 7534, RFC 7535) and AMT (RFC 7450): special-purpose, yet global.
+		'192.175.48.1',
+		'192.52.193.1',
+		'2620:4f:8000::1',
 	])('allows the public address %s', (ip) => {
 		expect(isForbiddenAddress(ip)).toBe(false);
 	});
@@ -328,6 +335,8 @@ describe('isForbiddenAddress', () => {
 		'2606:4700:4700::111g',
 		'2606:4700:4700::1111%eth0',
 		'::ffff:8.8.8.256',
+		'::ffff:0x8.8.8.8',
+		'::ffff:010.8.8.8',
 		'2606:4700:8.8.8.8::1',
 		'2606:4700::8.8.8.8:1',
 		'[2606:4700:4700::1111',

@@ -3,9 +3,9 @@
  * The URL comes from a caller, so before every request, first hop and each redirect alike, it
  * must be https, carry no credentials, and name a public internet host: no private, loopback,
  * link-local, CGNAT, benchmark, documentation, multicast or reserved address, in IPv4 or IPv6
- * form (IPv4-mapped, NAT64 and 6to4 addresses are judged by the IPv4 address inside), and no
- * local name (`localhost`, `*.local`, `*.internal`, single labels…). Names are resolved over
- * DNS-over-HTTPS and refused when any answer is such an address.
+ * form (`ip-ranges.ts` decides, judging IPv4-mapped, NAT64 and 6to4 addresses by the IPv4 address
+ * inside), and no local name (`localhost`, `*.local`, `*.internal`, single labels…). Names are
+ * resolved over DNS-over-HTTPS and refused when any answer is such an address.
  *
  * Defence in depth: a Worker on Cloudflare cannot reach private networks or the machine it runs
  * on, so these checks guard against the day this code runs elsewhere (workerd on a server, a
@@ -21,9 +21,11 @@
  * every case the bytes must sniff as one of the four formats, and the sniffed type is what we
  * return, whatever the server claimed.
  */
+import { isAbortError, ProviderError } from '../providers/errors';
+import type { ReferenceImage } from '../providers/types';
+import { err, ok, type Result } from '../result';
 import { sniffImage } from '../storage/sniff';
-import { isAbortError, ProviderError } from './errors';
-import type { ReferenceImage } from './types';
+import { forbiddenAddressReason } from './ip-ranges';
 
 /**
  * Largest reference image we download. Bytes are held in memory (a Worker has 128 MB), so this
@@ -101,43 +103,30 @@ export interface SafeFetchOptions {
 	resolveHost?: (hostname: string, signal: AbortSignal) => Promise<string[]>;
 }
 
-type UrlCheck = { ok: true; url: URL } | { ok: false; message: string };
-
 /**
  * The synchronous part of the policy: form, scheme, credentials, literal addresses and local
- * hostnames. Used when a job is created, so a bad URL is refused at once; the message says what
- * is wrong and what is allowed (the caller prefixes the field name).
+ * hostnames. Used when a job is created, so a bad URL is refused at once. Gives the parsed URL,
+ * or a message saying what is wrong and what is allowed (the caller prefixes the field name).
  */
-export function checkReferenceUrl(raw: string): UrlCheck {
+export function checkReferenceUrl(raw: string): Result<URL> {
 	if (raw.length > MAX_URL_LENGTH) {
-		return { ok: false, message: `the URL is longer than ${MAX_URL_LENGTH} characters.` };
+		return err(`the URL is longer than ${MAX_URL_LENGTH} characters.`);
 	}
 	let url: URL;
 	try {
 		url = new URL(raw);
 	} catch {
-		return { ok: false, message: `"${clip(raw)}" is not a valid URL; give a public https URL of the image.` };
+		return err(`"${clip(raw)}" is not a valid URL; give a public https URL of the image.`);
 	}
 	if (url.protocol !== 'https:') {
-		return { ok: false, message: `only https URLs are accepted (this one is ${clip(url.protocol.slice(0, -1), 20)}).` };
+		return err(`only https URLs are accepted (this one is ${clip(url.protocol.slice(0, -1), 20)}).`);
 	}
 	if (url.username !== '' || url.password !== '') {
-		return {
-			ok: false,
-			message: 'URLs with a user name or password are not accepted; give a public URL that needs no login.',
-		};
+		return err('URLs with a user name or password are not accepted; give a public URL that needs no login.');
 	}
 	const problem = hostnameProblem(url.hostname);
-	if (problem) return { ok: false, message: `${problem}; ${ALLOWED_SUMMARY}.` };
-	return { ok: true, url };
-}
-
-/**
- * True for every IPv4 or IPv6 literal (brackets allowed) that is not a public unicast address,
- * and for anything that is not a well-formed literal at all (fail closed).
- */
-export function isForbiddenAddress(ip: string): boolean {
-	return forbiddenAddressReason(ip) !== undefined;
+	if (problem) return err(`${problem}; ${ALLOWED_SUMMARY}.`);
+	return ok(url);
 }
 
 /**
@@ -153,8 +142,8 @@ export async function fetchReferenceImage(url: string, options: SafeFetchOptions
 	const resolveHost = options.resolveHost ?? resolveOverDoh;
 
 	const first = checkReferenceUrl(url);
-	if (!first.ok) throw new ProviderError('invalid_request', `Reference image URL refused: ${first.message}`);
-	let current = first.url;
+	if (!first.ok) throw new ProviderError('invalid_request', `Reference image URL refused: ${first.error}`);
+	let current = first.value;
 	// A redirect within the same host (often: to a canonical path) needs no second lookup.
 	const resolved = new Set<string>();
 	for (let redirects = 0; ; redirects++) {
@@ -179,8 +168,8 @@ export async function fetchReferenceImage(url: string, options: SafeFetchOptions
 			throw refused(host, `answered HTTP ${response.status} with an unreadable Location`);
 		}
 		const next = checkReferenceUrl(target);
-		if (!next.ok) throw refused(host, `redirected to a URL that is not allowed: ${next.message}`);
-		current = next.url;
+		if (!next.ok) throw refused(host, `redirected to a URL that is not allowed: ${next.error}`);
+		current = next.value;
 	}
 }
 
@@ -207,148 +196,6 @@ function hostnameProblem(hostname: string): string | undefined {
 }
 
 const IPV4_SHAPE = /^\d+\.\d+\.\d+\.\d+$/;
-
-/** An IPv4 range: first address as a 32-bit number, prefix length, and what it is (for messages). */
-type Ipv4Range = readonly [base: number, bits: number, reason: string];
-
-/**
- * IPv4 ranges that are not publicly routable unicast, from the IANA special-purpose registry
- * (RFC 6890 and updates). The registry's few global entries (AS112, AMT) stay allowed.
- */
-const FORBIDDEN_IPV4: readonly Ipv4Range[] = [
-	[ipv4(0, 0, 0, 0), 8, 'an unspecified ("this network") address'],
-	[ipv4(10, 0, 0, 0), 8, 'a private address'],
-	[ipv4(100, 64, 0, 0), 10, 'a shared (CGNAT) address'],
-	[ipv4(127, 0, 0, 0), 8, 'a loopback address'],
-	[ipv4(169, 254, 0, 0), 16, 'a link-local address'],
-	[ipv4(172, 16, 0, 0), 12, 'a private address'],
-	[ipv4(192, 0, 0, 0), 24, 'a reserved (IETF protocol) address'],
-	[ipv4(192, 0, 2, 0), 24, 'a documentation address'],
-	[ipv4(192, 88, 99, 0), 24, 'a reserved (6to4 relay) address'],
-	[ipv4(192, 168, 0, 0), 16, 'a private address'],
-	[ipv4(198, 18, 0, 0), 15, 'a benchmarking address'],
-	[ipv4(198, 51, 100, 0), 24, 'a documentation address'],
-	[ipv4(203, 0, 113, 0), 24, 'a documentation address'],
-	[ipv4(224, 0, 0, 0), 4, 'a multicast address'],
-	[ipv4(240, 0, 0, 0), 4, 'a reserved or broadcast address'],
-];
-
-function ipv4(a: number, b: number, c: number, d: number): number {
-	return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
-}
-
-function inIpv4Range(address: number, base: number, bits: number): boolean {
-	const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-	return (address & mask) >>> 0 === base;
-}
-
-/** Why an IPv4 address (as a 32-bit number) is refused, or undefined for a public one. */
-function ipv4Reason(address: number): string | undefined {
-	return FORBIDDEN_IPV4.find(([base, bits]) => inIpv4Range(address, base, bits))?.[2];
-}
-
-/** Strict dotted quad (no leading zeros, which some parsers read as octal) to a 32-bit number. */
-function parseIpv4(text: string): number | null {
-	const parts = text.split('.');
-	if (parts.length !== 4) return null;
-	let value = 0;
-	for (const part of parts) {
-		if (!/^(0|[1-9]\d{0,2})$/.test(part)) return null;
-		const octet = Number(part);
-		if (octet > 255) return null;
-		value = value * 256 + octet;
-	}
-	return value;
-}
-
-/** Eight 16-bit groups, or null when `text` is not an IPv6 address (zone ids are not accepted). */
-function parseIpv6(text: string): number[] | null {
-	const halves = text.split('::');
-	const split = (half: string): string[] => (half === '' ? [] : half.split(':'));
-	if (halves.length === 1) {
-		const groups = parseIpv6Groups(split(text), true);
-		return groups?.length === 8 ? groups : null;
-	}
-	if (halves.length !== 2) return null;
-	const before = parseIpv6Groups(split(halves[0] ?? ''), false);
-	const after = parseIpv6Groups(split(halves[1] ?? ''), true);
-	// `::` stands for at least one zero group.
-	if (!before || !after || before.length + after.length > 7) return null;
-	return [...before, ...new Array<number>(8 - before.length - after.length).fill(0), ...after];
-}
-
-/** Hex groups; the last one may be an embedded IPv4 address (`::ffff:127.0.0.1`), which counts as two. */
-function parseIpv6Groups(pieces: readonly string[], mayEndWithIpv4: boolean): number[] | null {
-	const groups: number[] = [];
-	for (const [index, piece] of pieces.entries()) {
-		if (mayEndWithIpv4 && index === pieces.length - 1 && piece.includes('.')) {
-			const embedded = parseIpv4(piece);
-			if (embedded === null) return null;
-			groups.push(embedded >>> 16, embedded & 0xffff);
-		} else if (/^[0-9a-f]{1,4}$/i.test(piece)) {
-			groups.push(Number.parseInt(piece, 16));
-		} else {
-			return null;
-		}
-	}
-	return groups;
-}
-
-/** Whether the first `bits` bits of `groups` equal those of `prefix` (groups given from the left). */
-function inIpv6Prefix(groups: readonly number[], prefix: readonly number[], bits: number): boolean {
-	for (let index = 0; index * 16 < bits; index++) {
-		const take = Math.min(16, bits - index * 16);
-		const mask = (0xffff << (16 - take)) & 0xffff;
-		if (((groups[index] ?? 0) & mask) !== ((prefix[index] ?? 0) & mask)) return false;
-	}
-	return true;
-}
-
-/** The IPv4 address in groups `high` and `high + 1`. */
-function embeddedIpv4(groups: readonly number[], high: number): number {
-	return (((groups[high] ?? 0) << 16) | (groups[high + 1] ?? 0)) >>> 0;
-}
-
-function formatIpv4(address: number): string {
-	return [address >>> 24, (address >>> 16) & 0xff, (address >>> 8) & 0xff, address & 0xff].join('.');
-}
-
-/** Why an IPv6 address is refused, or undefined for a public unicast one. */
-function ipv6Reason(groups: readonly number[]): string | undefined {
-	const embedded = (high: number, form: string): string | undefined => {
-		const address = embeddedIpv4(groups, high);
-		const reason = ipv4Reason(address);
-		return reason && `${form} form of ${formatIpv4(address)}, ${reason}`;
-	};
-	if (groups.every((group) => group === 0)) return 'the unspecified address';
-	if (inIpv6Prefix(groups, [0, 0, 0, 0, 0, 0, 0, 1], 128)) return 'the loopback address';
-	if (inIpv6Prefix(groups, [0, 0, 0, 0, 0, 0xffff], 96)) return embedded(6, 'the IPv4-mapped');
-	if (inIpv6Prefix(groups, [0x64, 0xff9b], 96)) return embedded(6, 'the NAT64');
-	if (inIpv6Prefix(groups, [0x64, 0xff9b, 1], 48)) return 'a local-use NAT64 address';
-	if (inIpv6Prefix(groups, [0xfc00], 7)) return 'a unique local (private) address';
-	if (inIpv6Prefix(groups, [0xfe80], 10)) return 'a link-local address';
-	if (inIpv6Prefix(groups, [0xfec0], 10)) return 'a site-local address';
-	if (inIpv6Prefix(groups, [0xff00], 8)) return 'a multicast address';
-	// Everything below this point on the wire is global unicast (2000::/3) or reserved.
-	if (!inIpv6Prefix(groups, [0x2000], 3)) return 'a reserved address';
-	if (inIpv6Prefix(groups, [0x2001, 0x0db8], 32)) return 'a documentation address';
-	if (inIpv6Prefix(groups, [0x3fff], 20)) return 'a documentation address';
-	// IETF protocol assignments: Teredo (which hides an IPv4 address), benchmarking, ORCHID.
-	if (inIpv6Prefix(groups, [0x2001], 23)) return 'a reserved (IETF protocol) address';
-	if (inIpv6Prefix(groups, [0x2002], 16)) return embedded(1, 'the 6to4');
-	return undefined;
-}
-
-/** Why an address literal is refused; "not an IP address" for anything malformed (fail closed). */
-function forbiddenAddressReason(ip: string): string | undefined {
-	const bare = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
-	if (bare.includes(':')) {
-		const groups = parseIpv6(bare);
-		return groups ? ipv6Reason(groups) : 'not an IP address';
-	}
-	const address = parseIpv4(bare);
-	return address === null ? 'not an IP address' : ipv4Reason(address);
-}
 
 // --- DNS -------------------------------------------------------------------------------------
 
