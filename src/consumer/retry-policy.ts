@@ -3,11 +3,10 @@
  * wrangler.jsonc; a job whose last delivery fails is marked failed here rather than left to
  * the dead-letter queue, so the caller sees the real error at once.
  */
+import { MAX_ATTEMPTS } from '../jobs/attempts';
 import type { ProviderError } from '../providers/errors';
 
-/** Mirrors `max_retries` of the jobs queue in wrangler.jsonc (test/config.test.ts checks it). */
-export const QUEUE_MAX_RETRIES = 3;
-export const MAX_ATTEMPTS = QUEUE_MAX_RETRIES + 1;
+export { MAX_ATTEMPTS, QUEUE_MAX_RETRIES } from '../jobs/attempts';
 
 /**
  * Longest wait before a retry. A job waiting for its retry has no lease, so the sweeper

@@ -13,9 +13,9 @@
  * message would be harmless anyway: claiming a job is conditional too.
  */
 import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
-import { MAX_ATTEMPTS } from '../consumer/retry-policy';
 import { type Db, getDb } from '../db/client';
 import { jobs } from '../db/schema';
+import { MAX_ATTEMPTS } from './attempts';
 import { notifyJobSettled } from './events';
 
 export const SWEEP_PENDING_AFTER_MS = 2 * 60_000;

@@ -5,9 +5,10 @@ import { getDb } from '../db/client';
 import { openSseSession } from '../db/sse-store';
 import { type AppConfig, readConfig } from '../env';
 import { SERVER_INFO } from '../mcp/server';
-import type { Principal, RequestScope } from '../tools/context';
+import type { RequestScope } from '../tools/context';
 import { TOOLS } from '../tools/index';
 import { MAX_WAIT_SECONDS } from '../tools/wait';
+import type { AppEnv } from './app-env';
 import { type AuthResult, authenticate, authSetup, isLoopbackHost, isOAuthProps, oauthPrincipal } from './auth';
 import { healthReport } from './health';
 import { localHostGuard } from './host-guard';
@@ -19,8 +20,6 @@ import { openSseStream } from './legacy-sse/stream';
 import { handleMcpPost } from './mcp-route';
 import { registerOAuthRoutes } from './oauth/routes';
 import { preAuthenticated } from './principal';
-
-export type AppEnv = { Bindings: Env; Variables: { config: AppConfig; principal: Principal } };
 
 /**
  * MCP 2025-11-25 transports, "Security Warning": servers MUST validate Origin to stop DNS

@@ -16,7 +16,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppConfig } from '../env';
 import { clip } from '../text';
-import type { AppEnv } from './app';
+import type { AppEnv } from './app-env';
 import { isLoopbackHost } from './auth';
 import { jsonRpcError } from './json-rpc';
 

@@ -10,7 +10,7 @@
 import { AuthorizationError, authorizationErrorRedirect, CimdFetchError } from '@cloudflare/workers-oauth-provider';
 import type { Hono } from 'hono';
 import { SERVER_INFO } from '../../mcp/server';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../app-env';
 import { type AuthSetup, authSetup, type OAuthProps } from '../auth';
 import { consentPage, messagePage } from './pages';
 import { admit } from './settings';
