@@ -16,11 +16,9 @@ import {
 import type { Db } from '../db/client';
 import type { ImageRow } from '../db/schema';
 import { listOwnedLiveImages, readJobSummaries, readOwnedImage } from '../jobs/queries';
-import { buildImageKey, imageUri, parseImageUri } from '../storage/images';
+import { buildImageKey, IMAGE_URI_TEMPLATE, imageUri, parseImageUri } from '../storage/images';
 import { oneLine, removalMessage } from '../tools/job-view';
 import { decodeKeysetCursor, encodeKeysetCursor, invalidParams, protocolError } from './protocol';
-
-export const IMAGE_URI_TEMPLATE = 'image://{job_id}/{index}';
 
 /** Resources per resources/list page. */
 export const RESOURCES_PAGE_SIZE = 50;
