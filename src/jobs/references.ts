@@ -19,6 +19,7 @@ import { ProviderError } from '../providers/errors';
 import { checkReferenceUrl, fetchReferenceImage } from '../providers/safe-fetch';
 import type { ReferenceImage } from '../providers/types';
 import { err, ok, type Result } from '../result';
+import { readImage } from '../storage/bucket';
 import { hasImageScheme, imageKeyFrom, type UrlBases } from '../storage/images';
 import { sniffImage } from '../storage/sniff';
 import { clip } from '../text';
@@ -84,14 +85,13 @@ export async function checkOwnImages(
 /** Loads one reference for the consumer. Failures are final (`invalid_request`) unless a retry may help. */
 export async function loadReference(env: Env, spec: ReferenceSpec, signal: AbortSignal): Promise<ReferenceImage> {
 	if (spec.kind === 'url') return fetchReferenceImage(spec.url, { signal });
-	const object = await env.IMAGES.get(spec.r2_key);
-	if (!object) {
+	const bytes = await readImage(env.IMAGES, spec.r2_key);
+	if (!bytes) {
 		throw new ProviderError(
 			'invalid_request',
 			`Reference image ${spec.r2_key} no longer exists (deleted or expired); generate it again or pass another image.`,
 		);
 	}
-	const bytes = new Uint8Array(await object.arrayBuffer());
 	const sniffed = sniffImage(bytes);
 	if (!sniffed) throw new ProviderError('invalid_request', `Reference image ${spec.r2_key} is not a readable image.`);
 	return { bytes, contentType: sniffed.contentType, width: sniffed.width, height: sniffed.height };
