@@ -20,6 +20,7 @@ import { parseJobParams } from '../jobs/types';
 import { catalogFor, findModel, type ModelEntry, providerFor } from '../providers/catalog';
 import { ProviderError, toProviderError } from '../providers/errors';
 import type { ImageProvider } from '../providers/types';
+import { deleteImages, storeImage } from '../storage/bucket';
 import { buildImageKey } from '../storage/images';
 import { sniffImage } from '../storage/sniff';
 import { decideRetry } from './retry-policy';
@@ -126,10 +127,7 @@ async function runClaimed(env: Env, db: Db, job: JobRow, deliveryAttempt: number
 		if (!sniffed)
 			throw new ProviderError('transient', `The ${entry.alias} provider returned data that is not an image.`);
 		const key = buildImageKey(job.id, 0);
-		await env.IMAGES.put(key, image.bytes, {
-			httpMetadata: { contentType: sniffed.contentType, cacheControl: 'public, max-age=31536000, immutable' },
-			customMetadata: { jobId: job.id, owner: job.owner },
-		});
+		await storeImage(env.IMAGES, key, image.bytes, sniffed.contentType, { jobId: job.id, owner: job.owner });
 		const stored: StoredImage = {
 			index: 0,
 			r2Key: key,
@@ -145,7 +143,7 @@ async function runClaimed(env: Env, db: Db, job: JobRow, deliveryAttempt: number
 			// Cancelled (or finished by another delivery) while we generated: if it did not
 			// end completed, the object we wrote belongs to no row, so remove it.
 			const latest = await readJob(db, job.id);
-			if (latest?.status !== 'completed') await env.IMAGES.delete(key);
+			if (latest?.status !== 'completed') await deleteImages(env.IMAGES, [key]);
 		}
 		notifyJobSettled(job.id);
 		return ACK;

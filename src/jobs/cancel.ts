@@ -9,6 +9,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { type JobRow, jobs } from '../db/schema';
+import { deleteImages } from '../storage/bucket';
 import { buildImageKey } from '../storage/images';
 import { notifyJobSettled } from './events';
 
@@ -53,7 +54,10 @@ export async function cancelJobs(
 	const cancelledIds = new Set(cancelled.map((job) => job.id));
 	if (cancelled.length > 0) {
 		// One image per job today (index 0); a missing key is not an error for R2.
-		await images.delete(cancelled.map((job) => buildImageKey(job.id, 0)));
+		await deleteImages(
+			images,
+			cancelled.map((job) => buildImageKey(job.id, 0)),
+		);
 		for (const job of cancelled) notifyJobSettled(job.id);
 	}
 	const found = new Set(current.map((job) => job.id));

@@ -10,6 +10,7 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { type ImageRemovedReason, type ImageRow, images } from '../db/schema';
+import { deleteImages } from '../storage/bucket';
 
 /** R2 deletes at most 1000 keys per call; rows are marked in one statement per batch. */
 const EXPIRE_BATCH = 500;
@@ -26,7 +27,10 @@ async function removeImages(
 	now: number,
 ): Promise<number> {
 	if (rows.length === 0) return 0;
-	await bucket.delete(rows.map((row) => row.r2Key));
+	await deleteImages(
+		bucket,
+		rows.map((row) => row.r2Key),
+	);
 	const marked = await db
 		.update(images)
 		.set({ removedAt: now, removedReason: reason })

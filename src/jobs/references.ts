@@ -6,6 +6,7 @@
  * - an earlier job of the same caller: `<job_id>` (its first image), `<job_id>/<index>`,
  *   `image://<job_id>/<index>`, or this server's own image URL (`…/images/<job_id>/<index>.png`);
  * - an `https` URL elsewhere, fetched by the consumer through the SSRF-safe fetch.
+ * Which of these name an image of this server is `imageKeyFrom`'s call (src/storage/images.ts).
  *
  * Earlier images are checked at creation (they must exist and be the caller's), so a typo
  * fails at once instead of as a failed job; URLs are checked for form and address there and
@@ -18,34 +19,22 @@ import { checkReferenceUrl, fetchReferenceImage } from '../net/safe-fetch';
 import { ProviderError } from '../providers/errors';
 import type { ReferenceImage } from '../providers/types';
 import { err, ok, type Result } from '../result';
-import { buildImageKey, parseImagePath, type UrlBases } from '../storage/images';
+import { readImage } from '../storage/bucket';
+import { hasImageScheme, imageKeyFrom, type UrlBases } from '../storage/images';
 import { sniffImage } from '../storage/sniff';
+import { clip } from '../text';
 import type { ReferenceSpec } from './types';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 /** What the caller may write, for error messages. */
 export const REFERENCE_FORMS =
 	'a job id of yours (its first image), "<job_id>/<index>", "image://<job_id>/<index>", this server\'s image URL, or a public https URL of a PNG, JPEG, WebP or GIF';
 
-/** The R2 key when `value` names one of this server's images; null when it is not that kind of reference. */
-export function ownImageKey(value: string, urls: UrlBases): string | null {
-	if (UUID.test(value)) return buildImageKey(value.toLowerCase(), 0);
-	const bare = value.startsWith('image://') ? value.slice('image://'.length) : value;
-	const direct = parseImagePath(bare.toLowerCase());
-	if (direct) return direct;
-	for (const base of [urls.workerBase && `${urls.workerBase}/images/`, urls.r2Base && `${urls.r2Base}/`]) {
-		if (base && value.startsWith(base)) return parseImagePath(value.slice(base.length).toLowerCase());
-	}
-	return null;
-}
-
 /** Parses one reference (the field name is for messages, e.g. `reference_images[1]`). */
 export function parseReference(field: string, raw: string, urls: UrlBases): Result<ReferenceSpec> {
 	const value = raw.trim();
-	const key = ownImageKey(value, urls);
+	const key = imageKeyFrom(value, urls);
 	if (key) return ok({ kind: 'image', r2_key: key });
-	if (value.startsWith('image://')) {
+	if (hasImageScheme(value)) {
 		return err(`${field}: "${clip(value)}" is not a valid image URI; use image://<job_id>/<index>.`);
 	}
 	if (!/^[a-z][a-z0-9+.-]*:/i.test(value)) {
@@ -54,10 +43,6 @@ export function parseReference(field: string, raw: string, urls: UrlBases): Resu
 	const checked = checkReferenceUrl(value);
 	if (!checked.ok) return err(`${field}: ${checked.error}`);
 	return ok({ kind: 'url', url: checked.value.href });
-}
-
-function clip(value: string): string {
-	return value.length > 80 ? `${value.slice(0, 77)}...` : value;
 }
 
 /**
@@ -100,14 +85,13 @@ export async function checkOwnImages(
 /** Loads one reference for the consumer. Failures are final (`invalid_request`) unless a retry may help. */
 export async function loadReference(env: Env, spec: ReferenceSpec, signal: AbortSignal): Promise<ReferenceImage> {
 	if (spec.kind === 'url') return fetchReferenceImage(spec.url, { signal });
-	const object = await env.IMAGES.get(spec.r2_key);
-	if (!object) {
+	const bytes = await readImage(env.IMAGES, spec.r2_key);
+	if (!bytes) {
 		throw new ProviderError(
 			'invalid_request',
 			`Reference image ${spec.r2_key} no longer exists (deleted or expired); generate it again or pass another image.`,
 		);
 	}
-	const bytes = new Uint8Array(await object.arrayBuffer());
 	const sniffed = sniffImage(bytes);
 	if (!sniffed) throw new ProviderError('invalid_request', `Reference image ${spec.r2_key} is not a readable image.`);
 	return { bytes, contentType: sniffed.contentType, width: sniffed.width, height: sniffed.height };

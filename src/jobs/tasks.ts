@@ -6,16 +6,15 @@ import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client';
 import { type JobRow, jobs } from '../db/schema';
+import { isJobId } from '../ids';
 import { afterKeyset, type Keyset, keysetPage } from './queries';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /**
  * The jobs of the task named `taskId`, oldest first; empty when the caller has no such task.
  * A batch's first job names the whole batch; any other job id names a task of that job alone.
  */
 export async function readTaskJobs(db: Db, owner: string, taskId: string): Promise<JobRow[]> {
-	if (!UUID.test(taskId)) return [];
+	if (!isJobId(taskId)) return [];
 	const named = alias(jobs, 'named');
 	const batchOfNamed = db
 		.select({ batchId: named.batchId })

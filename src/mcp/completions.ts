@@ -12,11 +12,11 @@ import type { CompleteResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { searchCompletedJobIds } from '../jobs/job-id-search';
 import { readImagesOfJobs, readOwnedJobs } from '../jobs/queries';
+import { IMAGE_URI_TEMPLATE } from '../storage/images';
 import type { RequestScope } from '../tools/context';
 import { configuredFamilyModels, familyByPrompt } from '../tools/prompt-guides';
 import { ITERATE_PROMPT } from './prompts';
 import { invalidParams, lenientRequestSchema, withInternalErrorsHidden } from './protocol';
-import { IMAGE_URI_TEMPLATE } from './resources';
 
 /** The spec's cap on values per answer. */
 export const MAX_COMPLETION_VALUES = 100;

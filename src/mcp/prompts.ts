@@ -16,7 +16,7 @@ import { MAX_PROMPT_CHARS } from '../generation/request';
 import { readImagesOfJobs, readOwnedJobs } from '../jobs/queries';
 import { type JobParams, parseJobParams, type ReferenceSpec } from '../jobs/types';
 import { configuredModels, findModel, type ModelEntry } from '../providers/catalog';
-import { imageUri } from '../storage/images';
+import { imageUri, imageUriOfKey } from '../storage/images';
 import type { RequestScope } from '../tools/context';
 import { presentImage, removalMessage } from '../tools/job-view';
 import {
@@ -141,7 +141,7 @@ function notCompletedMessage(job: JobRow): string {
 
 /** A stored reference as the caller would write it again. */
 function referenceText(spec: ReferenceSpec): string {
-	return spec.kind === 'image' ? `image://${spec.r2_key}` : spec.url;
+	return spec.kind === 'image' ? imageUriOfKey(spec.r2_key) : spec.url;
 }
 
 const REVISED_PROMPT_PLACEHOLDER = '<the revised prompt>';

@@ -16,11 +16,10 @@ import {
 import type { Db } from '../db/client';
 import type { ImageRow } from '../db/schema';
 import { listOwnedLiveImages, readJobSummaries, readOwnedImage } from '../jobs/queries';
-import { buildImageKey, imageUri, parseImageUri } from '../storage/images';
+import { readImage } from '../storage/bucket';
+import { buildImageKey, IMAGE_URI_TEMPLATE, imageUri, parseImageUri } from '../storage/images';
 import { oneLine, removalMessage } from '../tools/job-view';
 import { decodeKeysetCursor, encodeKeysetCursor, invalidParams, protocolError } from './protocol';
-
-export const IMAGE_URI_TEMPLATE = 'image://{job_id}/{index}';
 
 /** Resources per resources/list page. */
 export const RESOURCES_PAGE_SIZE = 50;
@@ -102,9 +101,8 @@ export function registerResources(server: Server, db: Db, bucket: R2Bucket, owne
 		if (!row) throw notFound(uri, 'No image of yours has that job id and index; resources/list shows your images.');
 		const removed = removalMessage(row);
 		if (removed) throw notFound(uri, removed);
-		const object = await bucket.get(row.r2Key);
-		if (!object) throw notFound(uri, 'Its file is no longer stored; generate it again if you need it.');
-		const bytes = new Uint8Array(await object.arrayBuffer());
+		const bytes = await readImage(bucket, row.r2Key);
+		if (!bytes) throw notFound(uri, 'Its file is no longer stored; generate it again if you need it.');
 		return { contents: [{ uri: imageUri(row.jobId, row.idx), mimeType: row.contentType, blob: toBase64(bytes) }] };
 	});
 }

@@ -6,6 +6,7 @@
  *    the HTTPS URL is in the JSON and the markdown line.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { imageResourceName } from '../storage/images';
 import type { ToolOutcome } from '../tools/context';
 
 export function toCallToolResult(outcome: ToolOutcome): CallToolResult {
@@ -30,7 +31,7 @@ export function toCallToolResult(outcome: ToolOutcome): CallToolResult {
 		result.content.push({
 			type: 'resource_link',
 			uri: image.resource_uri,
-			name: image.resource_uri.slice('image://'.length).replace('/', '-'),
+			name: imageResourceName(image.resource_uri),
 			title: success.prompt ? success.prompt.slice(0, 100) : undefined,
 			mimeType: image.content_type,
 			size: image.bytes,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { JOB_STATUSES, type JobRow } from '../db/schema';
 import { cancelJobs } from '../jobs/cancel';
 import { deleteOwnImage } from '../jobs/image-removal';
-import { ownImageKey } from '../jobs/references';
+import { imageKeyFrom } from '../storage/images';
 import { defineTool, toolError, toolResult } from './context';
 import { jobSelectionSchema, selectedJobIds } from './jobs.tools';
 
@@ -105,7 +105,7 @@ export const deleteImageTool = defineTool({
 		openWorldHint: false,
 	},
 	handler: async ({ image }, context) => {
-		const key = ownImageKey(image, context.urls);
+		const key = imageKeyFrom(image, context.urls);
 		if (!key) {
 			return toolError(
 				`image: "${image.slice(0, 80)}" does not name an image of this server. Give a job id, "<job_id>/<index>", "image://<job_id>/<index>" or the image URL.`,

@@ -1,6 +1,7 @@
 /** GET /health: open, reports whether each binding answers and how auth is set up. */
 import { type AppConfig, imageRetentionDays, settingWarnings } from '../env';
 import { catalogFor, configuredModels, defaultModel, MODEL_CATALOG } from '../providers/catalog';
+import { probeImageBucket } from '../storage/bucket';
 import { authSetup, describeAuth } from './auth';
 
 async function probe(check: () => Promise<unknown>): Promise<'ok' | 'error'> {
@@ -15,7 +16,7 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'error'> {
 export async function healthReport(env: Env, config: AppConfig): Promise<Response> {
 	const [db, images] = await Promise.all([
 		probe(() => env.DB.prepare('SELECT 1').first()),
-		probe(() => env.IMAGES.head('health-probe')),
+		probe(() => probeImageBucket(env.IMAGES)),
 	]);
 	const auth = describeAuth(authSetup(env), config.localDev);
 	const warnings = [...catalogFor(env).warnings, ...settingWarnings(env)];

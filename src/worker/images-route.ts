@@ -1,10 +1,12 @@
 /**
  * GET /images/<job_id>/<index>[.<ext>]: image bytes from R2 with the sniffed content type,
- * an ETag and immutable caching. The unguessable path is the capability, so no auth: chat
- * clients and markdown renderers fetch these URLs without credentials.
+ * an ETag and immutable caching (read and headed by src/storage/bucket.ts). The unguessable
+ * path is the capability, so no auth: chat clients and markdown renderers fetch these URLs
+ * without credentials.
  */
 import { getDb } from '../db/client';
 import { readImageRemoval } from '../jobs/image-removal';
+import { readImageForHttp } from '../storage/bucket';
 import { parseImagePath } from '../storage/images';
 
 function notFound(): Response {
@@ -28,14 +30,8 @@ async function missing(env: Pick<Env, 'DB'>, key: string): Promise<Response> {
 export async function serveImage(request: Request, env: Pick<Env, 'IMAGES' | 'DB'>, path: string): Promise<Response> {
 	const key = parseImagePath(path);
 	if (!key) return notFound();
-	const object = await env.IMAGES.get(key, { onlyIf: request.headers });
-	if (!object) return missing(env, key);
-	const headers = new Headers();
-	object.writeHttpMetadata(headers);
-	headers.set('etag', object.httpEtag);
-	headers.set('cache-control', 'public, max-age=31536000, immutable');
-	headers.set('x-content-type-options', 'nosniff');
-	if (!('body' in object)) return new Response(null, { status: 304, headers });
-	headers.set('content-length', String(object.size));
-	return new Response(request.method === 'HEAD' ? null : object.body, { headers });
+	const image = await readImageForHttp(env.IMAGES, key, request.headers);
+	if (!image) return missing(env, key);
+	if (!image.modified) return new Response(null, { status: 304, headers: image.headers });
+	return new Response(request.method === 'HEAD' ? null : image.body, { headers: image.headers });
 }
