@@ -61,7 +61,7 @@ interface CpuProfile {
 	timeDeltas: number[];
 }
 
-/** Where a bundle line came from, shortened: `zod/v4/core/schemas.js`, `src/tools/server.ts`. */
+/** Where a bundle line came from, shortened: `zod/v4/core/schemas.js`, `src/mcp/server.ts`. */
 function originOf(map: SourceMap | undefined, line: number, column: number): string | undefined {
 	const entry = map?.findEntry(line, Math.max(0, column)) as { originalSource?: string } | undefined;
 	const source = entry?.originalSource;

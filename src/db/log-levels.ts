@@ -1,4 +1,4 @@
-/** The `log_levels` table: the MCP logging level each principal last set (src/tools/logging.ts). */
+/** The `log_levels` table: the MCP logging level each principal last set (src/mcp/logging.ts). */
 import { eq } from 'drizzle-orm';
 import type { Db } from './client';
 import { logLevels } from './schema';

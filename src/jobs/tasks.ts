@@ -1,5 +1,5 @@
 /**
- * The jobs as MCP tasks (src/tools/tasks.ts): a task is the jobs of one call, named by the first
+ * The jobs as MCP tasks (src/mcp/tasks.ts): a task is the jobs of one call, named by the first
  * job's id, so a batch is read together. Owner-scoped like every read here.
  */
 import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
