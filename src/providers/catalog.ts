@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import { offlineLatencyMs } from '../env';
 import { GEMINI_MODELS, geminiNominalSize } from './gemini';
-import { OFFLINE_MODELS, offlineProvider } from './offline';
+import { offlineProvider } from './offline';
+import { OFFLINE_MODELS } from './offline.models';
 import { OPENAI_MODELS } from './openai';
 import { SD_WEBUI_MODELS } from './sd-webui';
 import type { ImageProvider, ImageSizeTier, ModelEntry, Pricing } from './types';
