@@ -1,19 +1,19 @@
 /**
  * The model catalog (DESIGN.md §6): one entry per public model name, with what it can do,
  * what it costs and how long it takes. Tools validate requests against it; the consumer
- * finds the provider through it. Each provider module exports its own entries; this module
- * joins them and applies the operator's `MODEL_OVERRIDES` (upstream ids, prices, latency,
+ * finds the provider through it. Each provider's entries are data in its `<name>.models.ts`
+ * (the request code is in `<name>.ts`); this module joins them and applies the operator's `MODEL_OVERRIDES` (upstream ids, prices, latency,
  * switching models off), so a rename or a price change needs no code change.
  */
 import { z } from 'zod';
 import { offlineLatencyMs } from '../env';
-import { GEMINI_MODELS, geminiNominalSize } from './gemini';
+import { GEMINI_MODELS, geminiNominalSize } from './gemini.models';
 import { offlineProvider } from './offline';
 import { OFFLINE_MODELS } from './offline.models';
-import { OPENAI_MODELS } from './openai';
-import { SD_WEBUI_MODELS } from './sd-webui';
+import { OPENAI_MODELS } from './openai.models';
+import { SD_WEBUI_MODELS } from './sd-webui.models';
 import type { ImageProvider, ImageSizeTier, ModelEntry, Pricing } from './types';
-import { WORKERS_AI_MODELS } from './workers-ai';
+import { WORKERS_AI_MODELS } from './workers-ai.models';
 
 export type { ModelEntry } from './types';
 
