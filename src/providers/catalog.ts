@@ -6,7 +6,7 @@
  * switching models off), so a rename or a price change needs no code change.
  */
 import { z } from 'zod';
-import { offlineLatencyMs } from '../env';
+import { readConfig } from '../env';
 import { GEMINI_MODELS, geminiNominalSize } from './gemini.models';
 import { offlineProvider } from './offline';
 import { OFFLINE_MODELS } from './offline.models';
@@ -116,7 +116,7 @@ const catalogs = new Map<string, Catalog>();
 
 /** The catalog of this deployment (overrides applied). */
 export function catalogFor(env: Pick<Env, 'MODEL_OVERRIDES'>): Catalog {
-	const key = env.MODEL_OVERRIDES ?? '';
+	const key = readConfig(env).modelOverrides;
 	let catalog = catalogs.get(key);
 	if (!catalog) {
 		catalog = buildCatalog(key);
@@ -139,7 +139,7 @@ function findIn(entries: readonly ModelEntry[], name: string): ModelEntry | unde
  */
 export function providerFor(entry: ModelEntry, env: Env): ImageProvider | undefined {
 	if (entry.provider.isConfigured(env)) return entry.provider;
-	if (env.LOCAL_DEV === 'true' && entry.provider.id === 'workers-ai') return offlineProvider;
+	if (readConfig(env).localDev && entry.provider.id === 'workers-ai') return offlineProvider;
 	return undefined;
 }
 
@@ -158,7 +158,7 @@ export function expectedRunMs(env: Env, model: string): number | undefined {
 	const entry = findModel(env, model);
 	const provider = entry && providerFor(entry, env);
 	if (!entry || !provider) return undefined;
-	return provider === offlineProvider ? offlineLatencyMs(env) : entry.typicalLatencyMs;
+	return provider === offlineProvider ? readConfig(env).offline.latencyMs : entry.typicalLatencyMs;
 }
 
 /** Models available in this deployment (stand-ins included), in catalog order. */

@@ -8,6 +8,7 @@
  * (google.rpc.Status with `details`), a blocked prompt (`promptFeedback.blockReason`), or a
  * candidate that stopped for a policy reason or answered in words instead of an image.
  */
+import { readConfig } from '../env';
 import { ProviderError } from './errors';
 import { decodeBase64, encodeBase64, providerFetch, readJson, upstreamMessage } from './http';
 import type { GeneratedImage, GenerationRequest, ImageProvider, ImageSizeTier, ProviderContext } from './types';
@@ -69,7 +70,7 @@ export function buildGeminiRequest(request: GenerationRequest): GeminiRequestBod
 
 /** `{base}/models/{id}:generateContent`; an upstream id written as `models/…` (the API's resource name) works too. */
 export function geminiUrl(env: Env, upstreamId: string): string {
-	const configured = env.GEMINI_BASE_URL?.trim() || GEMINI_DEFAULT_BASE_URL;
+	const configured = readConfig(env).providers.gemini.baseUrl || GEMINI_DEFAULT_BASE_URL;
 	try {
 		new URL(configured);
 	} catch {
@@ -205,9 +206,9 @@ export function readGeminiAnswer(answer: unknown): Uint8Array {
 export const geminiProvider: ImageProvider = {
 	id: 'gemini',
 	configuredBy: CREDENTIAL,
-	isConfigured: (env) => Boolean(env.GEMINI_API_KEY?.trim()),
+	isConfigured: (env) => readConfig(env).providers.gemini.apiKey !== undefined,
 	async generate(request: GenerationRequest, { env, signal }: ProviderContext): Promise<GeneratedImage> {
-		const apiKey = env.GEMINI_API_KEY?.trim();
+		const { apiKey } = readConfig(env).providers.gemini;
 		if (!apiKey) throw new ProviderError('unavailable', `${PROVIDER} is not configured: set the ${CREDENTIAL} secret.`);
 		const refused = (request.referenceImages ?? []).findIndex(
 			(image) => !ACCEPTED_REFERENCE_TYPES.has(image.contentType),

@@ -5,7 +5,7 @@
  * gradient, shapes, a border and the prompt's first characters (offline-drawing.ts) — so a
  * person looking at results can tell which request produced which image.
  */
-import { offlineFailureRate, offlineLatencyMs } from '../env';
+import { readConfig } from '../env';
 import { encodePng } from '../storage/png';
 import { ProviderError } from './errors';
 import { drawTestPattern } from './offline-drawing';
@@ -30,9 +30,9 @@ export const offlineProvider: ImageProvider = {
 				`The offline provider draws images from 1 to ${MAX_SIDE} pixels a side, not ${width}×${height}.`,
 			);
 		}
-		await waitUnlessAborted(offlineLatencyMs(env), signal);
+		const { latencyMs, failureRate } = readConfig(env).offline;
+		await waitUnlessAborted(latencyMs, signal);
 		// After the wait: a real call that fails has cost its time too.
-		const failureRate = offlineFailureRate(env);
 		if (failureRate > 0 && Math.random() < failureRate) {
 			throw new ProviderError(
 				'transient',

@@ -8,6 +8,7 @@
  * Request and response shapes: https://platform.openai.com/docs/api-reference/images
  * (the same text ships in the official SDK, openai-node `src/resources/images.ts`).
  */
+import { readConfig } from '../env';
 import { ProviderError } from './errors';
 import { decodeBase64, providerFetch, readJson, upstreamMessage } from './http';
 import type { GeneratedImage, GenerationRequest, ImageProvider, ProviderContext, ReferenceImage } from './types';
@@ -32,7 +33,7 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
 
 /** The API root: `OPENAI_BASE_URL` (an OpenAI-compatible gateway) or api.openai.com, without a trailing slash. */
 function baseUrl(env: Env): string {
-	return (env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
+	return (readConfig(env).providers.openai.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '');
 }
 
 /**
@@ -249,9 +250,9 @@ function readImage(body: unknown): GeneratedImage {
 export const openAiProvider: ImageProvider = {
 	id: 'openai',
 	configuredBy: CREDENTIAL,
-	isConfigured: (env) => Boolean(env.OPENAI_API_KEY),
+	isConfigured: (env) => readConfig(env).providers.openai.apiKey !== undefined,
 	async generate(request: GenerationRequest, { env, signal }: ProviderContext): Promise<GeneratedImage> {
-		const apiKey = env.OPENAI_API_KEY;
+		const { apiKey } = readConfig(env).providers.openai;
 		if (!apiKey) throw new ProviderError('unavailable', `OpenAI is not configured: set the ${CREDENTIAL} secret.`);
 		const family = familyOf(request);
 		if (family === 'gpt-image' && request.background === 'transparent' && request.outputFormat === 'jpeg') {

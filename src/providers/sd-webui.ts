@@ -12,6 +12,7 @@
  * UI sliders (width/height 64–2048 by 8, steps 1–150 default 20, CFG 1–30 default 7, batch
  * size up to 8). Interactive docs: `{SD_WEBUI_URL}/docs` on a running WebUI.
  */
+import { readConfig } from '../env';
 import { ProviderError } from './errors';
 import { decodeBase64, encodeBase64, providerFetch, readJson, upstreamMessage } from './http';
 import type { GeneratedImage, GenerationRequest, ImageProvider } from './types';
@@ -39,14 +40,15 @@ export const SD_WEBUI_DEFAULT_CFG_SCALE = 7;
 export const sdWebUiProvider: ImageProvider = {
 	id: 'sd-webui',
 	configuredBy: 'SD_WEBUI_URL',
-	isConfigured: (env) => Boolean(env.SD_WEBUI_URL?.trim()),
+	isConfigured: (env) => readConfig(env).providers.sdWebUi.url !== undefined,
 	async generate(request, { env, signal }): Promise<GeneratedImage> {
-		const baseUrl = webUiBaseUrl(env.SD_WEBUI_URL);
-		const auth = env.SD_WEBUI_AUTH ? basicAuthorization(env.SD_WEBUI_AUTH) : undefined;
+		const settings = readConfig(env).providers.sdWebUi;
+		const baseUrl = webUiBaseUrl(settings.url);
+		const auth = settings.auth ? basicAuthorization(settings.auth) : undefined;
 		const reference = request.referenceImages?.[0];
 		const body = reference
-			? { ...txt2imgBody(request, env), ...img2imgFields(request, reference.bytes) }
-			: txt2imgBody(request, env);
+			? { ...txt2imgBody(request, settings.checkpoint), ...img2imgFields(request, reference.bytes) }
+			: txt2imgBody(request, settings.checkpoint);
 		const headers: Record<string, string> = { 'content-type': 'application/json' };
 		if (auth) headers.authorization = auth;
 		const response = await providerFetch(
@@ -60,7 +62,7 @@ export const sdWebUiProvider: ImageProvider = {
 					classifyWebUiError(status, errorBody, {
 						request,
 						authConfigured: auth !== undefined,
-						checkpoint: checkpointOf(env),
+						checkpoint: settings.checkpoint,
 					}),
 			},
 		);
@@ -93,12 +95,11 @@ function basicAuthorization(auth: string): string {
 	return `Basic ${encodeBase64(new TextEncoder().encode(auth))}`;
 }
 
-function checkpointOf(env: Env): string | undefined {
-	return env.SD_WEBUI_CHECKPOINT?.trim() || undefined;
-}
-
-/** The StableDiffusionProcessingTxt2Img fields we set; one image per call (batch_size and n_iter 1). */
-function txt2imgBody(request: GenerationRequest, env: Env): Record<string, unknown> {
+/**
+ * The StableDiffusionProcessingTxt2Img fields we set; one image per call (batch_size and n_iter 1).
+ * `checkpoint`: SD_WEBUI_CHECKPOINT, when the operator set one.
+ */
+function txt2imgBody(request: GenerationRequest, checkpoint: string | undefined): Record<string, unknown> {
 	const body: Record<string, unknown> = {
 		prompt: request.prompt,
 		negative_prompt: request.negativePrompt ?? '',
@@ -112,7 +113,6 @@ function txt2imgBody(request: GenerationRequest, env: Env): Record<string, unkno
 		batch_size: 1,
 		n_iter: 1,
 	};
-	const checkpoint = checkpointOf(env);
 	if (checkpoint) {
 		// Applies to this job only: the WebUI's own setting is put back afterwards (it reloads
 		// weights lazily, so back-to-back jobs do not swap checkpoints each time).
