@@ -3,6 +3,7 @@
  * `OAUTH_DISCOVERY_URL` names another), who may sign in, and who is an admin. Half a setup
  * is an error that keeps every door shut, never a partly open one.
  */
+import { type OAuthVars, readConfig } from '../../env';
 
 export interface OAuthSettings {
 	clientId: string;
@@ -39,6 +40,16 @@ export const OAUTH_SETTING_NAMES = [
 
 export type OAuthEnv = Pick<Env, (typeof OAUTH_SETTING_NAMES)[number] | 'OAUTH_KV'>;
 
+/** Where each setting is in the parsed configuration (`AppConfig.oauth`, trimmed, unset when blank). */
+const SETTING_FIELDS: Readonly<Record<(typeof OAUTH_SETTING_NAMES)[number], keyof OAuthVars>> = {
+	OAUTH_CLIENT_ID: 'clientId',
+	OAUTH_CLIENT_SECRET: 'clientSecret',
+	OAUTH_DISCOVERY_URL: 'discoveryUrl',
+	OAUTH_ALLOWED_EMAILS: 'allowedEmails',
+	OAUTH_ADMIN_EMAILS: 'adminEmails',
+	OAUTH_HOSTED_DOMAIN: 'hostedDomain',
+};
+
 function emailList(raw: string | undefined): Set<string> {
 	return new Set(
 		(raw ?? '')
@@ -48,13 +59,11 @@ function emailList(raw: string | undefined): Set<string> {
 	);
 }
 
-const setting = (value: string | undefined) => (value?.trim() ? value.trim() : undefined);
-
 export function readOAuthSettings(env: OAuthEnv): OAuthSettingsResult {
-	const present = OAUTH_SETTING_NAMES.filter((name) => setting(env[name]) !== undefined);
+	const vars = readConfig(env).oauth;
+	const present = OAUTH_SETTING_NAMES.filter((name) => vars[SETTING_FIELDS[name]] !== undefined);
 	if (present.length === 0) return { ok: true, settings: undefined };
-	const clientId = setting(env.OAUTH_CLIENT_ID);
-	const clientSecret = setting(env.OAUTH_CLIENT_SECRET);
+	const { clientId, clientSecret } = vars;
 	const missing = [...(clientId ? [] : ['OAUTH_CLIENT_ID']), ...(clientSecret ? [] : ['OAUTH_CLIENT_SECRET'])];
 	if (missing.length) {
 		return {
@@ -62,9 +71,9 @@ export function readOAuthSettings(env: OAuthEnv): OAuthSettingsResult {
 			error: `OAuth is half configured: ${present.join(', ')} ${present.length === 1 ? 'is' : 'are'} set but ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not. Set both (wrangler secret put …) or remove the OAUTH_* settings.`,
 		};
 	}
-	const allowedEmails = emailList(env.OAUTH_ALLOWED_EMAILS);
-	const adminEmails = emailList(env.OAUTH_ADMIN_EMAILS);
-	const hostedDomain = setting(env.OAUTH_HOSTED_DOMAIN)?.toLowerCase().replace(/^@/, '');
+	const allowedEmails = emailList(vars.allowedEmails);
+	const adminEmails = emailList(vars.adminEmails);
+	const hostedDomain = vars.hostedDomain?.toLowerCase().replace(/^@/, '');
 	if (allowedEmails.size === 0 && adminEmails.size === 0 && !hostedDomain) {
 		return {
 			ok: false,
@@ -77,7 +86,7 @@ export function readOAuthSettings(env: OAuthEnv): OAuthSettingsResult {
 			return { ok: false, error: `OAUTH_ALLOWED_EMAILS / OAUTH_ADMIN_EMAILS: "${email}" is not an email address.` };
 		}
 	}
-	const discoveryUrl = setting(env.OAUTH_DISCOVERY_URL) ?? GOOGLE_DISCOVERY_URL;
+	const discoveryUrl = vars.discoveryUrl ?? GOOGLE_DISCOVERY_URL;
 	let discovery: URL;
 	try {
 		discovery = new URL(discoveryUrl);
