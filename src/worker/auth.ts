@@ -58,12 +58,12 @@ export function authSetup(env: AuthEnv): AuthSetup {
 	const tokens = parseTokenTable(auth.tokens);
 	const oauth = readOAuthSettings(env);
 	const authToken = auth.token;
-	const listed = tokens.ok ? tokens.table : undefined;
+	const listed = tokens.ok ? tokens.value : undefined;
 	const setup: AuthSetup = {
 		authToken,
 		tokens: listed,
 		bearer: authToken || listed ? bearerTable(listed, authToken) : undefined,
-		oauth: oauth.ok ? oauth.settings : undefined,
+		oauth: oauth.ok ? oauth.value : undefined,
 		errors: [...(tokens.ok ? [] : [tokens.error]), ...(oauth.ok ? [] : [oauth.error])],
 	};
 	setups.unshift({ values, setup });
@@ -203,6 +203,7 @@ export function oauthPrincipal(props: OAuthProps, setup: AuthSetup): AuthResult 
 		hostedDomain: props.hostedDomain,
 		name: props.name,
 	});
-	if (!admission.ok) return { ok: false, status: 403, message: `Forbidden: ${admission.reason}` };
-	return { ok: true, principal: { id: admission.email, name: props.name, role: admission.role, via: 'oauth' } };
+	if (!admission.ok) return { ok: false, status: 403, message: `Forbidden: ${admission.error}` };
+	const { email, role } = admission.value;
+	return { ok: true, principal: { id: email, name: props.name, role, via: 'oauth' } };
 }
