@@ -1,7 +1,11 @@
 /**
  * Typed, validated configuration on top of the bindings `wrangler types` generates
  * (worker-configuration.d.ts). Secrets are declared here because wrangler cannot see them.
+ * Every string var and secret is read here, through one schema (`settingsSchema`), into
+ * `AppConfig`; the rest of the code asks `readConfig(env)` and never reads a var itself.
+ * Bindings (DB, IMAGES, JOBS, AI, OAUTH_KV, …) are not config and stay on `env`.
  */
+import { z } from 'zod';
 
 /** Optional settings, not declared in wrangler.jsonc (docs/configuration.md lists them). */
 interface OptionalSettings {
@@ -67,7 +71,7 @@ declare global {
 	}
 }
 
-/** Parsed view of the string vars, computed per request (cheap; no module-level state). */
+/** Parsed view of the string vars and secrets (docs/configuration.md); bindings stay on `env`. */
 export interface AppConfig {
 	defaultModel: string | undefined;
 	publicBaseUrl: string | undefined;
@@ -80,6 +84,17 @@ export interface AppConfig {
 	sse: SseSettings;
 	/** Whether wait tools use same-isolate completion hints (WAIT_IN_MEMORY, default on). */
 	waitInMemory: boolean;
+	/** IMAGE_RETENTION_DAYS: days an image is kept, or null to keep images forever. */
+	imageRetentionDays: number | null;
+	/** PROVIDER_TIMEOUT_MS when it is a positive number; undefined: the per-model timeouts apply. */
+	providerTimeoutMs: number | undefined;
+	budgets: DefaultBudgets;
+	offline: OfflineSettings;
+	/** MODEL_OVERRIDES as given ('' when unset): the catalog parses it and reports its own problems. */
+	modelOverrides: string;
+	providers: ProviderSettings;
+	auth: TokenSettings;
+	oauth: OAuthVars;
 }
 
 export interface SseSettings {
@@ -89,35 +104,239 @@ export interface SseSettings {
 	maxOutboxMessages: number;
 }
 
-/** The offline provider's artificial delay: 0 when unset, negative or not a number. */
-export function offlineLatencyMs(env: Pick<Env, 'OFFLINE_LATENCY_MS'>): number {
-	const value = Number(env.OFFLINE_LATENCY_MS);
-	return Number.isFinite(value) && value > 0 ? value : 0;
+/** The deployment's default spend budgets in USD; null is no budget (docs/limits.md). */
+export interface DefaultBudgets {
+	dailyUsd: number | null;
+	monthlyUsd: number | null;
 }
 
-/** The share of offline-provider calls that fail on purpose: 0 when unset, not a number or outside 0–1. */
-export function offlineFailureRate(env: Pick<Env, 'OFFLINE_FAILURE_RATE'>): number {
-	const raw = env.OFFLINE_FAILURE_RATE?.trim();
-	const value = raw ? Number(raw) : 0;
-	return Number.isFinite(value) && value >= 0 && value <= 1 ? value : 0;
+export interface OfflineSettings {
+	/** OFFLINE_LATENCY_MS: the offline provider's artificial delay, 0 when unset, negative or not a number. */
+	latencyMs: number;
+	/** OFFLINE_FAILURE_RATE: the share of calls that fail on purpose, 0 when unset, not a number or outside 0–1. */
+	failureRate: number;
 }
 
-function positiveInteger(value: string | undefined, fallback: number): number {
-	const parsed = Number(value);
-	return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
+/** What enables and points each external provider; undefined is unset. */
+export interface ProviderSettings {
+	/** OPENAI_API_KEY is sent exactly as set; OPENAI_BASE_URL is trimmed (openai.ts applies the default). */
+	openai: { apiKey: string | undefined; baseUrl: string | undefined };
+	/** GEMINI_API_KEY and GEMINI_BASE_URL, trimmed (gemini.ts applies and checks the base URL). */
+	gemini: { apiKey: string | undefined; baseUrl: string | undefined };
+	/** SD_WEBUI_URL and SD_WEBUI_CHECKPOINT trimmed; SD_WEBUI_AUTH (user:password) as set. */
+	sdWebUi: { url: string | undefined; auth: string | undefined; checkpoint: string | undefined };
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-	const trimmed = value?.trim();
-	return trimmed ? trimmed : undefined;
+/** The bearer-token settings; src/worker/tokens.ts parses the table. */
+export interface TokenSettings {
+	/** AUTH_TOKEN, trimmed. */
+	token: string | undefined;
+	/** AUTH_TOKENS as set: a JSON array of principals, or blank for none. */
+	tokens: string | undefined;
 }
 
-function commaList(value: string | undefined): string[] {
-	return (value ?? '')
+/** The OAUTH_* settings, trimmed; src/worker/oauth/settings.ts checks them as a whole. */
+export interface OAuthVars {
+	clientId: string | undefined;
+	clientSecret: string | undefined;
+	discoveryUrl: string | undefined;
+	/** Comma-separated, as set. */
+	allowedEmails: string | undefined;
+	/** Comma-separated, as set. */
+	adminEmails: string | undefined;
+	hostedDomain: string | undefined;
+}
+
+/** The configuration, and what is wrong with the settings that were given but cannot be used. */
+export interface ParsedConfig {
+	config: AppConfig;
+	/** For the startup log and /health; each names the setting, what it is taken as, and how to fix it. */
+	warnings: readonly string[];
+}
+
+/** A setting's value, and a warning when the value given could not be used as it is. */
+interface Checked<T> {
+	value: T;
+	warning?: string;
+}
+
+/**
+ * A var as the runtime hands it over. wrangler.jsonc may give a number or a boolean, taken as
+ * written; any other value counts as unset, never as an error.
+ */
+const given = z
+	.preprocess(
+		(value) => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value),
+		z.string().optional(),
+	)
+	.catch(undefined);
+
+/** Trimmed; blank counts as unset. */
+const trimmed = given.transform((value) => value?.trim() || undefined);
+
+/** As set, untrimmed (a secret is sent exactly as given); empty counts as unset. */
+const exact = given.transform((value) => value || undefined);
+
+const commaList = given.transform((value) =>
+	(value ?? '')
 		.split(',')
 		.map((item) => item.trim())
-		.filter(Boolean);
+		.filter(Boolean),
+);
+
+/** Base URLs are joined with paths, so a trailing slash is dropped. */
+const baseUrl = trimmed.transform((url) => url?.replace(/\/+$/, ''));
+
+/** On unless set to exactly "false". */
+const onUnlessFalse = given.transform((value) => value !== 'false');
+
+function positiveInteger(fallback: number) {
+	return given.transform((value) => {
+		const parsed = Number(value);
+		return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
+	});
 }
+
+/**
+ * A budget in US dollars (0 allows only free models), or null when empty. A value that is not a
+ * number fails closed: it counts as a budget of 0, so a typo never lifts the cap, with a warning.
+ */
+function budgetUsd(name: string) {
+	return trimmed.transform((raw): Checked<number | null> => {
+		if (!raw) return { value: null };
+		const usd = Number(raw);
+		if (Number.isFinite(usd) && usd >= 0) return { value: usd };
+		return {
+			value: 0,
+			warning: `${name} "${raw}" is not a number of US dollars, so it counts as $0: only free models can be used until it is fixed. Use e.g. "5" or "0.50", or leave it empty for no budget.`,
+		};
+	});
+}
+
+/** Days an image is kept; null (forever) when unset, "0" or not a positive number (with a warning). */
+const retentionDays = trimmed.transform((raw): Checked<number | null> => {
+	if (!raw) return { value: null };
+	const days = Number(raw);
+	if (Number.isFinite(days) && days > 0) return { value: days };
+	if (raw === '0') return { value: null };
+	return {
+		value: null,
+		warning: `IMAGE_RETENTION_DAYS "${raw}" is not a positive number of days; images are kept forever. Use e.g. "30", or "0" to keep them.`,
+	};
+});
+
+/** A positive number of milliseconds, else undefined (with a warning when something else was set). */
+const providerTimeoutMs = given.transform((raw): Checked<number | undefined> => {
+	if (!raw?.trim()) return { value: undefined };
+	const ms = Number(raw);
+	if (Number.isFinite(ms) && ms > 0) return { value: ms };
+	return {
+		value: undefined,
+		warning: `PROVIDER_TIMEOUT_MS "${raw}" is not a positive number of milliseconds; the per-model timeouts apply.`,
+	};
+});
+
+const offlineLatency = given.transform((raw) => {
+	const ms = Number(raw);
+	return Number.isFinite(ms) && ms > 0 ? ms : 0;
+});
+
+const offlineFailures = trimmed.transform((raw) => {
+	const rate = raw ? Number(raw) : 0;
+	return Number.isFinite(rate) && rate >= 0 && rate <= 1 ? rate : 0;
+});
+
+/** The names of the string vars and secrets: the keys of `Env` whose values are strings (bindings are objects). */
+type VarName = { [K in keyof Env]-?: NonNullable<Env[K]> extends string ? K : never }[keyof Env];
+
+/** What `readConfig` reads: any object with some of the vars (the whole `Env`, or a `Pick` of it in tests). */
+export type ConfigEnv = { readonly [K in VarName]?: string | undefined };
+
+/**
+ * The one schema for every var and secret. Each field falls back as its comment says instead
+ * of failing, so parsing never throws: a bad setting degrades to its default and, where the
+ * operator should hear of it, leaves a warning.
+ */
+const settingsSchema = z
+	.object({
+		DEFAULT_MODEL: trimmed,
+		PUBLIC_BASE_URL: baseUrl,
+		R2_PUBLIC_BASE_URL: baseUrl,
+		ALLOWED_ORIGINS: commaList,
+		ALLOWED_HOSTS: commaList.transform((entries) => entries.flatMap((entry) => hostnameOf(entry) ?? [])),
+		LOCAL_DEV: given.transform((value) => value === 'true'),
+		WAIT_IN_MEMORY: onUnlessFalse,
+		SSE_IN_MEMORY: onUnlessFalse,
+		SSE_KEEPALIVE_MS: positiveInteger(15_000),
+		SSE_MAX_STREAMS: positiveInteger(10),
+		SSE_MAX_OUTBOX: positiveInteger(1000),
+		IMAGE_RETENTION_DAYS: retentionDays,
+		PROVIDER_TIMEOUT_MS: providerTimeoutMs,
+		DAILY_BUDGET_USD: budgetUsd('DAILY_BUDGET_USD'),
+		MONTHLY_BUDGET_USD: budgetUsd('MONTHLY_BUDGET_USD'),
+		OFFLINE_LATENCY_MS: offlineLatency,
+		OFFLINE_FAILURE_RATE: offlineFailures,
+		MODEL_OVERRIDES: given.transform((value) => value ?? ''),
+		OPENAI_API_KEY: exact,
+		OPENAI_BASE_URL: trimmed,
+		GEMINI_API_KEY: trimmed,
+		GEMINI_BASE_URL: trimmed,
+		SD_WEBUI_URL: trimmed,
+		SD_WEBUI_AUTH: exact,
+		SD_WEBUI_CHECKPOINT: trimmed,
+		AUTH_TOKEN: trimmed,
+		AUTH_TOKENS: given,
+		OAUTH_CLIENT_ID: trimmed,
+		OAUTH_CLIENT_SECRET: trimmed,
+		OAUTH_DISCOVERY_URL: trimmed,
+		OAUTH_ALLOWED_EMAILS: trimmed,
+		OAUTH_ADMIN_EMAILS: trimmed,
+		OAUTH_HOSTED_DOMAIN: trimmed,
+	} satisfies Record<VarName, z.ZodType>)
+	.transform(
+		(vars): ParsedConfig => ({
+			config: {
+				defaultModel: vars.DEFAULT_MODEL,
+				publicBaseUrl: vars.PUBLIC_BASE_URL,
+				r2PublicBaseUrl: vars.R2_PUBLIC_BASE_URL,
+				allowedOrigins: vars.ALLOWED_ORIGINS,
+				allowedHosts: vars.ALLOWED_HOSTS,
+				localDev: vars.LOCAL_DEV,
+				waitInMemory: vars.WAIT_IN_MEMORY,
+				sse: {
+					inMemory: vars.SSE_IN_MEMORY,
+					keepaliveMs: vars.SSE_KEEPALIVE_MS,
+					maxStreamsPerPrincipal: vars.SSE_MAX_STREAMS,
+					maxOutboxMessages: vars.SSE_MAX_OUTBOX,
+				},
+				imageRetentionDays: vars.IMAGE_RETENTION_DAYS.value,
+				providerTimeoutMs: vars.PROVIDER_TIMEOUT_MS.value,
+				budgets: { dailyUsd: vars.DAILY_BUDGET_USD.value, monthlyUsd: vars.MONTHLY_BUDGET_USD.value },
+				offline: { latencyMs: vars.OFFLINE_LATENCY_MS, failureRate: vars.OFFLINE_FAILURE_RATE },
+				modelOverrides: vars.MODEL_OVERRIDES,
+				providers: {
+					openai: { apiKey: vars.OPENAI_API_KEY, baseUrl: vars.OPENAI_BASE_URL },
+					gemini: { apiKey: vars.GEMINI_API_KEY, baseUrl: vars.GEMINI_BASE_URL },
+					sdWebUi: { url: vars.SD_WEBUI_URL, auth: vars.SD_WEBUI_AUTH, checkpoint: vars.SD_WEBUI_CHECKPOINT },
+				},
+				auth: { token: vars.AUTH_TOKEN, tokens: vars.AUTH_TOKENS },
+				oauth: {
+					clientId: vars.OAUTH_CLIENT_ID,
+					clientSecret: vars.OAUTH_CLIENT_SECRET,
+					discoveryUrl: vars.OAUTH_DISCOVERY_URL,
+					allowedEmails: vars.OAUTH_ALLOWED_EMAILS,
+					adminEmails: vars.OAUTH_ADMIN_EMAILS,
+					hostedDomain: vars.OAUTH_HOSTED_DOMAIN,
+				},
+			},
+			warnings: [
+				vars.DAILY_BUDGET_USD,
+				vars.MONTHLY_BUDGET_USD,
+				vars.IMAGE_RETENTION_DAYS,
+				vars.PROVIDER_TIMEOUT_MS,
+			].flatMap((setting) => setting.warning ?? []),
+		}),
+	);
 
 /**
  * An ALLOWED_HOSTS entry as the hostname a request URL would carry: "192.168.1.5:8787" →
@@ -132,53 +351,39 @@ export function hostnameOf(entry: string): string | undefined {
 	}
 }
 
-function withoutTrailingSlash(url: string | undefined): string | undefined {
-	return url?.replace(/\/+$/, '');
+// The parse is pure in the env object, which the runtime never changes, and the catalog asks
+// for it once per model: remembering it per env object keeps that at a lookup. A WeakMap holds
+// no request state and lets each env go with its isolate.
+const parsed = new WeakMap<ConfigEnv, ParsedConfig>();
+
+/** The configuration and its warnings, parsed once per env object. */
+export function parseConfig(env: ConfigEnv): ParsedConfig {
+	let result = parsed.get(env);
+	if (!result) {
+		result = settingsSchema.parse(env);
+		parsed.set(env, result);
+	}
+	return result;
 }
 
-export function readConfig(env: Env): AppConfig {
-	return {
-		defaultModel: nonEmpty(env.DEFAULT_MODEL),
-		publicBaseUrl: withoutTrailingSlash(nonEmpty(env.PUBLIC_BASE_URL)),
-		r2PublicBaseUrl: withoutTrailingSlash(nonEmpty(env.R2_PUBLIC_BASE_URL)),
-		allowedOrigins: commaList(env.ALLOWED_ORIGINS),
-		allowedHosts: commaList(env.ALLOWED_HOSTS).flatMap((entry) => hostnameOf(entry) ?? []),
-		localDev: env.LOCAL_DEV === 'true',
-		waitInMemory: env.WAIT_IN_MEMORY !== 'false',
-		sse: {
-			inMemory: env.SSE_IN_MEMORY !== 'false',
-			keepaliveMs: positiveInteger(env.SSE_KEEPALIVE_MS, 15_000),
-			maxStreamsPerPrincipal: positiveInteger(env.SSE_MAX_STREAMS, 10),
-			maxOutboxMessages: positiveInteger(env.SSE_MAX_OUTBOX, 1000),
-		},
-	};
+/** This deployment's configuration: the one reader of vars and secrets. */
+export function readConfig(env: ConfigEnv): AppConfig {
+	return parseConfig(env).config;
+}
+
+/** Settings that were given but cannot be used, for the startup log and /health. */
+export function settingWarnings(env: ConfigEnv): string[] {
+	return [...parseConfig(env).warnings];
 }
 
 /** `IMAGE_RETENTION_DAYS`: days an image is kept, or null to keep images forever (unset, empty or 0). */
 export function imageRetentionDays(env: Pick<Env, 'IMAGE_RETENTION_DAYS'>): number | null {
-	const raw = env.IMAGE_RETENTION_DAYS?.trim();
-	if (!raw) return null;
-	const days = Number(raw);
-	return Number.isFinite(days) && days > 0 ? days : null;
+	return readConfig(env).imageRetentionDays;
 }
 
 /** `PROVIDER_TIMEOUT_MS` when set to a positive number, else undefined (the per-model default applies). */
 export function providerTimeoutOverride(env: Pick<Env, 'PROVIDER_TIMEOUT_MS'>): number | undefined {
-	const value = Number(env.PROVIDER_TIMEOUT_MS);
-	return env.PROVIDER_TIMEOUT_MS?.trim() && Number.isFinite(value) && value > 0 ? value : undefined;
-}
-
-/** The deployment's default spend budgets in USD; null is no budget (docs/limits.md). */
-export interface DefaultBudgets {
-	dailyUsd: number | null;
-	monthlyUsd: number | null;
-}
-
-function budgetUsd(raw: string | undefined): number | null {
-	const trimmed = raw?.trim();
-	if (!trimmed) return null;
-	const usd = Number(trimmed);
-	return Number.isFinite(usd) && usd >= 0 ? usd : Number.NaN;
+	return readConfig(env).providerTimeoutMs;
 }
 
 /**
@@ -187,34 +392,15 @@ function budgetUsd(raw: string | undefined): number | null {
  * a typo never lifts the cap, and settingWarnings says so.
  */
 export function defaultBudgets(env: Pick<Env, 'DAILY_BUDGET_USD' | 'MONTHLY_BUDGET_USD'>): DefaultBudgets {
-	const usd = (raw: string | undefined) => {
-		const value = budgetUsd(raw);
-		return Number.isNaN(value) ? 0 : value;
-	};
-	return { dailyUsd: usd(env.DAILY_BUDGET_USD), monthlyUsd: usd(env.MONTHLY_BUDGET_USD) };
+	return readConfig(env).budgets;
 }
 
-/** Settings that were given but cannot be used, for the startup log and /health. */
-export function settingWarnings(env: Env): string[] {
-	const warnings: string[] = [];
-	for (const name of ['DAILY_BUDGET_USD', 'MONTHLY_BUDGET_USD'] as const) {
-		const raw = env[name]?.trim();
-		if (raw && Number.isNaN(budgetUsd(raw))) {
-			warnings.push(
-				`${name} "${raw}" is not a number of US dollars, so it counts as $0: only free models can be used until it is fixed. Use e.g. "5" or "0.50", or leave it empty for no budget.`,
-			);
-		}
-	}
-	const retention = env.IMAGE_RETENTION_DAYS?.trim();
-	if (retention && retention !== '0' && imageRetentionDays(env) === null) {
-		warnings.push(
-			`IMAGE_RETENTION_DAYS "${retention}" is not a positive number of days; images are kept forever. Use e.g. "30", or "0" to keep them.`,
-		);
-	}
-	if (env.PROVIDER_TIMEOUT_MS?.trim() && providerTimeoutOverride(env) === undefined) {
-		warnings.push(
-			`PROVIDER_TIMEOUT_MS "${env.PROVIDER_TIMEOUT_MS}" is not a positive number of milliseconds; the per-model timeouts apply.`,
-		);
-	}
-	return warnings;
+/** The offline provider's artificial delay: 0 when unset, negative or not a number. */
+export function offlineLatencyMs(env: Pick<Env, 'OFFLINE_LATENCY_MS'>): number {
+	return readConfig(env).offline.latencyMs;
+}
+
+/** The share of offline-provider calls that fail on purpose: 0 when unset, not a number or outside 0–1. */
+export function offlineFailureRate(env: Pick<Env, 'OFFLINE_FAILURE_RATE'>): number {
+	return readConfig(env).offline.failureRate;
 }

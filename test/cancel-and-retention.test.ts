@@ -59,7 +59,7 @@ describe('cancel_job', () => {
 	});
 
 	it('cancels a running job: its late result is discarded and the object it wrote is removed', async () => {
-		const job = await insertJob({ params: JSON.stringify({ width: 64, height: 48, steps: 4 }) });
+		const job = await insertJob({ params: { width: 64, height: 48, steps: 4 } });
 		// The provider is slow; cancel while it draws.
 		const running = runJob({ ...env, OFFLINE_LATENCY_MS: '300' }, job.id, 1);
 		await new Promise((resolve) => setTimeout(resolve, 50));

@@ -120,7 +120,7 @@ describe('MODEL_OVERRIDES', () => {
 		const overridden = deployed({ AI: ai, MODEL_OVERRIDES: '{"sdxl-base": {"upstream_id": "@cf/example/sdxl-next"}}' });
 		const job = await insertJob({
 			model: 'sdxl-base',
-			params: JSON.stringify({ width: 1024, height: 1024, steps: 20 }),
+			params: { width: 1024, height: 1024, steps: 20 },
 		});
 		expect(await runJob(overridden, job.id, 1)).toEqual({ action: 'ack' });
 		expect(calls.map((call) => call.model)).toEqual(['@cf/example/sdxl-next']);

@@ -80,7 +80,7 @@ describe('consumer: one delivery of one job', () => {
 		const { ai, calls } = scriptedAi([stream]);
 		const job = await insertJob({
 			model: 'sdxl-lightning',
-			params: JSON.stringify({ width: 512, height: 768, steps: 20, negative_prompt: 'blur' }),
+			params: { width: 512, height: 768, steps: 20, negative_prompt: 'blur' },
 		});
 		await runJob({ ...env, AI: ai }, job.id, 1);
 		expect(calls[0]?.input).toMatchObject({

@@ -86,7 +86,7 @@ describe('faults between acceptance and the end', () => {
 		const requests = stubFetch(hang);
 		const job = await insertJob({
 			model: 'gpt-image-1',
-			params: JSON.stringify({ width: 1024, height: 1024, quality: 'low' }),
+			params: { width: 1024, height: 1024, quality: 'low' },
 		});
 
 		const log = await deliverUntilSettled(job.id, { ...env, OPENAI_API_KEY: 'sk-test', PROVIDER_TIMEOUT_MS: '50' });

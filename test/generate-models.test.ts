@@ -253,7 +253,7 @@ describe('reference images end to end', () => {
 		const ok = await callWith({}, 'generate_image', { prompt: 'same at night', reference_images: [mine.id] });
 		expect(ok.isError).toBeFalsy();
 		const row = await readJobRow(String(textJson(ok).job_id));
-		expect(JSON.parse(String(row?.params)).reference_images).toEqual([{ kind: 'image', r2_key: `${mine.id}/0` }]);
+		expect(row?.params.reference_images).toEqual([{ kind: 'image', r2_key: `${mine.id}/0` }]);
 
 		const other = await callWith({}, 'generate_image', { prompt: 'x', reference_images: [theirs.id] });
 		const missing = await callWith({}, 'generate_image', { prompt: 'x', reference_images: [unknown] });
@@ -269,13 +269,13 @@ describe('reference images end to end', () => {
 		const { ai, calls } = scriptedAi([{ image: base64(fakeJpeg(1024, 1024)) }]);
 		const job = await insertJob({
 			model: 'sdxl-base',
-			params: JSON.stringify({
+			params: {
 				width: 1024,
 				height: 1024,
 				steps: 20,
 				strength: 0.6,
 				reference_images: [{ kind: 'image', r2_key: `${source.id}/0` }],
-			}),
+			},
 		});
 		expect(await runJob({ ...env, AI: ai } as Env, job.id, 1)).toEqual({ action: 'ack' });
 		expect((await readJobRow(job.id))?.status).toBe('completed');
@@ -291,12 +291,12 @@ describe('reference images end to end', () => {
 		const { ai, calls } = scriptedAi([{ image: base64(fakeJpeg(8, 8)) }]);
 		const job = await insertJob({
 			model: 'sdxl-base',
-			params: JSON.stringify({
+			params: {
 				width: 1024,
 				height: 1024,
 				steps: 20,
 				reference_images: [{ kind: 'image', r2_key: `${crypto.randomUUID()}/0` }],
-			}),
+			},
 		});
 		expect(await runJob({ ...env, AI: ai } as Env, job.id, 1)).toEqual({ action: 'ack' });
 		const row = await readJobRow(job.id);
@@ -318,12 +318,12 @@ describe('reference image memory cap', () => {
 			keys.push(`${source.id}/0`);
 		}
 		const job = await insertJob({
-			params: JSON.stringify({
+			params: {
 				width: 64,
 				height: 64,
 				steps: 4,
 				reference_images: keys.map((key) => ({ kind: 'image', r2_key: key })),
-			}),
+			},
 		});
 		expect(await runJob(env, job.id, 1)).toEqual({ action: 'ack' });
 		const row = await readJobRow(job.id);

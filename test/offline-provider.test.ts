@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../src/providers/errors';
-import { drawTestPattern, offlineProvider } from '../src/providers/offline';
+import { offlineProvider } from '../src/providers/offline';
+import { drawTestPattern } from '../src/providers/offline-drawing';
 import type { GenerationRequest } from '../src/providers/types';
 import { sniffImage } from '../src/storage/sniff';
 import { decodeRgb } from './helpers/png-decode';

@@ -300,7 +300,7 @@ describe('iterate_on_image', () => {
 
 	it('gives arguments that generate_image accepts once the prompt is revised, using the image as reference', async () => {
 		const job = await completedJob({
-			params: JSON.stringify({ width: 96, height: 64, steps: 4, guidance: 5 }),
+			params: { width: 96, height: 64, steps: 4, guidance: 5 },
 			seed: 9,
 		});
 		const args = jsonBlock(textOf(await getPrompt('iterate_on_image', { job_id: job.id, change: 'add a moon' })));
@@ -321,7 +321,7 @@ describe('iterate_on_image', () => {
 	it('for a model without reference images, keeps the seed and names the models that could edit the image', async () => {
 		const job = await completedJob({
 			model: 'flux-schnell',
-			params: JSON.stringify({ width: 1024, height: 1024, steps: 4 }),
+			params: { width: 1024, height: 1024, steps: 4 },
 			seed: 77,
 		});
 		const text = textOf(await getPrompt('iterate_on_image', { job_id: job.id, change: 'make it autumn' }));

@@ -65,15 +65,15 @@ describe('AUTH_TOKENS', () => {
 
 	it('compares the presented token with every entry in constant time, whichever matches', async () => {
 		const parsed = parseTokenTable((await tokensEnv()).AUTH_TOKENS);
-		if (!parsed.ok || !parsed.table) throw new Error('table did not parse');
+		if (!parsed.ok || !parsed.value) throw new Error('table did not parse');
 		const compare = vi.spyOn(crypto.subtle, 'timingSafeEqual');
-		expect((await lookupToken(parsed.table, TOKENS.alice))?.id).toBe('alice@example.com');
+		expect((await lookupToken(parsed.value, TOKENS.alice))?.id).toBe('alice@example.com');
 		expect(compare).toHaveBeenCalledTimes(3);
 		compare.mockClear();
-		expect((await lookupToken(parsed.table, TOKENS.root))?.role).toBe('admin');
+		expect((await lookupToken(parsed.value, TOKENS.root))?.role).toBe('admin');
 		expect(compare).toHaveBeenCalledTimes(3);
 		compare.mockClear();
-		expect(await lookupToken(parsed.table, 'unknown')).toBeUndefined();
+		expect(await lookupToken(parsed.value, 'unknown')).toBeUndefined();
 		expect(compare).toHaveBeenCalledTimes(3);
 		// Always 32-byte digests: the length of the token does not change the comparison.
 		for (const [a, b] of compare.mock.calls) {

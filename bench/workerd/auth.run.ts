@@ -63,14 +63,14 @@ it('times caller recognition per auth mode, and the token table lookup', async (
 	}
 
 	const parsed = parseTokenTable(JSON.stringify(entries));
-	if (!parsed.ok || !parsed.table) throw new Error('table did not parse');
+	if (!parsed.ok || !parsed.value) throw new Error('table did not parse');
 	const lookups: number[] = [];
 	for (let sample = 0; sample < LOOKUP_SAMPLES; sample++) {
 		const started = performance.now();
-		for (let i = 0; i < LOOKUP_BATCH; i++) await lookupToken(parsed.table, lastToken);
+		for (let i = 0; i < LOOKUP_BATCH; i++) await lookupToken(parsed.value, lastToken);
 		lookups.push(((performance.now() - started) / LOOKUP_BATCH) * 1000);
 	}
-	expect((await lookupToken(parsed.table, lastToken))?.id).toBe(`user-${TABLE_SIZE - 1}`);
+	expect((await lookupToken(parsed.value, lastToken))?.id).toBe(`user-${TABLE_SIZE - 1}`);
 
 	const stats = samples.map((values) => summarise(values));
 	const baseline = stats[0]!.mean;

@@ -8,7 +8,8 @@
  */
 import { env } from 'cloudflare:workers';
 import { expect, it } from 'vitest';
-import { drawTestPattern, offlineProvider } from '../../src/providers/offline';
+import { offlineProvider } from '../../src/providers/offline';
+import { drawTestPattern } from '../../src/providers/offline-drawing';
 import { encodePng } from '../../src/storage/png';
 import { formatTable, type Stats, summarise } from '../stats.ts';
 

@@ -32,7 +32,7 @@ async function storeImage(size: number): Promise<string> {
 		status: 'completed',
 		prompt: 'bench',
 		model: 'offline',
-		params: '{"width":64,"height":64}',
+		params: { width: 64, height: 64 },
 		createdAt: now,
 		updatedAt: now,
 	});

@@ -4,6 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { JobParams } from '../jobs/types';
 
 /** Job states, the seed's names so existing clients and prompts keep working. */
 export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
@@ -25,8 +26,11 @@ export const jobs = sqliteTable(
 		prompt: text('prompt').notNull(),
 		/** Catalog alias the job was created with (not the upstream id, which config may change). */
 		model: text('model').notNull(),
-		/** JSON of the validated generation parameters (width, height, steps, negative_prompt, …). */
-		params: text('params').notNull(),
+		/**
+		 * The validated generation parameters (width, height, steps, negative_prompt, …), stored as
+		 * JSON text; drizzle encodes and decodes them, so code sees a `JobParams`.
+		 */
+		params: text('params', { mode: 'json' }).$type<JobParams>().notNull(),
 		/** Seed actually used; chosen at creation when the caller gives none, so retries repeat it. */
 		seed: integer('seed'),
 		/** Jobs created by one `count > 1` call share a batch id. */

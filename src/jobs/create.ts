@@ -88,7 +88,7 @@ export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJob
 		status: 'pending',
 		prompt: input.prompt,
 		model: input.model,
-		params: JSON.stringify(input.params),
+		params: input.params,
 		seed: input.seed === null ? null : (input.seed + index) % (MAX_SEED + 1),
 		batchId,
 		// Only the first job carries the key (the unique index is per owner); the rest share its batch.
@@ -157,7 +157,7 @@ type NewJobRow = typeof jobs.$inferInsert;
 /** `INSERT INTO jobs … SELECT <row> WHERE <condition>`: the row is written only if the condition holds. */
 function insertRowWhere(row: NewJobRow, condition: SQL): SQL {
 	return sql`INSERT INTO ${jobs} (id, owner, status, prompt, model, params, seed, batch_id, idempotency_key, tool, estimated_cost_usd, created_at, updated_at)
-		SELECT ${row.id}, ${row.owner}, ${row.status}, ${row.prompt}, ${row.model}, ${row.params}, ${row.seed ?? null}, ${row.batchId ?? null},
+		SELECT ${row.id}, ${row.owner}, ${row.status}, ${row.prompt}, ${row.model}, ${sql.param(row.params, jobs.params)}, ${row.seed ?? null}, ${row.batchId ?? null},
 			${row.idempotencyKey ?? null}, ${row.tool ?? null}, ${row.estimatedCostUsd ?? 0}, ${row.createdAt}, ${row.updatedAt}
 		WHERE ${condition}`;
 }

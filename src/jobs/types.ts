@@ -5,7 +5,7 @@ import type { ImageSizeTier } from '../providers/types';
 export type ReferenceSpec = { kind: 'image'; r2_key: string } | { kind: 'url'; url: string };
 
 /**
- * Validated generation parameters, stored as JSON in `jobs.params`. Only what the model
+ * Validated generation parameters, the JSON column `jobs.params`. Only what the model
  * takes is set (validation refuses the rest), so the consumer passes them on as they are.
  */
 export interface JobParams {
@@ -40,6 +40,11 @@ export interface JobWithImages {
 	images: ImageRow[];
 }
 
+/**
+ * A job's generation parameters. The column is JSON (src/db/schema.ts), decoded by drizzle as
+ * rows are read; like the JSON.parse it replaces, it checks no fields, so rows written before a
+ * field existed read as they are, without it.
+ */
 export function parseJobParams(job: JobRow): JobParams {
-	return JSON.parse(job.params) as JobParams;
+	return job.params;
 }

@@ -1,18 +1,19 @@
 /**
  * The model catalog (DESIGN.md §6): one entry per public model name, with what it can do,
  * what it costs and how long it takes. Tools validate requests against it; the consumer
- * finds the provider through it. Each provider module exports its own entries; this module
- * joins them and applies the operator's `MODEL_OVERRIDES` (upstream ids, prices, latency,
+ * finds the provider through it. Each provider's entries are data in its `<name>.models.ts`
+ * (the request code is in `<name>.ts`); this module joins them and applies the operator's `MODEL_OVERRIDES` (upstream ids, prices, latency,
  * switching models off), so a rename or a price change needs no code change.
  */
 import { z } from 'zod';
-import { offlineLatencyMs } from '../env';
-import { GEMINI_MODELS, geminiNominalSize } from './gemini';
-import { OFFLINE_MODELS, offlineProvider } from './offline';
-import { OPENAI_MODELS } from './openai';
-import { SD_WEBUI_MODELS } from './sd-webui';
+import { readConfig } from '../env';
+import { GEMINI_MODELS, geminiNominalSize } from './gemini.models';
+import { offlineProvider } from './offline';
+import { OFFLINE_MODELS } from './offline.models';
+import { OPENAI_MODELS } from './openai.models';
+import { SD_WEBUI_MODELS } from './sd-webui.models';
 import type { ImageProvider, ImageSizeTier, ModelEntry, Pricing } from './types';
-import { WORKERS_AI_MODELS } from './workers-ai';
+import { WORKERS_AI_MODELS } from './workers-ai.models';
 
 export type { ModelEntry } from './types';
 
@@ -115,7 +116,7 @@ const catalogs = new Map<string, Catalog>();
 
 /** The catalog of this deployment (overrides applied). */
 export function catalogFor(env: Pick<Env, 'MODEL_OVERRIDES'>): Catalog {
-	const key = env.MODEL_OVERRIDES ?? '';
+	const key = readConfig(env).modelOverrides;
 	let catalog = catalogs.get(key);
 	if (!catalog) {
 		catalog = buildCatalog(key);
@@ -138,7 +139,7 @@ function findIn(entries: readonly ModelEntry[], name: string): ModelEntry | unde
  */
 export function providerFor(entry: ModelEntry, env: Env): ImageProvider | undefined {
 	if (entry.provider.isConfigured(env)) return entry.provider;
-	if (env.LOCAL_DEV === 'true' && entry.provider.id === 'workers-ai') return offlineProvider;
+	if (readConfig(env).localDev && entry.provider.id === 'workers-ai') return offlineProvider;
 	return undefined;
 }
 
@@ -157,7 +158,7 @@ export function expectedRunMs(env: Env, model: string): number | undefined {
 	const entry = findModel(env, model);
 	const provider = entry && providerFor(entry, env);
 	if (!entry || !provider) return undefined;
-	return provider === offlineProvider ? offlineLatencyMs(env) : entry.typicalLatencyMs;
+	return provider === offlineProvider ? readConfig(env).offline.latencyMs : entry.typicalLatencyMs;
 }
 
 /** Models available in this deployment (stand-ins included), in catalog order. */

@@ -8,18 +8,10 @@
  * Request and response shapes: https://platform.openai.com/docs/api-reference/images
  * (the same text ships in the official SDK, openai-node `src/resources/images.ts`).
  */
+import { readConfig } from '../env';
 import { ProviderError } from './errors';
 import { decodeBase64, providerFetch, readJson, upstreamMessage } from './http';
-import type {
-	GeneratedImage,
-	GenerationRequest,
-	ImageProvider,
-	ModelCapabilities,
-	ModelEntry,
-	Pricing,
-	ProviderContext,
-	ReferenceImage,
-} from './types';
+import type { GeneratedImage, GenerationRequest, ImageProvider, ProviderContext, ReferenceImage } from './types';
 
 const PROVIDER = 'OpenAI';
 const CREDENTIAL = 'OPENAI_API_KEY';
@@ -41,16 +33,27 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
 
 /** The API root: `OPENAI_BASE_URL` (an OpenAI-compatible gateway) or api.openai.com, without a trailing slash. */
 function baseUrl(env: Env): string {
-	return (env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
+	return (readConfig(env).providers.openai.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '');
 }
 
 /**
- * The dialect of a request. By catalog alias first, so an operator who renames the upstream
- * id through MODEL_OVERRIDES (e.g. a dated snapshot) keeps the right parameters.
+ * The dialect of each catalog alias (openai.models.ts). Keyed by alias, not upstream id, so an
+ * operator who points an alias at another upstream id through MODEL_OVERRIDES (e.g. a dated
+ * snapshot) keeps the alias's parameters.
  */
+const FAMILY_BY_ALIAS: ReadonlyMap<string, Family> = new Map([
+	['gpt-image-1.5', 'gpt-image'],
+	['gpt-image-1', 'gpt-image'],
+	['gpt-image-1-mini', 'gpt-image'],
+	['dall-e-3', 'dall-e-3'],
+	['dall-e-2', 'dall-e-2'],
+]);
+
+/** The dialect of a request: by alias, else from the upstream id (a request built outside the catalog). */
 function familyOf(request: GenerationRequest): Family {
-	const known = OPENAI_MODELS.find((entry) => entry.alias === request.model);
-	const id = (known?.alias ?? request.upstreamId).toLowerCase();
+	const known = FAMILY_BY_ALIAS.get(request.model);
+	if (known) return known;
+	const id = request.upstreamId.toLowerCase();
 	if (id.startsWith('dall-e-3')) return 'dall-e-3';
 	if (id.startsWith('dall-e-2')) return 'dall-e-2';
 	return 'gpt-image';
@@ -247,9 +250,9 @@ function readImage(body: unknown): GeneratedImage {
 export const openAiProvider: ImageProvider = {
 	id: 'openai',
 	configuredBy: CREDENTIAL,
-	isConfigured: (env) => Boolean(env.OPENAI_API_KEY),
+	isConfigured: (env) => readConfig(env).providers.openai.apiKey !== undefined,
 	async generate(request: GenerationRequest, { env, signal }: ProviderContext): Promise<GeneratedImage> {
-		const apiKey = env.OPENAI_API_KEY;
+		const { apiKey } = readConfig(env).providers.openai;
 		if (!apiKey) throw new ProviderError('unavailable', `OpenAI is not configured: set the ${CREDENTIAL} secret.`);
 		const family = familyOf(request);
 		if (family === 'gpt-image' && request.background === 'transparent' && request.outputFormat === 'jpeg') {
@@ -266,162 +269,3 @@ export const openAiProvider: ImageProvider = {
 		return readImage(await readJson(response, PROVIDER));
 	},
 };
-
-const GPT_IMAGE_SIZES = ['1024x1024', '1536x1024', '1024x1536'] as const;
-const DALL_E_3_SIZES = ['1024x1024', '1792x1024', '1024x1792'] as const;
-const DALL_E_2_SIZES = ['256x256', '512x512', '1024x1024'] as const;
-
-/**
- * A `quality:WxH` price table from per-quality rows (one price per size, in `sizes` order).
- * `auto` lets OpenAI choose the quality, so it is priced as the dearest row: never an underestimate.
- */
-function qualityPricing(
-	sizes: readonly string[],
-	rows: Readonly<Record<string, readonly number[]>>,
-	dearest?: string,
-): Pricing {
-	const usd: Record<string, number> = {};
-	for (const [quality, prices] of Object.entries(rows)) {
-		sizes.forEach((size, index) => {
-			usd[`${quality}:${size}`] = prices[index] ?? Math.max(...prices);
-		});
-	}
-	if (dearest) {
-		for (const size of sizes) usd[`auto:${size}`] = usd[`${dearest}:${size}`] ?? 0;
-	}
-	return { kind: 'table', usd };
-}
-
-/**
- * What every GPT Image model takes (API reference, images/create and images/createEdit):
- * three sizes, quality low/medium/high/auto (default auto), background transparent/opaque/auto,
- * png/jpeg/webp, up to 16 input images with an optional mask, n up to 10, no seed.
- */
-const GPT_IMAGE: ModelCapabilities = {
-	size: { kind: 'list', sizes: GPT_IMAGE_SIZES },
-	defaultSize: { width: 1024, height: 1024 },
-	seed: 'none',
-	negativePrompt: false,
-	maxReferenceImages: 16,
-	requiresReferenceImage: false,
-	mask: 'optional',
-	strength: false,
-	quality: { values: ['low', 'medium', 'high', 'auto'], default: 'auto' },
-	background: { values: ['transparent', 'opaque', 'auto'], default: 'auto' },
-	outputFormat: { values: ['png', 'jpeg', 'webp'], default: 'png' },
-	sampler: false,
-	imagesPerCall: 10,
-	goodAtText: true,
-};
-
-/**
- * OpenAI image models. Prices are OpenAI's per-image output prices (platform.openai.com/docs/pricing,
- * "Image generation"); prompt and input-image tokens of GPT Image models are billed on top and
- * are small next to them, except for edits with many reference images.
- */
-export const OPENAI_MODELS: readonly ModelEntry[] = [
-	{
-		alias: 'gpt-image-1.5',
-		aliases: ['gpt-image-1-5'],
-		provider: openAiProvider,
-		upstreamId: 'gpt-image-1.5',
-		label: 'OpenAI GPT Image 1.5',
-		useFor:
-			"OpenAI's best image model here: legible text (posters, logos, signs), close prompt following, transparent backgrounds, and edits of up to 16 reference images with a mask.",
-		notAi: false,
-		capabilities: GPT_IMAGE,
-		pricing: qualityPricing(
-			GPT_IMAGE_SIZES,
-			{ low: [0.009, 0.013, 0.013], medium: [0.034, 0.05, 0.05], high: [0.133, 0.2, 0.2] },
-			'high',
-		),
-		typicalLatencyMs: 25_000,
-	},
-	{
-		alias: 'gpt-image-1',
-		aliases: [],
-		provider: openAiProvider,
-		upstreamId: 'gpt-image-1',
-		label: 'OpenAI GPT Image 1',
-		useFor:
-			'Text in images, transparent backgrounds and multi-image edits like gpt-image-1.5, but slower and dearer; for keeping the look of earlier gpt-image-1 work.',
-		notAi: false,
-		capabilities: GPT_IMAGE,
-		pricing: qualityPricing(
-			GPT_IMAGE_SIZES,
-			{ low: [0.011, 0.016, 0.016], medium: [0.042, 0.063, 0.063], high: [0.167, 0.25, 0.25] },
-			'high',
-		),
-		typicalLatencyMs: 40_000,
-	},
-	{
-		alias: 'gpt-image-1-mini',
-		aliases: [],
-		provider: openAiProvider,
-		upstreamId: 'gpt-image-1-mini',
-		label: 'OpenAI GPT Image 1 mini',
-		useFor:
-			'The cheapest OpenAI images: drafts and volume work that still needs readable text, transparency or reference-image edits.',
-		notAi: false,
-		capabilities: GPT_IMAGE,
-		pricing: qualityPricing(
-			GPT_IMAGE_SIZES,
-			{ low: [0.005, 0.006, 0.006], medium: [0.011, 0.015, 0.015], high: [0.036, 0.052, 0.052] },
-			'high',
-		),
-		typicalLatencyMs: 20_000,
-	},
-	{
-		alias: 'dall-e-3',
-		aliases: ['dalle-3', 'dalle3'],
-		provider: openAiProvider,
-		upstreamId: 'dall-e-3',
-		label: 'OpenAI DALL·E 3',
-		useFor:
-			'Vivid or natural-looking illustrations in wide or tall formats (1792 px); rewrites the prompt and returns the one it used. No edits.',
-		notAi: false,
-		capabilities: {
-			size: { kind: 'list', sizes: DALL_E_3_SIZES },
-			defaultSize: { width: 1024, height: 1024 },
-			seed: 'none',
-			negativePrompt: false,
-			maxReferenceImages: 0,
-			requiresReferenceImage: false,
-			mask: false,
-			strength: false,
-			quality: { values: ['standard', 'hd'], default: 'standard' },
-			style: { values: ['vivid', 'natural'], default: 'vivid' },
-			sampler: false,
-			// The API takes only n=1 for dall-e-3.
-			imagesPerCall: 1,
-			goodAtText: true,
-		},
-		pricing: qualityPricing(DALL_E_3_SIZES, { standard: [0.04, 0.08, 0.08], hd: [0.08, 0.12, 0.12] }),
-		typicalLatencyMs: 15_000,
-	},
-	{
-		alias: 'dall-e-2',
-		aliases: ['dalle-2', 'dalle2'],
-		provider: openAiProvider,
-		upstreamId: 'dall-e-2',
-		label: 'OpenAI DALL·E 2',
-		useFor:
-			'Small, cheap OpenAI images (256–1024 px squares) and inpainting of one square PNG with a mask; poor at text.',
-		notAi: false,
-		capabilities: {
-			size: { kind: 'list', sizes: DALL_E_2_SIZES },
-			defaultSize: { width: 1024, height: 1024 },
-			seed: 'none',
-			negativePrompt: false,
-			maxReferenceImages: 1,
-			requiresReferenceImage: false,
-			mask: 'optional',
-			strength: false,
-			sampler: false,
-			imagesPerCall: 10,
-			goodAtText: false,
-		},
-		pricing: { kind: 'table', usd: { '256x256': 0.016, '512x512': 0.018, '1024x1024': 0.02 } },
-		typicalLatencyMs: 8_000,
-	},
-];

@@ -12,9 +12,10 @@
  * UI sliders (width/height 64–2048 by 8, steps 1–150 default 20, CFG 1–30 default 7, batch
  * size up to 8). Interactive docs: `{SD_WEBUI_URL}/docs` on a running WebUI.
  */
+import { readConfig } from '../env';
 import { ProviderError } from './errors';
 import { decodeBase64, encodeBase64, providerFetch, readJson, upstreamMessage } from './http';
-import type { GeneratedImage, GenerationRequest, ImageProvider, ModelCapabilities, ModelEntry } from './types';
+import type { GeneratedImage, GenerationRequest, ImageProvider } from './types';
 
 const PROVIDER = 'Stable Diffusion WebUI';
 
@@ -29,42 +30,25 @@ const DEFAULT_SAMPLER = 'DPM++ 2M';
 /** img2img `denoising_strength` when the caller gives no `strength`: the API's and the UI's default. */
 const DEFAULT_STRENGTH = 0.75;
 
-/**
- * What the WebUI accepts, from its UI limits (the API itself takes any integers; these are the
- * ranges the WebUI is built and tested for). The default size is SDXL's native 1024², since
- * current checkpoints (SDXL, Pony, Illustrious, Flux on Forge) are trained there; SD 1.5
- * checkpoints want 512×512, which callers can ask for.
- */
-const CAPABILITIES: ModelCapabilities = {
-	size: { kind: 'range', min: 64, max: 2048, multipleOf: 8 },
-	defaultSize: { width: 1024, height: 1024 },
-	// The API's default is 50 steps; the UI's (and ours) is 20.
-	steps: { min: 1, max: 150, default: 20 },
-	seed: 'exact',
-	negativePrompt: true,
-	guidance: { min: 1, max: 30, default: 7 },
-	maxReferenceImages: 1,
-	requiresReferenceImage: false,
-	mask: 'optional',
-	strength: true,
-	sampler: true,
-	// The UI's batch-size slider goes to 8; each job still asks for one image.
-	imagesPerCall: 8,
-	goodAtText: false,
-};
+/** Steps when the caller gives none: the UI's default (the API's own is 50). */
+export const SD_WEBUI_DEFAULT_STEPS = 20;
+
+/** `cfg_scale` when the caller gives no `guidance`: the UI's default. */
+export const SD_WEBUI_DEFAULT_CFG_SCALE = 7;
 
 /** Enabled by `SD_WEBUI_URL`; a blank value counts as unset. */
 export const sdWebUiProvider: ImageProvider = {
 	id: 'sd-webui',
 	configuredBy: 'SD_WEBUI_URL',
-	isConfigured: (env) => Boolean(env.SD_WEBUI_URL?.trim()),
+	isConfigured: (env) => readConfig(env).providers.sdWebUi.url !== undefined,
 	async generate(request, { env, signal }): Promise<GeneratedImage> {
-		const baseUrl = webUiBaseUrl(env.SD_WEBUI_URL);
-		const auth = env.SD_WEBUI_AUTH ? basicAuthorization(env.SD_WEBUI_AUTH) : undefined;
+		const settings = readConfig(env).providers.sdWebUi;
+		const baseUrl = webUiBaseUrl(settings.url);
+		const auth = settings.auth ? basicAuthorization(settings.auth) : undefined;
 		const reference = request.referenceImages?.[0];
 		const body = reference
-			? { ...txt2imgBody(request, env), ...img2imgFields(request, reference.bytes) }
-			: txt2imgBody(request, env);
+			? { ...txt2imgBody(request, settings.checkpoint), ...img2imgFields(request, reference.bytes) }
+			: txt2imgBody(request, settings.checkpoint);
 		const headers: Record<string, string> = { 'content-type': 'application/json' };
 		if (auth) headers.authorization = auth;
 		const response = await providerFetch(
@@ -78,32 +62,13 @@ export const sdWebUiProvider: ImageProvider = {
 					classifyWebUiError(status, errorBody, {
 						request,
 						authConfigured: auth !== undefined,
-						checkpoint: checkpointOf(env),
+						checkpoint: settings.checkpoint,
 					}),
 			},
 		);
 		return readWebUiAnswer(await readJson(response, PROVIDER), request);
 	},
 };
-
-/** One entry: the model is whatever checkpoint the operator's WebUI runs, so the upstream id is fixed. */
-export const SD_WEBUI_MODELS: readonly ModelEntry[] = [
-	{
-		alias: 'sd-webui',
-		aliases: ['stable-diffusion-webui', 'sd-webui-forge', 'forge', 'reforge', 'a1111', 'automatic1111'],
-		provider: sdWebUiProvider,
-		upstreamId: 'sd-webui',
-		label: 'Stable Diffusion WebUI / Forge (self-hosted)',
-		useFor:
-			"The operator's own Stable Diffusion server and checkpoint (SD 1.5, SDXL, Flux…): any size to 2048, negative prompts, samplers, img2img and inpainting; no per-image cost.",
-		notAi: false,
-		capabilities: CAPABILITIES,
-		// Self-hosted: the operator pays for the GPU, not per image.
-		pricing: { kind: 'per_megapixel', usd: 0 },
-		// About 20 s for 20 steps of SDXL at 1024² on a mid-range GPU; SD 1.5 at 512² is much faster.
-		typicalLatencyMs: 20_000,
-	},
-];
 
 /** `SD_WEBUI_URL` without trailing slashes (so paths never get `//sdapi`); a URL that cannot work is a final error. */
 function webUiBaseUrl(raw: string | undefined): string {
@@ -130,26 +95,24 @@ function basicAuthorization(auth: string): string {
 	return `Basic ${encodeBase64(new TextEncoder().encode(auth))}`;
 }
 
-function checkpointOf(env: Env): string | undefined {
-	return env.SD_WEBUI_CHECKPOINT?.trim() || undefined;
-}
-
-/** The StableDiffusionProcessingTxt2Img fields we set; one image per call (batch_size and n_iter 1). */
-function txt2imgBody(request: GenerationRequest, env: Env): Record<string, unknown> {
+/**
+ * The StableDiffusionProcessingTxt2Img fields we set; one image per call (batch_size and n_iter 1).
+ * `checkpoint`: SD_WEBUI_CHECKPOINT, when the operator set one.
+ */
+function txt2imgBody(request: GenerationRequest, checkpoint: string | undefined): Record<string, unknown> {
 	const body: Record<string, unknown> = {
 		prompt: request.prompt,
 		negative_prompt: request.negativePrompt ?? '',
 		width: request.width,
 		height: request.height,
-		steps: request.steps ?? CAPABILITIES.steps?.default,
-		cfg_scale: request.guidance ?? CAPABILITIES.guidance?.default,
+		steps: request.steps ?? SD_WEBUI_DEFAULT_STEPS,
+		cfg_scale: request.guidance ?? SD_WEBUI_DEFAULT_CFG_SCALE,
 		sampler_name: request.sampler ?? DEFAULT_SAMPLER,
 		// -1 asks the WebUI for a random seed; the consumer always sets one for this model.
 		seed: request.seed ?? -1,
 		batch_size: 1,
 		n_iter: 1,
 	};
-	const checkpoint = checkpointOf(env);
 	if (checkpoint) {
 		// Applies to this job only: the WebUI's own setting is put back afterwards (it reloads
 		// weights lazily, so back-to-back jobs do not swap checkpoints each time).

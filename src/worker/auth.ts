@@ -7,9 +7,9 @@
  * requests (fail closed) and a local `wrangler dev` serves only loopback clients; with half
  * an OAuth setup or an unreadable token table, everything is refused and /health says why.
  */
-import type { AppConfig } from '../env';
+import { type AppConfig, readConfig } from '../env';
 import type { Principal } from '../tools/context';
-import { admit, OAUTH_SETTING_NAMES, type OAuthEnv, type OAuthSettings, readOAuthSettings } from './oauth/settings';
+import { admit, type OAuthEnv, type OAuthSettings, readOAuthSettings } from './oauth/settings';
 import { lookupToken, parseTokenTable, sha256, type TokenTable } from './tokens';
 
 /** The single principal of a one-token (or local, token-less) deployment. */
@@ -39,8 +39,11 @@ async function bearerTable(listed: TokenTable | undefined, shared: string | unde
 
 type AuthEnv = OAuthEnv & Pick<Env, 'AUTH_TOKEN' | 'AUTH_TOKENS'>;
 
-/** The settings auth depends on, in a fixed order. */
-const SETUP_KEYS = ['AUTH_TOKEN', 'AUTH_TOKENS', ...OAUTH_SETTING_NAMES, 'OAUTH_KV'] as const;
+/** The settings auth depends on, in a fixed order: AUTH_TOKEN, AUTH_TOKENS, the OAUTH_* settings and OAUTH_KV. */
+function setupValues(env: AuthEnv): unknown[] {
+	const { auth, oauth } = readConfig(env);
+	return [auth.token, auth.tokens, ...Object.values(oauth), env.OAUTH_KV];
+}
 
 // A few configurations per isolate (one in production; tests and benches switch between some),
 // matched by identity of each setting, so a large AUTH_TOKENS is neither copied nor re-parsed.
@@ -48,18 +51,19 @@ const setups: { values: unknown[]; setup: AuthSetup }[] = [];
 const MAX_SETUPS = 8;
 
 export function authSetup(env: AuthEnv): AuthSetup {
-	const values = SETUP_KEYS.map((key) => env[key]);
+	const values = setupValues(env);
 	const known = setups.find((entry) => entry.values.every((value, index) => value === values[index]));
 	if (known) return known.setup;
-	const tokens = parseTokenTable(env.AUTH_TOKENS);
+	const { auth } = readConfig(env);
+	const tokens = parseTokenTable(auth.tokens);
 	const oauth = readOAuthSettings(env);
-	const authToken = env.AUTH_TOKEN?.trim() || undefined;
-	const listed = tokens.ok ? tokens.table : undefined;
+	const authToken = auth.token;
+	const listed = tokens.ok ? tokens.value : undefined;
 	const setup: AuthSetup = {
 		authToken,
 		tokens: listed,
 		bearer: authToken || listed ? bearerTable(listed, authToken) : undefined,
-		oauth: oauth.ok ? oauth.settings : undefined,
+		oauth: oauth.ok ? oauth.value : undefined,
 		errors: [...(tokens.ok ? [] : [tokens.error]), ...(oauth.ok ? [] : [oauth.error])],
 	};
 	setups.unshift({ values, setup });
@@ -199,6 +203,7 @@ export function oauthPrincipal(props: OAuthProps, setup: AuthSetup): AuthResult 
 		hostedDomain: props.hostedDomain,
 		name: props.name,
 	});
-	if (!admission.ok) return { ok: false, status: 403, message: `Forbidden: ${admission.reason}` };
-	return { ok: true, principal: { id: admission.email, name: props.name, role: admission.role, via: 'oauth' } };
+	if (!admission.ok) return { ok: false, status: 403, message: `Forbidden: ${admission.error}` };
+	const { email, role } = admission.value;
+	return { ok: true, principal: { id: email, name: props.name, role, via: 'oauth' } };
 }

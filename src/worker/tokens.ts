@@ -5,6 +5,7 @@
  * of a hash agreed shows in the timing. docs/security.md shows how to make an entry.
  */
 import { z } from 'zod';
+import { err, ok, type Result } from '../result';
 import type { Principal } from '../tools/context';
 
 const budget = z.number().nonnegative().nullable().optional();
@@ -31,7 +32,8 @@ export interface TokenTable {
 	entries: { principal: Principal; hash: Uint8Array }[];
 }
 
-export type TokenTableResult = { ok: true; table: TokenTable | undefined } | { ok: false; error: string };
+/** The table, undefined when AUTH_TOKENS is unset or blank; or why it cannot be used. */
+export type TokenTableResult = Result<TokenTable | undefined>;
 
 const EXAMPLE = '[{"id":"alice@example.com","name":"Alice","role":"user","sha256":"<64 hex digits>"}]';
 
@@ -57,41 +59,37 @@ function toPrincipal(entry: TokenEntry): Principal {
 
 /** Parses `AUTH_TOKENS`; an invalid table is an error that refuses every token, never a partial table. */
 export function parseTokenTable(raw: string | undefined): TokenTableResult {
-	if (raw === undefined || raw.trim() === '') return { ok: true, table: undefined };
+	if (raw === undefined || raw.trim() === '') return ok(undefined);
 	let json: unknown;
 	try {
 		json = JSON.parse(raw);
 	} catch {
-		return { ok: false, error: `AUTH_TOKENS is not JSON. Expected an array like ${EXAMPLE}.` };
+		return err(`AUTH_TOKENS is not JSON. Expected an array like ${EXAMPLE}.`);
 	}
 	const parsed = z.array(tokenEntrySchema).min(1).safeParse(json);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0]!;
 		const where = issue.path.length ? ` at ${issue.path.map((part) => `[${String(part)}]`).join('')}` : '';
-		return { ok: false, error: `AUTH_TOKENS is invalid${where}: ${issue.message}. Expected an array like ${EXAMPLE}.` };
+		return err(`AUTH_TOKENS is invalid${where}: ${issue.message}. Expected an array like ${EXAMPLE}.`);
 	}
 	const seenIds = new Map<string, string>();
 	const seenHashes = new Set<string>();
 	for (const [index, entry] of parsed.data.entries()) {
 		const hash = entry.sha256.toLowerCase();
-		if (seenHashes.has(hash))
-			return { ok: false, error: `AUTH_TOKENS[${index}] repeats the sha256 of an earlier entry.` };
+		if (seenHashes.has(hash)) return err(`AUTH_TOKENS[${index}] repeats the sha256 of an earlier entry.`);
 		seenHashes.add(hash);
 		const role = seenIds.get(entry.id);
 		if (role !== undefined && role !== entry.role) {
-			return { ok: false, error: `AUTH_TOKENS gives id "${entry.id}" two roles; one principal has one role.` };
+			return err(`AUTH_TOKENS gives id "${entry.id}" two roles; one principal has one role.`);
 		}
 		seenIds.set(entry.id, entry.role);
 	}
-	return {
-		ok: true,
-		table: {
-			entries: parsed.data.map((entry) => ({
-				principal: toPrincipal(entry),
-				hash: hexToBytes(entry.sha256.toLowerCase()),
-			})),
-		},
-	};
+	return ok({
+		entries: parsed.data.map((entry) => ({
+			principal: toPrincipal(entry),
+			hash: hexToBytes(entry.sha256.toLowerCase()),
+		})),
+	});
 }
 
 const encoder = new TextEncoder();

@@ -13,7 +13,7 @@ export async function insertJob(overrides: Partial<typeof jobs.$inferInsert> = {
 			status: 'pending',
 			prompt: 'a lighthouse at dusk',
 			model: 'offline',
-			params: JSON.stringify({ width: 64, height: 48, steps: 4 }),
+			params: { width: 64, height: 48, steps: 4 },
 			seed: 42,
 			createdAt: now,
 			updatedAt: now,
@@ -25,7 +25,7 @@ export async function insertJob(overrides: Partial<typeof jobs.$inferInsert> = {
 
 /** A pending FLUX.1 schnell job at its default 1024×1024 and 4 steps: a Workers AI job for the consumer tests. */
 export function insertFluxJob(): Promise<JobRow> {
-	return insertJob({ model: 'flux-schnell', params: JSON.stringify({ width: 1024, height: 1024, steps: 4 }) });
+	return insertJob({ model: 'flux-schnell', params: { width: 1024, height: 1024, steps: 4 } });
 }
 
 export async function readJobRow(id: string): Promise<JobRow | null> {

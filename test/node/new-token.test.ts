@@ -24,10 +24,10 @@ describe('npm run token', () => {
 		expect(JSON.stringify(first.entry)).not.toContain(first.token);
 
 		const parsed = parseTokenTable(JSON.stringify([first.entry, second.entry]));
-		if (!parsed.ok || !parsed.table) throw new Error(`the entries do not parse: ${JSON.stringify(parsed)}`);
+		if (!parsed.ok || !parsed.value) throw new Error(`the entries do not parse: ${JSON.stringify(parsed)}`);
 		// The Worker hashes the presented token the same way (test/users.test.ts checks the lookup).
 		expect(first.entry.sha256).toBe(createHash('sha256').update(first.token).digest('hex'));
-		expect(parsed.table.entries.map((entry) => entry.principal)).toEqual([
+		expect(parsed.value.entries.map((entry) => entry.principal)).toEqual([
 			{ id: 'alice@example.com', name: 'Alice', role: 'admin', via: 'token', limits: { dailyBudgetUsd: 2.5 } },
 			{ id: 'bob', name: 'bob', role: 'user', via: 'token' },
 		]);

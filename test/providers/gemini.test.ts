@@ -7,7 +7,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/providers/errors';
-import { GEMINI_MODELS, geminiNominalSize, geminiProvider } from '../../src/providers/gemini';
+import { geminiProvider } from '../../src/providers/gemini';
+import { GEMINI_MODELS, geminiNominalSize } from '../../src/providers/gemini.models';
 import type { GenerationRequest, ReferenceImage } from '../../src/providers/types';
 import { encodePng } from '../../src/storage/png';
 import { hang, jsonResponse, networkError, stubFetch } from '../helpers/fetch-stub';

@@ -15,9 +15,9 @@ import {
 	buildWorkersAiInput,
 	mapWorkersAiError,
 	readWorkersAiOutput,
-	WORKERS_AI_MODELS,
 	workersAiProvider,
 } from '../../src/providers/workers-ai';
+import { WORKERS_AI_MODELS } from '../../src/providers/workers-ai.models';
 import { encodePng } from '../../src/storage/png';
 import { base64, fakeJpeg } from '../helpers/fixtures';
 

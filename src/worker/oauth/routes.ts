@@ -107,17 +107,18 @@ export function registerOAuthRoutes(app: Hono<AppEnv>) {
 			}
 			const identity = await identify(settings, callbackUrl(c.req.url), code, resumed.data);
 			const admission = admit(settings, identity);
-			if (!admission.ok) return messagePage(403, 'Access denied', admission.reason);
+			if (!admission.ok) return messagePage(403, 'Access denied', admission.error);
+			const { email } = admission.value;
 			const props: OAuthProps = {
 				via: 'oauth',
-				email: admission.email,
-				name: identity.name ?? admission.email,
+				email,
+				name: identity.name ?? email,
 				...(identity.hostedDomain ? { hostedDomain: identity.hostedDomain } : {}),
 			};
 			const { redirectTo } = await ready.helpers.completeAuthorization({
 				request: resumed.request,
-				userId: admission.email,
-				metadata: { email: admission.email },
+				userId: email,
+				metadata: { email },
 				scope: resumed.request.scope,
 				props,
 			});
