@@ -1,3 +1,4 @@
+/** The drizzle client over the D1 binding, typed by the schema. */
 import { drizzle } from 'drizzle-orm/d1';
 import * as schema from './schema';
 

@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { JobParams } from '../jobs/types';
+import type { JobParams } from './job-params';
 
 /** Job states, the seed's names so existing clients and prompts keep working. */
 export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;

@@ -17,6 +17,7 @@ import { readImagesOfJobs, readOwnedJobs } from '../jobs/queries';
 import { type JobParams, parseJobParams, type ReferenceSpec } from '../jobs/types';
 import { configuredModels, findModel, type ModelEntry } from '../providers/catalog';
 import { imageUri, imageUriOfKey } from '../storage/images';
+import { clip } from '../text';
 import type { RequestScope } from '../tools/context';
 import { presentImage, removalMessage } from '../tools/job-view';
 import {
@@ -71,10 +72,6 @@ interface PromptDefinition {
 	/** Argument descriptions that depend on the deployment (the configured models), by argument name. */
 	argumentDescriptions?: (scope: RequestScope) => Record<string, string>;
 	get: (args: PromptArguments, scope: RequestScope) => Promise<GetPromptResult>;
-}
-
-function clip(text: string, max = 80): string {
-	return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function aliasesOf(entries: readonly ModelEntry[]): string {

@@ -18,7 +18,8 @@ import type { ImageRow } from '../db/schema';
 import { listOwnedLiveImages, readJobSummaries, readOwnedImage } from '../jobs/queries';
 import { readImage } from '../storage/bucket';
 import { buildImageKey, IMAGE_URI_TEMPLATE, imageUri, parseImageUri } from '../storage/images';
-import { oneLine, removalMessage } from '../tools/job-view';
+import { oneLine } from '../text';
+import { removalMessage } from '../tools/job-view';
 import { decodeKeysetCursor, encodeKeysetCursor, invalidParams, protocolError } from './protocol';
 
 /** Resources per resources/list page. */

@@ -25,6 +25,7 @@ import { isAbortError, ProviderError } from '../providers/errors';
 import type { ReferenceImage } from '../providers/types';
 import { err, ok, type Result } from '../result';
 import { sniffImage } from '../storage/sniff';
+import { clip } from '../text';
 import { forbiddenAddressReason } from './ip-ranges';
 
 /**
@@ -416,9 +417,4 @@ function timedOut(host: string): ProviderError {
 function formatBytes(bytes: number): string {
 	const mebibytes = bytes / (1024 * 1024);
 	return Number.isInteger(mebibytes) ? `${mebibytes} MiB` : `${bytes}-byte`;
-}
-
-/** Caller-supplied text in a message: bounded, so a huge URL is never echoed. */
-function clip(text: string, max = 80): string {
-	return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -8,6 +8,7 @@ import type { JobWithImages } from '../jobs/types';
 import { parseJobParams } from '../jobs/types';
 import { isTerminal } from '../jobs/wait';
 import { buildImageUrl, imageUri, type UrlBases } from '../storage/images';
+import { oneLine } from '../text';
 import type { ImageView } from './context';
 
 export const imageViewSchema = z.object({
@@ -73,12 +74,6 @@ export const jobViewSchema = z.object({
 });
 
 export type JobView = z.infer<typeof jobViewSchema>;
-
-/** `text` on one line, cut to `max` characters with "..." when longer. */
-export function oneLine(text: string, max: number): string {
-	const flat = text.replace(/\s+/g, ' ').trim();
-	return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
-}
 
 /** Escapes the characters that would end a markdown image's alt text early. */
 function altText(prompt: string): string {

@@ -5,6 +5,7 @@ import { getDb } from '../db/client';
 import { openSseSession } from '../db/sse-store';
 import { type AppConfig, readConfig } from '../env';
 import { SERVER_INFO } from '../mcp/server';
+import { ok } from '../result';
 import type { RequestScope } from '../tools/context';
 import { TOOLS } from '../tools/index';
 import { MAX_WAIT_SECONDS } from '../tools/wait';
@@ -43,7 +44,7 @@ export function isAllowedOrigin(origin: string | undefined, requestUrl: string, 
  */
 async function callerOf(c: Context<AppEnv>): Promise<AuthResult> {
 	const known = preAuthenticated.get(c.req.raw);
-	if (known) return { ok: true, principal: known };
+	if (known) return ok(known);
 	const setup = authSetup(c.env);
 	const props = (c.executionCtx as ExecutionContext & { props?: unknown }).props;
 	if (isOAuthProps(props) && !setup.errors.length) return oauthPrincipal(props, setup);
@@ -85,10 +86,10 @@ export function createApp() {
 			const auth = await callerOf(c);
 			if (!auth.ok) {
 				const challenge: Record<string, string> =
-					auth.status === 401 ? { 'www-authenticate': 'Bearer realm="image-mcp"' } : {};
-				return jsonRpcError(auth.status, JSON_RPC.unauthorized, auth.message, challenge);
+					auth.error.status === 401 ? { 'www-authenticate': 'Bearer realm="image-mcp"' } : {};
+				return jsonRpcError(auth.error.status, JSON_RPC.unauthorized, auth.error.message, challenge);
 			}
-			c.set('principal', auth.principal);
+			c.set('principal', auth.value);
 			await next();
 		});
 	}

@@ -8,6 +8,7 @@
  * an OAuth setup or an unreadable token table, everything is refused and /health says why.
  */
 import { type AppConfig, readConfig } from '../env';
+import { err, ok, type Result } from '../result';
 import type { Principal } from '../tools/context';
 import { admit, type OAuthEnv, type OAuthSettings, readOAuthSettings } from './oauth/settings';
 import { lookupToken, parseTokenTable, sha256, type TokenTable } from './tokens';
@@ -15,7 +16,13 @@ import { lookupToken, parseTokenTable, sha256, type TokenTable } from './tokens'
 /** The single principal of a one-token (or local, token-less) deployment. */
 export const DEFAULT_PRINCIPAL: Principal = { id: 'default', name: 'default', role: 'admin', via: 'token' };
 
-export type AuthResult = { ok: true; principal: Principal } | { ok: false; status: 401 | 403 | 503; message: string };
+/** Why a caller is refused: the HTTP status and a message that says what to do. */
+export interface AuthRefusal {
+	status: 401 | 403 | 503;
+	message: string;
+}
+
+export type AuthResult = Result<Principal, AuthRefusal>;
 
 /** How this deployment authenticates, parsed once per distinct configuration. */
 export interface AuthSetup {
@@ -136,42 +143,38 @@ export async function principalForToken(setup: AuthSetup, token: string): Promis
  */
 export async function authenticate(request: Request, setup: AuthSetup, config: AppConfig): Promise<AuthResult> {
 	if (setup.errors.length) {
-		return {
-			ok: false,
+		return err({
 			status: 503,
 			message: `This server's auth is misconfigured, so it refuses MCP requests until the operator fixes it: ${setup.errors.join(' ')}`,
-		};
+		});
 	}
 	const token = bearerToken(request);
 	if (hasCredentials(setup)) {
 		const principal = token ? await principalForToken(setup, token) : undefined;
-		if (principal) return { ok: true, principal };
+		if (principal) return ok(principal);
 		const howTo = setup.oauth
 			? 'sign in with OAuth (MCP clients that support it do this for you) or send "Authorization: Bearer <token>"'
 			: 'send the header "Authorization: Bearer <token>"';
-		return {
-			ok: false,
+		return err({
 			status: 401,
 			message: token
 				? `Unauthorized: the bearer token is not valid. Check it, or ${howTo}.`
 				: `Unauthorized: ${howTo}.`,
-		};
+		});
 	}
 	if (config.localDev) {
-		if (isLoopbackRequest(request)) return { ok: true, principal: { ...DEFAULT_PRINCIPAL, via: 'local' } };
-		return {
-			ok: false,
+		if (isLoopbackRequest(request)) return ok({ ...DEFAULT_PRINCIPAL, via: 'local' });
+		return err({
 			status: 403,
 			message:
 				'Forbidden: this local server has no AUTH_TOKEN, so it only serves loopback clients. Set AUTH_TOKEN in .dev.vars to serve others.',
-		};
+		});
 	}
-	return {
-		ok: false,
+	return err({
 		status: 503,
 		message:
 			'This server has no AUTH_TOKEN, AUTH_TOKENS or OAuth configured and refuses all MCP requests. The operator must set one up: see docs/security.md (e.g. wrangler secret put AUTH_TOKEN).',
-	};
+	});
 }
 
 /** What an OAuth grant carries (encrypted in KV by the provider): who signed in, not what they may do. */
@@ -194,7 +197,7 @@ export function isOAuthProps(value: unknown): value is OAuthProps {
  */
 export function oauthPrincipal(props: OAuthProps, setup: AuthSetup): AuthResult {
 	if (!setup.oauth) {
-		return { ok: false, status: 401, message: 'Unauthorized: OAuth sign-in is no longer enabled on this server.' };
+		return err({ status: 401, message: 'Unauthorized: OAuth sign-in is no longer enabled on this server.' });
 	}
 	const admission = admit(setup.oauth, {
 		email: props.email,
@@ -203,7 +206,7 @@ export function oauthPrincipal(props: OAuthProps, setup: AuthSetup): AuthResult 
 		hostedDomain: props.hostedDomain,
 		name: props.name,
 	});
-	if (!admission.ok) return { ok: false, status: 403, message: `Forbidden: ${admission.error}` };
+	if (!admission.ok) return err({ status: 403, message: `Forbidden: ${admission.error}` });
 	const { email, role } = admission.value;
-	return { ok: true, principal: { id: email, name: props.name, role, via: 'oauth' } };
+	return ok({ id: email, name: props.name, role, via: 'oauth' });
 }

@@ -10,6 +10,7 @@
 import { AuthorizationError, authorizationErrorRedirect, CimdFetchError } from '@cloudflare/workers-oauth-provider';
 import type { Hono } from 'hono';
 import { SERVER_INFO } from '../../mcp/server';
+import { err, ok, type Result } from '../../result';
 import type { AppEnv } from '../app-env';
 import { type AuthSetup, authSetup, type OAuthProps } from '../auth';
 import { consentPage, messagePage } from './pages';
@@ -43,29 +44,34 @@ function explain(error: unknown): Response {
 }
 
 /** The OAuth helpers and settings, or a page saying why sign-in is not available. */
-function signIn(env: Env): { ok: true; helpers: NonNullable<Env['OAUTH_PROVIDER']>; setup: AuthSetup } | Response {
+function signIn(env: Env): Result<{ helpers: NonNullable<Env['OAUTH_PROVIDER']>; setup: AuthSetup }, Response> {
 	const setup = authSetup(env);
 	if (setup.errors.length) {
-		return messagePage(503, 'Sign-in is not available', `The server is misconfigured: ${setup.errors.join(' ')}`);
+		return err(messagePage(503, 'Sign-in is not available', `The server is misconfigured: ${setup.errors.join(' ')}`));
 	}
 	if (!setup.oauth || !env.OAUTH_PROVIDER) {
-		return messagePage(404, 'Sign-in is not enabled', 'This server does not offer OAuth sign-in; use a bearer token.');
+		return err(
+			messagePage(404, 'Sign-in is not enabled', 'This server does not offer OAuth sign-in; use a bearer token.'),
+		);
 	}
-	return { ok: true, helpers: env.OAUTH_PROVIDER, setup };
+	return ok({ helpers: env.OAUTH_PROVIDER, setup });
 }
 
 export function registerOAuthRoutes(app: Hono<AppEnv>) {
 	app.get('/authorize', async (c) => {
 		const ready = signIn(c.env);
-		if (ready instanceof Response) return ready;
+		if (!ready.ok) return ready.error;
 		try {
-			const request = await ready.helpers.parseAuthRequest(c.req.raw);
-			const details = await ready.helpers.describeConsent(request);
-			const consent = await ready.helpers.beginConsent(request);
+			const request = await ready.value.helpers.parseAuthRequest(c.req.raw);
+			const details = await ready.value.helpers.describeConsent(request);
+			const consent = await ready.value.helpers.beginConsent(request);
 			consent.headers.set('content-type', 'text/html; charset=utf-8');
-			return new Response(consentPage(details, consent.handle, SERVER_INFO.title, ready.setup.oauth!.providerName), {
-				headers: consent.headers,
-			});
+			return new Response(
+				consentPage(details, consent.handle, SERVER_INFO.title, ready.value.setup.oauth!.providerName),
+				{
+					headers: consent.headers,
+				},
+			);
 		} catch (error) {
 			return explain(error);
 		}
@@ -73,21 +79,26 @@ export function registerOAuthRoutes(app: Hono<AppEnv>) {
 
 	app.post('/authorize', async (c) => {
 		const ready = signIn(c.env);
-		if (ready instanceof Response) return ready;
+		if (!ready.ok) return ready.error;
 		try {
 			const form = await c.req.raw.formData();
 			const handle = String(form.get('handle') ?? '');
 			if (form.get('decision') !== 'approve') {
-				const denied = await ready.helpers.denyConsent(c.req.raw, handle);
+				const denied = await ready.value.helpers.denyConsent(c.req.raw, handle);
 				return redirect(denied.redirectTo, denied.headers);
 			}
-			const approved = await ready.helpers.approveConsent(c.req.raw, handle);
+			const approved = await ready.value.helpers.approveConsent(c.req.raw, handle);
 			const secrets: UpstreamSecrets = { verifier: randomSecret(), nonce: randomSecret() };
-			const upstream = await ready.helpers.beginUpstream(approved.request, {
+			const upstream = await ready.value.helpers.beginUpstream(approved.request, {
 				data: secrets,
 				headers: approved.headers,
 			});
-			const location = await authorizationUrl(ready.setup.oauth!, callbackUrl(c.req.url), upstream.state, secrets);
+			const location = await authorizationUrl(
+				ready.value.setup.oauth!,
+				callbackUrl(c.req.url),
+				upstream.state,
+				secrets,
+			);
 			return redirect(location, upstream.headers);
 		} catch (error) {
 			return explain(error);
@@ -96,10 +107,10 @@ export function registerOAuthRoutes(app: Hono<AppEnv>) {
 
 	app.get('/callback', async (c) => {
 		const ready = signIn(c.env);
-		if (ready instanceof Response) return ready;
-		const settings = ready.setup.oauth!;
+		if (!ready.ok) return ready.error;
+		const settings = ready.value.setup.oauth!;
 		try {
-			const resumed = await ready.helpers.finishUpstream<UpstreamSecrets>(c.req.raw);
+			const resumed = await ready.value.helpers.finishUpstream<UpstreamSecrets>(c.req.raw);
 			const query = new URL(c.req.url).searchParams;
 			const code = query.get('code');
 			if (query.get('error') || !code) {
@@ -115,7 +126,7 @@ export function registerOAuthRoutes(app: Hono<AppEnv>) {
 				name: identity.name ?? email,
 				...(identity.hostedDomain ? { hostedDomain: identity.hostedDomain } : {}),
 			};
-			const { redirectTo } = await ready.helpers.completeAuthorization({
+			const { redirectTo } = await ready.value.helpers.completeAuthorization({
 				request: resumed.request,
 				userId: email,
 				metadata: { email },

@@ -1,0 +1,34 @@
+/**
+ * The shape of the JSON column `jobs.params` (src/db/schema.ts): what a job was asked to make.
+ * Declared here, beside the schema, so the schema needs nothing from the layers above it.
+ */
+
+/** An input image as stored with the job: an earlier image of the same owner, or an https URL. */
+export type ReferenceSpec = { kind: 'image'; r2_key: string } | { kind: 'url'; url: string };
+
+/**
+ * Validated generation parameters, the JSON column `jobs.params`. Only what the model
+ * takes is set (validation refuses the rest), so the consumer passes them on as they are.
+ */
+export interface JobParams {
+	/** Exact pixel size for sized models; nominal for list- or ratio-sized ones. */
+	width: number;
+	height: number;
+	/** Absent for models without a steps parameter (OpenAI, Gemini). */
+	steps?: number;
+	negative_prompt?: string;
+	aspect_ratio?: string;
+	/** A tier of models sized by aspect ratio (providers/types.ts ImageSizeTier). */
+	image_size?: '1K' | '2K' | '4K';
+	guidance?: number;
+	quality?: string;
+	style?: string;
+	background?: string;
+	output_format?: string;
+	sampler?: string;
+	strength?: number;
+	reference_images?: ReferenceSpec[];
+	mask?: ReferenceSpec;
+	/** Set when the caller asked for `model: "auto"`: why this model was picked. */
+	auto_reason?: string;
+}
