@@ -1,4 +1,4 @@
-/** Text as messages and titles show it. */
+/** Caller text as messages and titles show it: `clip` (cut short) and `oneLine`. */
 
 /**
  * Caller-supplied text echoed in a message, cut to at most `max` characters with "…" when
