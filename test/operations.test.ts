@@ -12,6 +12,7 @@ import { JOB_RATE_LIMIT } from '../src/jobs/rate-limit';
 import type { Principal, ToolContext, ToolOutcome } from '../src/tools/context';
 import { findTool, TOOLS } from '../src/tools/index';
 import { parseArguments } from '../src/tools/validation';
+import { EXPECTED_TOOLS } from './helpers/expected-tools';
 
 const BASE = 'https://images.test';
 
@@ -47,15 +48,8 @@ function structured(outcome: ToolOutcome): Record<string, unknown> {
 }
 
 describe('operations called without MCP', () => {
-	it('lists the seed six first, each with a schema for its input and its output', () => {
-		expect(TOOLS.slice(0, 6).map((tool) => tool.name)).toEqual([
-			'generate_image',
-			'get_job_status',
-			'list_generations',
-			'list_jobs',
-			'wait_for_completion',
-			'generate_image_and_wait',
-		]);
+	it('lists every operation in the order faces show them, each with a schema for its input and its output', () => {
+		expect(TOOLS.map((tool) => tool.name)).toEqual([...EXPECTED_TOOLS]);
 		for (const tool of TOOLS) {
 			expect(tool.input.safeParse).toBeTypeOf('function');
 			expect(tool.output.safeParse).toBeTypeOf('function');

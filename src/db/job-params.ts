@@ -6,20 +6,10 @@
 /** An input image as stored with the job: an earlier image of the same owner, or an https URL. */
 export type ReferenceSpec = { kind: 'image'; r2_key: string } | { kind: 'url'; url: string };
 
-/**
- * Validated generation parameters, the JSON column `jobs.params`. Only what the model
- * takes is set (validation refuses the rest), so the consumer passes them on as they are.
- */
-export interface JobParams {
-	/** Exact pixel size for sized models; nominal for list- or ratio-sized ones. */
-	width: number;
-	height: number;
-	/** Absent for models without a steps parameter (OpenAI, Gemini). */
+/** The model options a request may set and a job keeps as given (each only where the model takes it). */
+export interface ModelOptions {
 	steps?: number;
 	negative_prompt?: string;
-	aspect_ratio?: string;
-	/** A tier of models sized by aspect ratio (providers/types.ts ImageSizeTier). */
-	image_size?: '1K' | '2K' | '4K';
 	guidance?: number;
 	quality?: string;
 	style?: string;
@@ -27,6 +17,19 @@ export interface JobParams {
 	output_format?: string;
 	sampler?: string;
 	strength?: number;
+}
+
+/**
+ * Validated generation parameters, the JSON column `jobs.params`. Only what the model
+ * takes is set (validation refuses the rest), so the consumer passes them on as they are.
+ */
+export interface JobParams extends ModelOptions {
+	/** Exact pixel size for sized models; nominal for list- or ratio-sized ones. */
+	width: number;
+	height: number;
+	aspect_ratio?: string;
+	/** A tier of models sized by aspect ratio (providers/types.ts ImageSizeTier). */
+	image_size?: '1K' | '2K' | '4K';
 	reference_images?: ReferenceSpec[];
 	mask?: ReferenceSpec;
 	/** Set when the caller asked for `model: "auto"`: why this model was picked. */

@@ -2,7 +2,7 @@
  * What a generation asks for, as every face hands it over after parsing its wire format (the
  * MCP tool's and REST's zod schema in src/tools/generate.schema.ts), and the limits on it.
  */
-import type { JobParams, ReferenceSpec } from '../jobs/types';
+import type { JobParams, ModelOptions, ReferenceSpec } from '../jobs/types';
 import type { ModelEntry } from '../providers/catalog';
 import type { ImageSizeTier } from '../providers/types';
 import type { Result } from '../result';
@@ -17,7 +17,7 @@ export const MAX_REFERENCE_IMAGES = 16;
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 
 /** A request to generate, in the generate_image argument names. */
-export interface GenerationRequest {
+export interface GenerationRequest extends ModelOptions {
 	prompt: string;
 	model?: string;
 	count?: number;
@@ -26,15 +26,6 @@ export interface GenerationRequest {
 	aspect_ratio?: AspectRatio;
 	image_size?: ImageSizeTier;
 	seed?: number;
-	steps?: number;
-	negative_prompt?: string;
-	guidance?: number;
-	quality?: string;
-	style?: string;
-	background?: string;
-	output_format?: string;
-	sampler?: string;
-	strength?: number;
 	reference_images?: string[];
 	mask_image?: string;
 }

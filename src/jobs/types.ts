@@ -2,7 +2,7 @@
 import type { JobParams } from '../db/job-params';
 import type { ImageRow, JobRow } from '../db/schema';
 
-export type { JobParams, ReferenceSpec } from '../db/job-params';
+export type { JobParams, ModelOptions, ReferenceSpec } from '../db/job-params';
 
 /** The message on the jobs queue: only the id (messages are capped at 128 KB). */
 export interface JobMessage {
