@@ -141,11 +141,29 @@ async function isHealthy(url: string): Promise<boolean> {
 	}
 }
 
+/** Starts tried before giving up when another process takes a chosen port first. */
+const PORT_ATTEMPTS = 3;
+
+/** wrangler dev exited because a port chosen free was taken before it bound it. */
+class PortTakenError extends Error {}
+
 /**
  * Migrates a fresh state directory, starts `wrangler dev --env local` on it and resolves once
  * GET /health answers 200. Rejects with wrangler's output when it exits or is not healthy in time.
+ * A port taken between choosing it and wrangler binding it (another server starting on this
+ * machine) is not the server's fault: it starts again on new ports, a few times.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await startDevServerOnce(options);
+		} catch (error) {
+			if (!(error instanceof PortTakenError) || attempt >= PORT_ATTEMPTS) throw error;
+		}
+	}
+}
+
+async function startDevServerOnce(options: DevServerOptions): Promise<DevServer> {
 	const stateDir = await mkdtemp(join(tmpdir(), 'image-mcp-e2e-'));
 	const envFile = join(stateDir, 'test.env');
 	// Given explicitly, an env file replaces .dev.vars and .env (and process.env is not read).
@@ -231,7 +249,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 	while (!(await isHealthy(url))) {
 		if (child.exitCode !== null || child.signalCode !== null) {
 			await stopAndForget();
-			throw new Error(`wrangler dev exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${log}`);
+			const message = `wrangler dev exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${log}`;
+			throw log.includes('Address already in use') ? new PortTakenError(message) : new Error(message);
 		}
 		if (Date.now() > deadline) {
 			await stopAndForget();
