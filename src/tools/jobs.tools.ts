@@ -52,6 +52,11 @@ const pageOutput = {
 	offset: z.number().int(),
 };
 
+/** The page fields of a listing's answer (`pageOutput`), for `returned` items from `offset` of `total`. */
+function pageFields(total: number, returned: number, limit: number, offset: number) {
+	return { total_count: total, returned_count: returned, has_more: offset + returned < total, limit, offset };
+}
+
 /** `all_users` on the listings: everyone's, for admins; id-based tools stay owner-scoped for all. */
 export const allUsersSchema = z
 	.boolean()
@@ -120,11 +125,7 @@ export const listJobsTool = defineTool({
 		}));
 		return toolResult({
 			success: true,
-			total_count: page.total,
-			returned_count: views.length,
-			has_more: offset + views.length < page.total,
-			limit,
-			offset,
+			...pageFields(page.total, views.length, limit, offset),
 			status,
 			all_users,
 			jobs: views,
@@ -191,11 +192,7 @@ export const listGenerationsTool = defineTool({
 		});
 		return toolResult({
 			success: true,
-			total_count: page.total,
-			returned_count: generations.length,
-			has_more: offset + generations.length < page.total,
-			limit,
-			offset,
+			...pageFields(page.total, generations.length, limit, offset),
 			all_users,
 			generations,
 		});
