@@ -21,6 +21,8 @@
  * every case the bytes must sniff as one of the four formats, and the sniffed type is what we
  * return, whatever the server claimed.
  */
+
+import { concatBytes } from '../bytes';
 import { isAbortError, ProviderError } from '../providers/errors';
 import type { ReferenceImage } from '../providers/types';
 import { err, ok, type Result } from '../result';
@@ -367,13 +369,7 @@ async function readCapped(
 		if (signal.aborted || isAbortError(error)) throw timedOut(host);
 		throw new ProviderError('transient', `Reference image at ${host}: the connection broke while downloading.`);
 	}
-	const bytes = new Uint8Array(total);
-	let offset = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return bytes;
+	return concatBytes(chunks, total);
 }
 
 /** `promise`, or a rejection with the signal's reason as soon as it aborts. */

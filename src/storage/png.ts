@@ -4,12 +4,14 @@
  * `CompressionStream('deflate')`, whose zlib framing is exactly what an IDAT chunk holds,
  * so no JavaScript compressor is bundled and encoding stays fast.
  */
+import { concatBytes } from '../bytes';
 
 const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const BYTES_PER_PIXEL = 3;
 const BIT_DEPTH = 8;
 const COLOUR_TYPE_TRUECOLOUR = 2;
 const FILTER_TYPE_NONE = 0;
+
 /** Length, type and CRC around every chunk's data. */
 const CHUNK_OVERHEAD = 12;
 const IHDR_DATA_LENGTH = 13;
@@ -113,14 +115,7 @@ async function deflate(data: Uint8Array): Promise<Uint8Array> {
 	}
 	await writing;
 
-	if (chunks.length === 1 && chunks[0]) return chunks[0];
-	const joined = new Uint8Array(total);
-	let offset = 0;
-	for (const chunk of chunks) {
-		joined.set(chunk, offset);
-		offset += chunk.length;
-	}
-	return joined;
+	return concatBytes(chunks, total);
 }
 
 /** Writes length, type, data and CRC at `offset`; returns the offset after the chunk. */

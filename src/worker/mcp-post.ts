@@ -4,6 +4,7 @@
  * tools/list answered from the cache). Nothing after this re-reads the raw body.
  */
 import { type JSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { concatBytes } from '../bytes';
 import { err, ok, type Result } from '../result';
 import { checkJsonRpcShape, EXAMPLE, isRecord, JSON_RPC, type JsonRpcId, jsonRpcError } from './json-rpc';
 
@@ -101,13 +102,7 @@ async function readBytes(request: Request, limit: number): Promise<Uint8Array | 
 		}
 		chunks.push(value);
 	}
-	const bytes = new Uint8Array(size);
-	let offset = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return bytes;
+	return concatBytes(chunks, size);
 }
 
 /** A `\uD800`–`\uDFFF` escape: only these can put a lone surrogate in a string decoded from valid UTF-8. */
