@@ -86,6 +86,8 @@ export interface AppConfig {
 	waitInMemory: boolean;
 	/** IMAGE_RETENTION_DAYS: days an image is kept, or null to keep images forever. */
 	imageRetentionDays: number | null;
+	/** PREVIEWS: whether results carry inline previews when a call does not say ("auto", the default, or "none"). */
+	previews: PreviewMode;
 	/** PROVIDER_TIMEOUT_MS when it is a positive number; undefined: the per-model timeouts apply. */
 	providerTimeoutMs: number | undefined;
 	budgets: DefaultBudgets;
@@ -96,6 +98,10 @@ export interface AppConfig {
 	auth: TokenSettings;
 	oauth: OAuthVars;
 }
+
+/** Inline previews in tool results: "auto" adds them (within the caps), "none" gives links only. */
+export const PREVIEW_MODES = ['auto', 'none'] as const;
+export type PreviewMode = (typeof PREVIEW_MODES)[number];
 
 export interface SseSettings {
 	inMemory: boolean;
@@ -236,6 +242,14 @@ const providerTimeoutMs = given.transform((raw): Checked<number | undefined> => 
 	};
 });
 
+/** "auto" unless set to "none" (any other value warns and counts as "auto"). */
+const previewMode = trimmed.transform((raw): Checked<PreviewMode> => {
+	const value = raw?.toLowerCase();
+	if (value === undefined || value === 'auto') return { value: 'auto' };
+	if (value === 'none') return { value: 'none' };
+	return { value: 'auto', warning: `PREVIEWS "${raw}" is not one of auto, none; previews are on ("auto").` };
+});
+
 const offlineLatency = given.transform((raw) => {
 	const ms = Number(raw);
 	return Number.isFinite(ms) && ms > 0 ? ms : 0;
@@ -271,6 +285,7 @@ const settingsSchema = z
 		SSE_MAX_STREAMS: positiveInteger(10),
 		SSE_MAX_OUTBOX: positiveInteger(1000),
 		IMAGE_RETENTION_DAYS: retentionDays,
+		PREVIEWS: previewMode,
 		PROVIDER_TIMEOUT_MS: providerTimeoutMs,
 		DAILY_BUDGET_USD: budgetUsd('DAILY_BUDGET_USD'),
 		MONTHLY_BUDGET_USD: budgetUsd('MONTHLY_BUDGET_USD'),
@@ -310,6 +325,7 @@ const settingsSchema = z
 					maxOutboxMessages: vars.SSE_MAX_OUTBOX,
 				},
 				imageRetentionDays: vars.IMAGE_RETENTION_DAYS.value,
+				previews: vars.PREVIEWS.value,
 				providerTimeoutMs: vars.PROVIDER_TIMEOUT_MS.value,
 				budgets: { dailyUsd: vars.DAILY_BUDGET_USD.value, monthlyUsd: vars.MONTHLY_BUDGET_USD.value },
 				offline: { latencyMs: vars.OFFLINE_LATENCY_MS, failureRate: vars.OFFLINE_FAILURE_RATE },
@@ -333,6 +349,7 @@ const settingsSchema = z
 				vars.DAILY_BUDGET_USD,
 				vars.MONTHLY_BUDGET_USD,
 				vars.IMAGE_RETENTION_DAYS,
+				vars.PREVIEWS,
 				vars.PROVIDER_TIMEOUT_MS,
 			].flatMap((setting) => setting.warning ?? []),
 		}),
