@@ -101,10 +101,11 @@ describe('generate_image', () => {
 });
 
 describe('generate_image_and_wait through the real local queue', () => {
-	it('returns the finished image: JSON text first, structuredContent, a resource_link, a markdown line', async () => {
+	it('returns the finished image: JSON text first, structuredContent, a preview, a resource_link, a markdown line', async () => {
 		const result = await callTool('generate_image_and_wait', { prompt: 'a golden sunset', width: 128, height: 96 });
 		expect(result.isError).toBeUndefined();
-		expect(result.content.map((block) => block.type)).toEqual(['text', 'resource_link']);
+		// DESIGN.md §5: the JSON text, then the inline preview (test/previews.test.ts), then the link.
+		expect(result.content.map((block) => block.type)).toEqual(['text', 'image', 'resource_link']);
 		const json = textJson(result);
 		expect(json).toEqual(result.structuredContent);
 		expect(json).toMatchObject({ success: true, done: true, still_running: false, status: 'completed', completed: 1 });
@@ -112,7 +113,7 @@ describe('generate_image_and_wait through the real local queue', () => {
 		expect(url).toMatch(new RegExp(`^${BASE}/images/${json.job_id}/0\\.png$`));
 		expect(json.markdown).toBe(`![a golden sunset](${url})`);
 		// The link is the image's MCP resource; the HTTPS URL is in the JSON and the markdown.
-		expect(result.content[1]).toMatchObject({ uri: `image://${json.job_id}/0`, mimeType: 'image/png' });
+		expect(result.content[2]).toMatchObject({ uri: `image://${json.job_id}/0`, mimeType: 'image/png' });
 		expect((json.results as { images: { resource_uri: string }[] }[])[0]?.images[0]?.resource_uri).toBe(
 			`image://${json.job_id}/0`,
 		);

@@ -2,8 +2,9 @@
  * Turns a tool outcome into a CallToolResult in the order DESIGN.md §5 fixes:
  * 1. a text block whose text is JSON (`jq '.result.content[0].text | fromjson'` works),
  * 2. `structuredContent` matching the tool's outputSchema (never any base64),
- * 3. a `resource_link` per finished image, to its `image://` resource (src/mcp/resources.ts);
- *    the HTTPS URL is in the JSON and the markdown line.
+ * 3. an `image` block per inline preview the operation loaded (src/tools/previews.ts: WebP,
+ *    capped in count and bytes), then a `resource_link` per finished image, to its `image://`
+ *    resource (src/mcp/resources.ts); the HTTPS URL is in the JSON and the markdown line.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { imageResourceName } from '../storage/images';
@@ -27,6 +28,9 @@ export function toCallToolResult(outcome: ToolOutcome): CallToolResult {
 		content: [{ type: 'text', text: JSON.stringify(success.structured, null, 2) }],
 		structuredContent: success.structured,
 	};
+	for (const preview of success.previews ?? []) {
+		result.content.push({ type: 'image', data: preview.data, mimeType: preview.mimeType });
+	}
 	for (const image of success.images ?? []) {
 		result.content.push({
 			type: 'resource_link',

@@ -77,11 +77,25 @@ export interface ImageView {
 	revised_prompt?: string;
 }
 
+/**
+ * A small inline preview of a finished image (src/tools/previews.ts): MCP shows it as an
+ * `image` content block. Never part of `structured`, which holds no base64 (DESIGN.md §5).
+ */
+export interface InlinePreview {
+	job_id: string;
+	index: number;
+	/** The preview's bytes, base64. */
+	data: string;
+	mimeType: string;
+}
+
 /** What an operation answers when it ran: the JSON it shows, and the images it carries. */
 export interface ToolSuccess {
 	/** The output schema's object: MCP's structuredContent and text block, REST's body. */
 	structured: Record<string, unknown>;
 	images?: ImageView[];
+	/** Previews of some of `images`, in their order, within the caps of src/tools/previews.ts. */
+	previews?: InlinePreview[];
 	/** Ran, but what it reports is a failure (a job that failed): MCP marks the result isError. */
 	isError?: boolean;
 	/** The prompt the images were made from, for titles. */

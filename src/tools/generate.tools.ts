@@ -11,6 +11,7 @@ import { defineTool, type ToolContext, type ToolFailure, toolError, toolResult }
 import { type GenerateInput, generateInputSchema } from './generate.schema';
 import { jobViewSchema } from './job-view';
 import { budgetRefusal, principalBudgets, rateLimitApplies, rateLimitRefusal } from './limits';
+import { previewArgumentSchema } from './previews';
 import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
 
 const generateOutputSchema = z.object({
@@ -150,7 +151,10 @@ export const generateImageTool = defineTool({
 	startTask: async (args, context) => jobsOf(await startGeneration(args, context, 'generate_image')),
 });
 
-const generateAndWaitInputSchema = generateInputSchema.extend({ timeout_seconds: timeoutSecondsSchema });
+const generateAndWaitInputSchema = generateInputSchema.extend({
+	timeout_seconds: timeoutSecondsSchema,
+	preview: previewArgumentSchema,
+});
 
 export const generateImageAndWaitTool = defineTool({
 	name: 'generate_image_and_wait',
@@ -168,16 +172,18 @@ export const generateImageAndWaitTool = defineTool({
 		idempotentHint: false,
 		openWorldHint: true,
 	},
-	handler: async ({ timeout_seconds, ...args }, context) => {
+	handler: async ({ timeout_seconds, preview, ...args }, context) => {
 		const started = await startGeneration(args, context, 'generate_image_and_wait');
 		if (!started.ok) return started;
 		return waitAndPresent(
 			context,
 			started.value.jobs.map((job) => job.id),
 			timeout_seconds,
+			{ preview },
 		);
 	},
-	// As a task there is no wait to time out: tasks/result answers once the images are ready.
-	startTask: async ({ timeout_seconds: _ignored, ...args }, context) =>
+	// As a task there is no wait to time out: tasks/result answers once the images are ready, with
+	// previews as the deployment's PREVIEWS says (a task keeps no arguments beyond its jobs).
+	startTask: async ({ timeout_seconds: _ignored, preview: _unkept, ...args }, context) =>
 		jobsOf(await startGeneration(args, context, 'generate_image_and_wait')),
 });

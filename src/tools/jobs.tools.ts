@@ -5,6 +5,7 @@ import { listOwnedGenerations, listOwnedJobs, type OwnerScope, readOwnedJobs, wi
 import { defineTool, type Principal, toolError, toolResult } from './context';
 import { jobViewSchema, presentImage, presentJob, removalMessage } from './job-view';
 import { requireAdminForAllUsers } from './limits';
+import { loadPreviews, previewArgumentSchema } from './previews';
 import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
 
 /** Most job ids one wait_for_completion or cancel_job call takes. */
@@ -79,17 +80,22 @@ export const getJobStatusTool = defineTool({
 	description:
 		'Check one image-generation job: status (pending, processing, completed, failed, cancelled), and when completed the image URL and a markdown image line. ' +
 		'Prefer wait_for_completion, which waits for you.',
-	input: z.strictObject({ job_id: jobIdSchema }),
+	input: z.strictObject({ job_id: jobIdSchema, preview: previewArgumentSchema }),
 	output: jobViewSchema.extend({ success: z.boolean() }),
 	annotations: { title: 'Get job status', ...readOnly },
-	handler: async ({ job_id }, context) => {
+	handler: async ({ job_id, preview }, context) => {
 		const [job] = await readOwnedJobs(context.db, context.principal.id, [job_id]);
 		if (!job) {
 			return toolError(`job_id: no job "${job_id}" found for you. Use list_jobs to see your jobs.`);
 		}
 		const [entry] = await withImages(context.db, [job]);
 		const view = presentJob(entry!, context.urls);
-		return toolResult({ success: true, ...view }, { images: view.images, prompt: view.prompt });
+		const previews = await loadPreviews(
+			context,
+			view.images.map((image) => ({ job_id: view.job_id, index: image.index })),
+			preview,
+		);
+		return toolResult({ success: true, ...view }, { images: view.images, previews, prompt: view.prompt });
 	},
 });
 
@@ -205,8 +211,12 @@ export const waitForCompletionTool = defineTool({
 	description:
 		'Wait until image job(s) finish and return the image URL(s) with markdown image lines. Pass job_id, or job_ids for several. ' +
 		'Returns within timeout_seconds (default 50); if a job is still running then, the result says still_running and you call again.',
-	input: jobSelectionSchema('Several job ids', { timeout_seconds: timeoutSecondsSchema }),
+	input: jobSelectionSchema('Several job ids', {
+		timeout_seconds: timeoutSecondsSchema,
+		preview: previewArgumentSchema,
+	}),
 	output: waitOutputSchema,
 	annotations: { title: 'Wait for image job(s)', ...readOnly },
-	handler: async (args, context) => waitAndPresent(context, selectedJobIds(args), args.timeout_seconds),
+	handler: async (args, context) =>
+		waitAndPresent(context, selectedJobIds(args), args.timeout_seconds, { preview: args.preview }),
 });

@@ -6,12 +6,14 @@
  */
 import { z } from 'zod';
 import type { JobRow } from '../db/schema';
+import type { PreviewMode } from '../env';
 import { withImages } from '../jobs/queries';
 import { isTerminal, waitForJobs } from '../jobs/wait';
 import { expectedRunMs } from '../providers/catalog';
 import type { ToolContext, ToolOutcome } from './context';
 import { toolError, toolResult } from './context';
 import { jobViewSchema, presentJob } from './job-view';
+import { loadPreviews } from './previews';
 
 /** Below the 60 s request timeout of the MCP SDK client and Better Chatbot. */
 export const DEFAULT_WAIT_SECONDS = 50;
@@ -48,11 +50,16 @@ export const waitOutputSchema = z.object({
 	results: z.array(jobViewSchema),
 });
 
+export interface WaitOptions {
+	/** The call's `preview` argument; undefined follows the deployment (PREVIEWS). */
+	preview?: PreviewMode;
+}
+
 export async function waitAndPresent(
 	context: ToolContext,
 	jobIds: readonly string[],
 	timeoutSeconds: number,
-	extra: Record<string, unknown> = {},
+	options: WaitOptions = {},
 ): Promise<ToolOutcome> {
 	const started = Date.now();
 	let lastProgressAt = 0;
@@ -118,7 +125,6 @@ export async function waitAndPresent(
 		waited_ms: Date.now() - started,
 		job_ids: [...jobIds],
 		results: views,
-		...extra,
 	};
 	// A batch shares one model, so one reason speaks for every job.
 	if (views[0]?.model_choice) structured.model_choice = views[0].model_choice;
@@ -131,8 +137,14 @@ export async function waitAndPresent(
 		if (single.markdown) structured.markdown = single.markdown;
 		if (single.error) structured.error = single.error;
 	}
+	const previews = await loadPreviews(
+		context,
+		views.flatMap((view) => view.images.map((image) => ({ job_id: view.job_id, index: image.index }))),
+		options.preview,
+	);
 	return toolResult(structured, {
 		images: views.flatMap((view) => view.images),
+		previews,
 		prompt: views[0]?.prompt,
 		isError: pending === 0 && failed > 0,
 	});

@@ -37,7 +37,7 @@ export async function postWithEnv(
 }
 
 export interface ToolResult {
-	content: { type: string; text?: string; uri?: string; mimeType?: string }[];
+	content: { type: string; text?: string; uri?: string; mimeType?: string; data?: string }[];
 	structuredContent?: Record<string, unknown>;
 	isError?: boolean;
 }

@@ -1,0 +1,88 @@
+/**
+ * Inline previews in the results that carry finished images (DESIGN.md §5): get_job_status,
+ * wait_for_completion, generate_image_and_wait and an MCP task's tasks/result. Chat clients
+ * do not show a link or a markdown line from a tool result; they show an image block. The
+ * caps keep a result far below the sizes at which clients fail (about 1 MB in Claude, a
+ * 25k-token cap in Claude Code): past them an image is a link only.
+ */
+import { Buffer } from 'node:buffer';
+import { z } from 'zod';
+import { PREVIEW_MODES, type PreviewMode } from '../env';
+import { buildImageKey } from '../storage/images';
+import { loadPreview } from '../storage/preview-read';
+import { PREVIEW_CONTENT_TYPE, PREVIEW_MAX_EDGE } from '../storage/previews';
+import { imagesBindingTransformer } from '../storage/transform';
+import type { InlinePreview, ToolContext } from './context';
+
+/** Most previews one result carries. */
+export const MAX_PREVIEWS_PER_RESULT = 4;
+/** Most characters of base64 the previews of one result take together (256 KB). */
+export const MAX_PREVIEW_BASE64_PER_RESULT = 256 * 1024;
+
+export const previewArgumentSchema = z
+	.enum(PREVIEW_MODES)
+	.optional()
+	.describe(
+		`Inline previews of finished images: "auto" adds a small WebP (longest edge ${PREVIEW_MAX_EDGE} px) of each image, ` +
+			`at most ${MAX_PREVIEWS_PER_RESULT} per result, before the links; "none" gives links only. ` +
+			'Default: auto, unless this deployment set PREVIEWS to none.',
+	);
+
+/** An image whose preview a result may carry. */
+export interface PreviewCandidate {
+	job_id: string;
+	index: number;
+}
+
+/**
+ * The previews a result carries: the first ones, in order, while there are at most
+ * MAX_PREVIEWS_PER_RESULT of them and their base64 stays within MAX_PREVIEW_BASE64_PER_RESULT.
+ * Stops at the first that would pass a cap, so the previews are always of the first images.
+ */
+export function selectPreviews(previews: readonly InlinePreview[]): InlinePreview[] {
+	const kept: InlinePreview[] = [];
+	let characters = 0;
+	for (const preview of previews) {
+		if (kept.length === MAX_PREVIEWS_PER_RESULT) break;
+		if (characters + preview.data.length > MAX_PREVIEW_BASE64_PER_RESULT) break;
+		kept.push(preview);
+		characters += preview.data.length;
+	}
+	return kept;
+}
+
+/**
+ * Loads the previews of the first images (in parallel; a missing preview is made from the
+ * original and kept), unless the call or the deployment (PREVIEWS) says "none". A preview
+ * that cannot be had is logged and left out: the image keeps its link.
+ */
+export async function loadPreviews(
+	context: Pick<ToolContext, 'env' | 'config'>,
+	images: readonly PreviewCandidate[],
+	requested: PreviewMode | undefined,
+): Promise<InlinePreview[]> {
+	if ((requested ?? context.config.previews) === 'none' || images.length === 0) return [];
+	const transformer = imagesBindingTransformer(context.env.IMAGE_TRANSFORMS);
+	const loaded = await Promise.all(
+		images.slice(0, MAX_PREVIEWS_PER_RESULT).map(async ({ job_id, index }): Promise<InlinePreview | null> => {
+			const key = buildImageKey(job_id, index);
+			try {
+				const bytes = await loadPreview(context.env.IMAGES, transformer, key);
+				if (!bytes) {
+					console.warn(`no preview for ${key}: its file is no longer stored`);
+					return null;
+				}
+				return { job_id, index, data: toBase64(bytes), mimeType: PREVIEW_CONTENT_TYPE };
+			} catch (error) {
+				console.error(`the preview of ${key} could not be loaded; the result links the image only`, error);
+				return null;
+			}
+		}),
+	);
+	return selectPreviews(loaded.filter((preview) => preview !== null));
+}
+
+/** Base64 with the runtime's native encoder (nodejs_compat), as src/mcp/resources.ts does. */
+function toBase64(bytes: Uint8Array): string {
+	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
