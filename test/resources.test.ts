@@ -52,8 +52,14 @@ describe('the image resource template', () => {
 	it('is declared, with resources, and listed by resources/templates/list', async () => {
 		expect(client.getServerCapabilities()?.resources).toEqual({ listChanged: false });
 		const { resourceTemplates } = await client.listResourceTemplates();
+		// The image itself first, then its view and metadata (test/image-views.test.ts).
 		expect(resourceTemplates).toEqual([
 			expect.objectContaining({ uriTemplate: 'image://{job_id}/{index}', name: 'image', title: 'Generated image' }),
+			expect.objectContaining({
+				uriTemplate: 'image://{job_id}/{index}/view{?width,height,fit,format,quality}',
+				name: 'image-view',
+			}),
+			expect.objectContaining({ uriTemplate: 'image://{job_id}/{index}/metadata', name: 'image-metadata' }),
 		]);
 	});
 });

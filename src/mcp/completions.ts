@@ -1,7 +1,8 @@
 /**
  * Argument completion (MCP 2025-11-25 server/utilities/completion): `completion/complete` for
- * the prompts' arguments and the image resource template's variables. Every value comes from
- * this deployment's catalog or the caller's own jobs; another user's job never appears.
+ * the prompts' arguments and the image resource templates' variables (the image, its view and
+ * its metadata). Every value comes from this deployment's catalog, the caller's own jobs or the
+ * view's allowed values; another user's job never appears.
  *
  * An unknown prompt, template or argument completes to nothing rather than failing: a client
  * asks as the user types, and an empty list is the honest answer (the conformance suite asks
@@ -12,7 +13,8 @@ import type { CompleteResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { searchCompletedJobIds } from '../jobs/job-id-search';
 import { readImagesOfJobs, readOwnedJobs } from '../jobs/queries';
-import { IMAGE_URI_TEMPLATE } from '../storage/images';
+import { IMAGE_METADATA_URI_TEMPLATE, IMAGE_URI_TEMPLATE, IMAGE_VIEW_URI_TEMPLATE } from '../storage/images';
+import { FITS, OUTPUT_FORMATS } from '../storage/transform';
 import type { RequestScope } from '../tools/context';
 import { configuredFamilyModels, familyByPrompt } from '../tools/prompt-guides';
 import { ITERATE_PROMPT } from './prompts';
@@ -82,16 +84,29 @@ async function imageIndexCompletion(
 	return page(indices.slice(0, MAX_COMPLETION_VALUES), indices.length);
 }
 
+/** The templates whose `job_id` and `index` name one of the caller's images. */
+const IMAGE_TEMPLATES: readonly string[] = [IMAGE_URI_TEMPLATE, IMAGE_VIEW_URI_TEMPLATE, IMAGE_METADATA_URI_TEMPLATE];
+
+/** A view's fixed choices (fit, format) that start with what was typed. */
+function choiceCompletion(choices: readonly string[], typed: string): Completion {
+	const matches = choices.filter((choice) => choice.startsWith(typed.trim().toLowerCase()));
+	return page(matches, matches.length);
+}
+
 async function complete(params: CompleteParams, scope: RequestScope): Promise<Completion> {
 	const { ref, argument } = params;
 	if (ref.type === 'ref/prompt' && ref.name !== undefined) {
 		if (ref.name === ITERATE_PROMPT && argument.name === 'job_id') return jobIdCompletion(scope, argument.value, false);
 		if (argument.name === 'model') return modelCompletion(scope, ref.name, argument.value);
 	}
-	if (ref.type === 'ref/resource' && ref.uri === IMAGE_URI_TEMPLATE) {
+	if (ref.type === 'ref/resource' && ref.uri !== undefined && IMAGE_TEMPLATES.includes(ref.uri)) {
 		if (argument.name === 'job_id') return jobIdCompletion(scope, argument.value, true);
 		if (argument.name === 'index') {
 			return imageIndexCompletion(scope, params.context?.arguments?.job_id, argument.value);
+		}
+		if (ref.uri === IMAGE_VIEW_URI_TEMPLATE) {
+			if (argument.name === 'fit') return choiceCompletion(FITS, argument.value);
+			if (argument.name === 'format') return choiceCompletion(Object.keys(OUTPUT_FORMATS), argument.value);
 		}
 	}
 	return NOTHING;

@@ -1,8 +1,10 @@
 /**
- * MCP resources: every stored image is `image://<job_id>/<index>` (one resource template), read
- * back as its exact bytes from R2 with the sniffed MIME type; resources/list pages through the
- * caller's images, newest first. Tool results' resource_links point here. Scoped like the tools:
- * another user's image is as unknown as a made-up one.
+ * MCP resources: every stored image is `image://<job_id>/<index>`, read back as its exact bytes
+ * from R2 with the sniffed MIME type; resources/list pages through the caller's images, newest
+ * first. Tool results' resource_links point here. Two more templates per image:
+ * `…/view{?width,height,fit,format,quality}` reads it transformed (the Images binding, behind
+ * src/storage/transform.ts), `…/metadata` reads how it was made, as JSON. Scoped like the
+ * tools: another user's image is as unknown as a made-up one.
  */
 import { Buffer } from 'node:buffer';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -15,12 +17,33 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Db } from '../db/client';
 import type { ImageRow } from '../db/schema';
-import { listOwnedLiveImages, readJobSummaries, readOwnedImage } from '../jobs/queries';
+import { listOwnedLiveImages, readJobSummaries, readOwnedImage, readOwnedJobs } from '../jobs/queries';
+import { isTerminal } from '../jobs/wait';
 import { readImage } from '../storage/bucket';
-import { buildImageKey, IMAGE_URI_TEMPLATE, imageUri, parseImageUri } from '../storage/images';
+import {
+	buildImageKey,
+	IMAGE_METADATA_URI_TEMPLATE,
+	IMAGE_RESOURCE_FORMS,
+	IMAGE_URI_TEMPLATE,
+	IMAGE_VIEW_URI_TEMPLATE,
+	type ImageResourceRef,
+	imageMetadataUri,
+	imageUri,
+	parseImageResourceUri,
+	parseViewQuery,
+} from '../storage/images';
+import { FITS, imagesBindingTransformer, OUTPUT_FORMATS, TRANSFORM_LIMITS } from '../storage/transform';
 import { oneLine } from '../text';
+import type { RequestScope } from '../tools/context';
+import { presentImageMetadata } from '../tools/image-metadata';
 import { removalMessage } from '../tools/job-view';
-import { decodeKeysetCursor, encodeKeysetCursor, invalidParams, protocolError } from './protocol';
+import {
+	decodeKeysetCursor,
+	encodeKeysetCursor,
+	invalidParams,
+	protocolError,
+	withInternalErrorsHidden,
+} from './protocol';
 
 /** Resources per resources/list page. */
 export const RESOURCES_PAGE_SIZE = 50;
@@ -71,39 +94,123 @@ function toBase64(bytes: Uint8Array): string {
 	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
-export function registerResources(server: Server, db: Db, bucket: R2Bucket, owner: string): void {
+const { minSize, maxSize, minQuality, maxQuality } = TRANSFORM_LIMITS;
+
+/** resources/templates/list: the image, its view and its metadata. */
+export const RESOURCE_TEMPLATES = [
+	{
+		uriTemplate: IMAGE_URI_TEMPLATE,
+		name: 'image',
+		title: 'Generated image',
+		description:
+			'An image this server generated for you: job_id from generate_image (or list_jobs), index from 0. ' +
+			'Reading it returns the image file itself (PNG, JPEG or WebP).',
+	},
+	{
+		uriTemplate: IMAGE_VIEW_URI_TEMPLATE,
+		name: 'image-view',
+		title: 'Generated image, resized or converted',
+		description:
+			`The same image transformed on read: width and height ${minSize}–${maxSize} px, ` +
+			`fit one of ${FITS.join(', ')} (cover and crop fill the box and crop its overflow, centred; contain fits inside; scale-down never enlarges), ` +
+			`format one of ${Object.keys(OUTPUT_FORMATS).join(', ')} (default webp), quality ${minQuality}–${maxQuality}. ` +
+			'Every parameter is optional; e.g. ?width=256&format=png.',
+	},
+	{
+		uriTemplate: IMAGE_METADATA_URI_TEMPLATE,
+		name: 'image-metadata',
+		title: 'How a generated image was made',
+		description:
+			'JSON about the image: prompt, model, seed, size, steps, negative prompt, reference images, cost, ' +
+			'when it was created and finished, and its URLs.',
+		mimeType: 'application/json',
+	},
+];
+
+/**
+ * The owner's stored image a resource URI names, or the -32002 that says why there is none:
+ * unknown (another user's too), not finished, failed, no such index, or removed.
+ */
+async function readLiveImage(db: Db, owner: string, uri: string, ref: ImageResourceRef): Promise<ImageRow> {
+	const row = await readOwnedImage(db, owner, ref.key);
+	if (!row) {
+		const [job] = await readOwnedJobs(db, owner, [ref.jobId]);
+		if (!job) throw notFound(uri, 'No image of yours has that job id and index; resources/list shows your images.');
+		if (!isTerminal(job)) {
+			throw notFound(
+				uri,
+				`Job ${job.id} is not finished yet (${job.status}); its images exist once it completes. Call wait_for_completion with its job_id, then read this again.`,
+			);
+		}
+		if (job.status !== 'completed') throw notFound(uri, `Job ${job.id} ${job.status}, so it has no images.`);
+		throw notFound(uri, `Job ${job.id} has no image at index ${ref.index}; resources/list shows your images.`);
+	}
+	const removed = removalMessage(row);
+	if (removed) throw notFound(uri, removed);
+	return row;
+}
+
+/** The stored bytes of a live image row, or -32002 when the file is gone. */
+async function readStoredBytes(bucket: R2Bucket, uri: string, row: ImageRow): Promise<Uint8Array> {
+	const bytes = await readImage(bucket, row.r2Key);
+	if (!bytes) throw notFound(uri, 'Its file is no longer stored; generate it again if you need it.');
+	return bytes;
+}
+
+type ReadResult = { contents: ({ uri: string; mimeType: string } & ({ blob: string } | { text: string }))[] };
+
+async function readImageResource(scope: RequestScope, uri: string): Promise<ReadResult> {
+	const { db, env, principal } = scope;
+	const ref = parseImageResourceUri(uri);
+	if (!ref) {
+		throw protocolError(
+			ErrorCode.InvalidParams,
+			`uri: "${uri.slice(0, 200)}" is not an image resource. Expected ${IMAGE_RESOURCE_FORMS}; image://<job_id>/<index> is the uri of a resource_link in a tool result, or one from resources/list.`,
+		);
+	}
+	switch (ref.kind) {
+		case 'image': {
+			const row = await readLiveImage(db, principal.id, uri, ref);
+			const bytes = await readStoredBytes(env.IMAGES, uri, row);
+			return { contents: [{ uri: imageUri(row.jobId, row.idx), mimeType: row.contentType, blob: toBase64(bytes) }] };
+		}
+		case 'view': {
+			// Checked before the image is looked up: a bad parameter is the same error for any image.
+			const spec = parseViewQuery(ref.query);
+			if (!spec.ok) throw invalidParams(`uri: ${spec.error}`);
+			const row = await readLiveImage(db, principal.id, uri, ref);
+			const bytes = await readStoredBytes(env.IMAGES, uri, row);
+			const view = await imagesBindingTransformer(env.IMAGE_TRANSFORMS).transform(bytes, spec.value);
+			return { contents: [{ uri, mimeType: view.contentType, blob: toBase64(view.bytes) }] };
+		}
+		case 'metadata': {
+			const row = await readLiveImage(db, principal.id, uri, ref);
+			const [job] = await readOwnedJobs(db, principal.id, [row.jobId]);
+			if (!job) throw notFound(uri, 'No image of yours has that job id and index; resources/list shows your images.');
+			const metadata = presentImageMetadata(job, row, scope.urls);
+			return {
+				contents: [
+					{
+						uri: imageMetadataUri(row.jobId, row.idx),
+						mimeType: 'application/json',
+						text: JSON.stringify(metadata, null, 2),
+					},
+				],
+			};
+		}
+	}
+}
+
+export function registerResources(server: Server, scope: RequestScope): void {
 	server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
-		resourceTemplates: [
-			{
-				uriTemplate: IMAGE_URI_TEMPLATE,
-				name: 'image',
-				title: 'Generated image',
-				description:
-					'An image this server generated for you: job_id from generate_image (or list_jobs), index from 0. ' +
-					'Reading it returns the image file itself (PNG, JPEG or WebP).',
-			},
-		],
+		resourceTemplates: RESOURCE_TEMPLATES,
 	}));
 
 	server.setRequestHandler(ListResourcesRequestSchema, async (request) =>
-		listImageResources(db, owner, request.params?.cursor),
+		listImageResources(scope.db, scope.principal.id, request.params?.cursor),
 	);
 
-	server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
-		const { uri } = request.params;
-		const key = parseImageUri(uri);
-		if (!key) {
-			throw protocolError(
-				ErrorCode.InvalidParams,
-				`uri: "${uri.slice(0, 200)}" is not an image resource. Expected image://<job_id>/<index>, e.g. the uri of a resource_link in a tool result, or one from resources/list.`,
-			);
-		}
-		const row = await readOwnedImage(db, owner, key);
-		if (!row) throw notFound(uri, 'No image of yours has that job id and index; resources/list shows your images.');
-		const removed = removalMessage(row);
-		if (removed) throw notFound(uri, removed);
-		const bytes = await readImage(bucket, row.r2Key);
-		if (!bytes) throw notFound(uri, 'Its file is no longer stored; generate it again if you need it.');
-		return { contents: [{ uri: imageUri(row.jobId, row.idx), mimeType: row.contentType, blob: toBase64(bytes) }] };
-	});
+	server.setRequestHandler(ReadResourceRequestSchema, async (request) =>
+		withInternalErrorsHidden('resources/read', () => readImageResource(scope, request.params.uri)),
+	);
 }

@@ -69,7 +69,7 @@ export function createMcpServer(scope: RequestScope, options: ServerOptions = {}
 
 	registerTools(server, scope, contextFor);
 	registerTaskResult(server, contextFor);
-	registerResources(server, scope.db, scope.env.IMAGES, scope.principal.id);
+	registerResources(server, scope);
 	registerPrompts(server, scope);
 	registerCompletions(server, scope);
 	registerLogging(server, scope.db, scope.principal.id);

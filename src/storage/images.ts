@@ -9,6 +9,14 @@
  * look at it, and the Worker ignores it when serving.
  */
 import { isJobId, JOB_ID_SOURCE } from '../ids';
+import { err, type Result } from '../result';
+import {
+	OUTPUT_FORMATS,
+	type OutputFormatName,
+	parseTransformParameters,
+	type TransformSpec,
+	URI_PARAMETERS,
+} from './transform';
 
 const KEY_PATTERN = new RegExp(`^(${JOB_ID_SOURCE})\\/(\\d{1,2})$`);
 
@@ -62,9 +70,78 @@ export function hasImageScheme(value: string): boolean {
 	return value.startsWith(IMAGE_SCHEME);
 }
 
-/** The R2 key an `image://` URI names, or null when it is not one. */
-export function parseImageUri(uri: string): string | null {
-	return hasImageScheme(uri) ? parseImagePath(uri.slice(IMAGE_SCHEME.length)) : null;
+/**
+ * The image's view resource (src/mcp/resources.ts): the image transformed on read, as the
+ * query asks (width, height, fit, format, quality; RFC 6570 form-style query expansion).
+ */
+export const IMAGE_VIEW_URI_TEMPLATE = `${IMAGE_SCHEME}{job_id}/{index}/view{?width,height,fit,format,quality}`;
+
+/** The image's metadata resource (src/mcp/resources.ts): how it was made, as JSON. */
+export const IMAGE_METADATA_URI_TEMPLATE = `${IMAGE_SCHEME}{job_id}/{index}/metadata`;
+
+/** The forms an image resource URI takes, for messages. */
+export const IMAGE_RESOURCE_FORMS =
+	'image://<job_id>/<index>, image://<job_id>/<index>/view?width=&height=&fit=&format=&quality= or image://<job_id>/<index>/metadata';
+
+/** The view of an image as an MCP resource, with no parameters (a WebP of its own size): `image://<job_id>/<index>/view`. */
+export function imageViewUri(jobId: string, index: number): string {
+	return `${imageUri(jobId, index)}/view`;
+}
+
+/** The metadata of an image as an MCP resource: `image://<job_id>/<index>/metadata`. */
+export function imageMetadataUri(jobId: string, index: number): string {
+	return `${imageUri(jobId, index)}/metadata`;
+}
+
+/** Which image resource a URI names: the image itself, a view of it (with its query as written) or its metadata. */
+export type ImageResourceRef =
+	| { kind: 'image'; key: string; jobId: string; index: number }
+	| { kind: 'view'; key: string; jobId: string; index: number; query: URLSearchParams }
+	| { kind: 'metadata'; key: string; jobId: string; index: number };
+
+const RESOURCE_PATH_PATTERN = new RegExp(`^(${JOB_ID_SOURCE})\\/(\\d{1,2})\\/(view|metadata)$`);
+
+/**
+ * The image resource a URI names, or null when it is none of IMAGE_RESOURCE_FORMS. Only a
+ * view takes a query; its parameters are checked by parseViewQuery.
+ */
+export function parseImageResourceUri(uri: string): ImageResourceRef | null {
+	if (!hasImageScheme(uri)) return null;
+	const rest = uri.slice(IMAGE_SCHEME.length);
+	const at = rest.indexOf('?');
+	const path = at === -1 ? rest : rest.slice(0, at);
+	if (at === -1) {
+		const key = parseImagePath(path);
+		if (key) return { kind: 'image', key, ...keyParts(key) };
+	}
+	const match = RESOURCE_PATH_PATTERN.exec(path);
+	if (!match) return null;
+	const key = buildImageKey(match[1]!, Number(match[2]));
+	if (match[3] === 'view') {
+		return { kind: 'view', key, ...keyParts(key), query: new URLSearchParams(at === -1 ? '' : rest.slice(at + 1)) };
+	}
+	return at === -1 ? { kind: 'metadata', key, ...keyParts(key) } : null;
+}
+
+function keyParts(key: string): { jobId: string; index: number } {
+	const slash = key.indexOf('/');
+	return { jobId: key.slice(0, slash), index: Number(key.slice(slash + 1)) };
+}
+
+/** The format a view gives when its query names none. */
+export const DEFAULT_VIEW_FORMAT: OutputFormatName = 'webp';
+
+/**
+ * A view's transform from its query: `format` (one of OUTPUT_FORMATS' names, default webp),
+ * then width, height, fit and quality as src/storage/transform.ts checks them. The error
+ * names the parameter and what is allowed.
+ */
+export function parseViewQuery(query: URLSearchParams): Result<TransformSpec> {
+	const name = query.get('format') ?? DEFAULT_VIEW_FORMAT;
+	if (!Object.hasOwn(OUTPUT_FORMATS, name)) {
+		return err(`format: "${name.slice(0, 20)}" is not allowed; give one of ${Object.keys(OUTPUT_FORMATS).join(', ')}.`);
+	}
+	return parseTransformParameters(query, OUTPUT_FORMATS[name as OutputFormatName], URI_PARAMETERS, ['format']);
 }
 
 /** The name a resource_link gives the image at `uri`: `<job_id>-<index>`. */
