@@ -17,6 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sniffImage } from '../../src/storage/sniff';
 import { type DevServer, nodeBinary, PROJECT_ROOT, startDevServer } from './dev-server';
 import { decodePng, EXPECTED_TOOLS, printServerLogsOnFailure } from './helpers';
 
@@ -153,6 +154,20 @@ describe(`MCP Inspector CLI ${inspector.version}`, () => {
 		expect(image.status).toBe(200);
 		const png = decodePng(new Uint8Array(await image.arrayBuffer()));
 		expect({ width: png.width, height: png.height }).toEqual({ width: 320, height: 240 });
+	});
+
+	it('--transport sse tools/call generate_image_and_wait has an image block: a WebP preview of longest edge ≤ 512', async () => {
+		const run = await generateOverSse('a harbour crane at noon', 1024, 768);
+		expect(run.code, explain(run)).toBe(0);
+		const { content } = run.json.result;
+		expect(content.map((block: { type: string }) => block.type)).toEqual(['text', 'image', 'resource_link']);
+		const [, image] = content;
+		expect(image.mimeType).toBe('image/webp');
+		const preview = sniffImage(new Uint8Array(Buffer.from(image.data, 'base64')));
+		expect(preview?.contentType).toBe('image/webp');
+		expect(Math.max(preview!.width, preview!.height)).toBeLessThanOrEqual(512);
+		expect({ width: preview!.width, height: preview!.height }).toEqual({ width: 512, height: 384 });
+		expect(JSON.stringify(run.json.result.structuredContent)).not.toContain(image.data.slice(0, 64));
 	});
 
 	it('--transport sse reads an image:// resource byte for byte, lists it, and fills iterate_on_image for its job', async () => {

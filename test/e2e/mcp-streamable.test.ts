@@ -144,6 +144,31 @@ describe('Streamable HTTP with the SDK client (offline provider, no latency)', (
 		expect(revalidated.status).toBe(304);
 	});
 
+	it('reads the image resized and converted through its view resource, decoded to a real 160×120 PNG', async () => {
+		const result = await callTool(client, 'generate_image_and_wait', {
+			prompt: 'a green tram on a bridge',
+			width: 640,
+			height: 480,
+		});
+		const content = structured(result);
+		// The inline preview comes before the link (docs/tools.md, Inline previews).
+		expect(result.content.map((block) => block.type)).toEqual(['text', 'image', 'resource_link']);
+		const uri = `image://${content.job_id}/0/view?width=160&format=png`;
+		const { contents } = await client.readResource({ uri });
+		expect(contents).toEqual([{ uri, mimeType: 'image/png', blob: expect.any(String) }]);
+		const png = decodePng(new Uint8Array(Buffer.from((contents[0] as { blob: string }).blob, 'base64')));
+		expect({ width: png.width, height: png.height }).toEqual({ width: 160, height: 120 });
+
+		const metadata = await client.readResource({ uri: `image://${content.job_id}/0/metadata` });
+		expect(JSON.parse((metadata.contents[0] as { text: string }).text)).toMatchObject({
+			job_id: content.job_id,
+			prompt: 'a green tram on a bridge',
+			width: 640,
+			height: 480,
+			image_url: content.image_url,
+		});
+	});
+
 	it('generate_image with count 3 gives three job ids that wait_for_completion completes with three distinct images', async () => {
 		const prompt = `three foxes in the snow ${Date.now()}`;
 		const started = await callTool(client, 'generate_image', { prompt, count: 3 });
