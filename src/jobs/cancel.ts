@@ -2,9 +2,9 @@
  * Cancellation (DESIGN.md §3): `pending` and `processing` jobs become `cancelled`, which is
  * terminal. A job that is running keeps running at its provider (a call in flight cannot be
  * recalled), but its result is thrown away: `completeJob` only records images for a job
- * still `processing`, and the consumer deletes the object it wrote when that fails. The R2
- * objects are also deleted here, for the case where a consumer wrote one and died before
- * recording it.
+ * still `processing`, and the consumer deletes the objects it wrote when that fails. The R2
+ * objects (image, preview, transforms) are also deleted here, for the case where a consumer
+ * wrote them and died before recording it.
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
@@ -53,7 +53,8 @@ export async function cancelJobs(
 	]);
 	const cancelledIds = new Set(cancelled.map((job) => job.id));
 	if (cancelled.length > 0) {
-		// One image per job today (index 0); a missing key is not an error for R2.
+		// One image per job today (index 0), with its preview and any transform; a missing key
+		// is not an error for R2.
 		await deleteImages(
 			images,
 			cancelled.map((job) => buildImageKey(job.id, 0)),

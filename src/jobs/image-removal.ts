@@ -1,7 +1,8 @@
 /**
  * Removing image bytes: retention (the cron expires images older than IMAGE_RETENTION_DAYS)
- * and `delete_image` (the owner). Only the R2 object goes; the row stays, marked with when
- * and why, so listings say "expired" or "deleted" instead of handing out a dead link.
+ * and `delete_image` (the owner). Only the R2 objects go (the image, its preview and its
+ * transforms); the row stays, marked with when and why, so listings say "expired" or
+ * "deleted" instead of handing out a dead link.
  *
  * Order matters: the object is deleted first, the row marked after. If marking fails, the
  * next run deletes the (already absent) object again and marks the row; the other order
@@ -12,10 +13,18 @@ import type { Db } from '../db/client';
 import { type ImageRemovedReason, type ImageRow, images } from '../db/schema';
 import { deleteImages } from '../storage/bucket';
 
-/** R2 deletes at most 1000 keys per call; rows are marked in one statement per batch. */
-const EXPIRE_BATCH = 500;
-/** Batches per cron run: bounds one run's work (and subrequests); the next run goes on. */
-const EXPIRE_MAX_BATCHES = 10;
+/**
+ * Images per batch; rows are marked in one statement per batch. Each image costs one R2 list
+ * (its preview and transforms, src/storage/bucket.ts `deleteImages`), so a batch is about
+ * EXPIRE_BATCH + 4 calls to Cloudflare services.
+ */
+const EXPIRE_BATCH = 100;
+/**
+ * Batches per cron run: bounds one run's work; the next run goes on. 8 × 104 calls stays under
+ * the 1,000 calls to Cloudflare services a Workers Free invocation may make, with room for the
+ * sweeper's.
+ */
+const EXPIRE_MAX_BATCHES = 8;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

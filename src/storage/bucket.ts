@@ -1,8 +1,10 @@
 /**
  * Image bytes in R2: the only code that calls the bucket (DESIGN.md §2). Callers pass the
  * binding (`env.IMAGES`) in and name objects by key (src/storage/images.ts); the object's
- * metadata and the cache headers it is served with are decided here, once.
+ * metadata and the cache headers it is served with are decided here, once. Besides each
+ * image, its preview and its transforms are kept under `<key>/` and deleted with it.
  */
+import { derivedObjectsPrefix, previewKey } from './images';
 
 /** Objects never change under their key (a retry overwrites with the same job's image), so caches may keep them. */
 const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
@@ -30,19 +32,102 @@ export async function storeImage(
 	});
 }
 
+/** What a derived object (a preview or a transform) is stored as. */
+export interface DerivedImage {
+	bytes: Uint8Array;
+	contentType: string;
+}
+
+/**
+ * Writes a preview or a transform of an image under `derivedKey` (one of `<key>/…`, from
+ * src/storage/images.ts) and returns its ETag, which is stable for the same bytes.
+ */
+export async function storeDerived(bucket: R2Bucket, derivedKey: string, image: DerivedImage): Promise<string> {
+	const stored = await bucket.put(derivedKey, image.bytes, {
+		httpMetadata: { contentType: image.contentType, cacheControl: IMMUTABLE_CACHE_CONTROL },
+	});
+	return stored.httpEtag;
+}
+
+/** Writes the preview of the image under `key` (a WebP from src/storage/previews.ts). */
+export async function storePreview(bucket: R2Bucket, key: string, bytes: Uint8Array): Promise<void> {
+	await storeDerived(bucket, previewKey(key), { bytes, contentType: 'image/webp' });
+}
+
+/** The preview of the image under `key`, or null when it has none (yet). */
+export function readPreview(bucket: R2Bucket, key: string): Promise<Uint8Array | null> {
+	return readImage(bucket, previewKey(key));
+}
+
+/** Whether an object is stored under `key`. */
+export async function objectExists(bucket: R2Bucket, key: string): Promise<boolean> {
+	return (await bucket.head(key)) !== null;
+}
+
 /** The bytes stored under `key`, or null when there is no such object. */
 export async function readImage(bucket: R2Bucket, key: string): Promise<Uint8Array | null> {
 	const object = await bucket.get(key);
 	return object ? new Uint8Array(await object.arrayBuffer()) : null;
 }
 
+/** R2 deletes at most this many keys per call. */
+export const R2_DELETE_MAX_KEYS = 1000;
+/** R2 lists at most this many keys per call. */
+const R2_LIST_MAX_KEYS = 1000;
+/** Prefix listings run this many at a time. */
+const LIST_CONCURRENCY = 8;
+
 /**
- * Deletes the objects under `keys` (at most 1000, R2's limit per call). A missing key is
- * not an error, so deleting twice is harmless.
+ * Deletes the images under `keys` with everything derived from them: each one's preview and
+ * transforms (`<key>/…`). One R2 list per image finds those (transforms are made on request,
+ * so their names are not known ahead); deletes go in calls of at most R2_DELETE_MAX_KEYS.
+ * A missing key is not an error, so deleting twice is harmless.
+ *
+ * The images go first, then what was derived from them: a transform made at the same time
+ * checks after writing that its image still exists and removes itself when not
+ * (`keepIfImageExists`), and one written before the listing is found by it, so none outlives
+ * its image. If a later step fails, the caller's retry deletes again and lists again.
  */
 export async function deleteImages(bucket: R2Bucket, keys: readonly string[]): Promise<void> {
 	if (keys.length === 0) return;
-	await bucket.delete([...keys]);
+	await deleteKeys(bucket, keys);
+	const derived: string[] = [];
+	for (let start = 0; start < keys.length; start += LIST_CONCURRENCY) {
+		const listed = await Promise.all(
+			keys.slice(start, start + LIST_CONCURRENCY).map((key) => listDerived(bucket, key)),
+		);
+		derived.push(...listed.flat());
+	}
+	await deleteKeys(bucket, derived);
+}
+
+async function deleteKeys(bucket: R2Bucket, keys: readonly string[]): Promise<void> {
+	for (let start = 0; start < keys.length; start += R2_DELETE_MAX_KEYS) {
+		await bucket.delete(keys.slice(start, start + R2_DELETE_MAX_KEYS));
+	}
+}
+
+/** Every object derived from the image under `key`: its preview and its transforms. */
+async function listDerived(bucket: R2Bucket, key: string): Promise<string[]> {
+	const found: string[] = [];
+	let cursor: string | undefined;
+	do {
+		const page = await bucket.list({ prefix: derivedObjectsPrefix(key), limit: R2_LIST_MAX_KEYS, cursor });
+		found.push(...page.objects.map((object) => object.key));
+		cursor = page.truncated ? page.cursor : undefined;
+	} while (cursor);
+	return found;
+}
+
+/**
+ * After writing `derivedKey` from the image under `key`: keeps it if the image is still
+ * stored, else deletes it and says so (false). Closes the race with `deleteImages`, which
+ * may have listed the image's prefix before this object was written.
+ */
+export async function keepIfImageExists(bucket: R2Bucket, key: string, derivedKey: string): Promise<boolean> {
+	if (await objectExists(bucket, key)) return true;
+	await bucket.delete(derivedKey);
+	return false;
 }
 
 /** Throws when R2 does not answer. */
@@ -52,12 +137,12 @@ export async function probeImageBucket(bucket: R2Bucket): Promise<void> {
 
 /**
  * An image read for an HTTP response: the headers to send (stored content type, ETag,
- * immutable caching, nosniff) and, unless the request's conditions say the client's copy
- * is current, the body.
+ * immutable caching, nosniff, CORS), the stored content type, and, unless the request's
+ * conditions say the client's copy is current, the body.
  */
 export type ImageForHttp =
-	| { modified: false; headers: Headers }
-	| { modified: true; headers: Headers; body: ReadableStream };
+	| { modified: false; headers: Headers; contentType: string | undefined }
+	| { modified: true; headers: Headers; contentType: string | undefined; body: ReadableStream | Uint8Array };
 
 /**
  * Reads `key` under the request's conditional headers (If-None-Match, If-Modified-Since, …).
@@ -72,10 +157,24 @@ export async function readImageForHttp(
 	if (!object) return null;
 	const headers = new Headers();
 	object.writeHttpMetadata(headers);
-	headers.set('etag', object.httpEtag);
+	setServingHeaders(headers, object.httpEtag);
+	const contentType = object.httpMetadata?.contentType;
+	if (!('body' in object)) return { modified: false, headers, contentType };
+	headers.set('content-length', String(object.size));
+	return { modified: true, headers, contentType, body: object.body };
+}
+
+/** The answer for bytes just made and stored under an ETag (a new transform), as `readImageForHttp` would give them. */
+export function freshImageForHttp(bytes: Uint8Array, contentType: string, etag: string): ImageForHttp {
+	const headers = new Headers({ 'content-type': contentType, 'content-length': String(bytes.byteLength) });
+	setServingHeaders(headers, etag);
+	return { modified: true, headers, contentType, body: bytes };
+}
+
+function setServingHeaders(headers: Headers, etag: string): void {
+	headers.set('etag', etag);
 	headers.set('cache-control', IMMUTABLE_CACHE_CONTROL);
 	headers.set('x-content-type-options', 'nosniff');
-	if (!('body' in object)) return { modified: false, headers };
-	headers.set('content-length', String(object.size));
-	return { modified: true, headers, body: object.body };
+	// Public by design (the unguessable path is the capability): pages on any origin may draw them.
+	headers.set('access-control-allow-origin', '*');
 }

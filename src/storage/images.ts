@@ -165,3 +165,43 @@ export function imageKeyFrom(value: string, urls: UrlBases): string | null {
 	}
 	return null;
 }
+
+/**
+ * Everything kept for the image under `key` besides the image itself lives under
+ * `<key>/`: its preview (`<key>/preview.webp`) and its transforms (`<key>/t/<name>`). Deleting
+ * an image deletes this prefix with it (src/storage/bucket.ts `deleteImages`). Index keys
+ * have no slash after the index, so one image's prefix never holds another image's objects.
+ */
+export function derivedObjectsPrefix(key: string): string {
+	return `${key}/`;
+}
+
+/** Where the preview of the image under `key` is kept (src/storage/previews.ts). */
+export function previewKey(key: string): string {
+	return `${derivedObjectsPrefix(key)}preview.webp`;
+}
+
+/** Where a transform of the image under `key` is kept, by its spec's name (`transformName`). */
+export function transformKey(key: string, name: string): string {
+	return `${derivedObjectsPrefix(key)}t/${name}`;
+}
+
+/** The job an image key belongs to. */
+export function jobIdOfKey(key: string): string {
+	return key.slice(0, key.indexOf('/'));
+}
+
+const FILE_PATTERN = new RegExp(`^(${JOB_ID_SOURCE}\\/\\d{1,2})(?:\\.([a-z0-9]{1,10}))?$`, 'i');
+
+/**
+ * Parses the path tail of `GET /images/<job_id>/<index>[.<ext>]` into the key and the
+ * extension as written (lower-cased; null when there is none). Any extension is returned, so
+ * the caller can refuse an unknown one by name; null when the rest is not an image key.
+ */
+export function parseImageFile(path: string): { key: string; extension: string | null } | null {
+	const match = FILE_PATTERN.exec(path);
+	if (!match?.[1]) return null;
+	const key = match[1];
+	if (!KEY_PATTERN.test(key)) return null;
+	return { key, extension: match[2]?.toLowerCase() ?? null };
+}

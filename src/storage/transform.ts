@@ -5,6 +5,8 @@
  * route's query (`?w=&h=&fit=&q=`) and the MCP view URIs (`…/view?width=&height=…`).
  */
 import { err, ok, type Result } from '../result';
+import { keepIfImageExists, readImage, storeDerived } from './bucket';
+import { transformKey } from './images';
 
 /** Output formats by the extension or name a caller writes. */
 export const OUTPUT_FORMATS = {
@@ -101,13 +103,14 @@ export function parseTransformParameters(
 	names: TransformParameterNames,
 	extra: readonly string[] = [],
 ): Result<TransformSpec> {
-	const known = new Set([names.width, names.height, names.fit, names.quality, ...extra]);
+	const allowed = [names.width, names.height, names.fit, names.quality, ...extra];
+	const seen = new Set<string>();
 	for (const key of params.keys()) {
-		if (!known.has(key)) {
-			return err(
-				`"${key.slice(0, 40)}" is not a transform parameter. Allowed: ${[names.width, names.height, names.fit, names.quality, ...extra].join(', ')}.`,
-			);
+		if (!allowed.includes(key)) {
+			return err(`"${key.slice(0, 40)}" is not a transform parameter. Allowed: ${allowed.join(', ')}.`);
 		}
+		if (seen.has(key)) return err(`${key}: given more than once; give it once.`);
+		seen.add(key);
 	}
 	const spec: TransformSpec = { format };
 	const { minSize, maxSize, minQuality, maxQuality } = TRANSFORM_LIMITS;
@@ -134,7 +137,22 @@ export function parseTransformParameters(
 		if (!value.ok) return value;
 		spec.quality = value.value;
 	}
-	return ok(spec);
+	return ok(normaliseSpec(spec));
+}
+
+/**
+ * One spec per distinct output, so equal outputs share one stored transform: without a size
+ * `fit` means nothing and is dropped; with one, `fit` defaults to `scale-down` (never enlarge;
+ * what the local Images binding does when given none); `crop` is asked of the binding as `cover`, so it is
+ * named `cover`; PNG is lossless, so `quality` is dropped for it.
+ */
+function normaliseSpec(spec: TransformSpec): TransformSpec {
+	const sized = spec.width !== undefined || spec.height !== undefined;
+	const { fit, quality, ...rest } = spec;
+	const normal: TransformSpec = { ...rest };
+	if (sized) normal.fit = fit === undefined ? 'scale-down' : fit === 'crop' ? 'cover' : fit;
+	if (quality !== undefined && spec.format !== 'image/png') normal.quality = quality;
+	return normal;
 }
 
 /** A stable name for a spec, for derivative keys and cache keys: `w256-h128-cover-q80.webp`. */
@@ -147,4 +165,45 @@ export function transformName(spec: TransformSpec): string {
 	];
 	const extension = spec.format.slice('image/'.length);
 	return `${parts.join('-')}.${extension}`;
+}
+
+/** A transform kept in R2 beside its image: its bytes and the ETag it is served with. */
+export interface StoredTransform {
+	image: TransformedImage;
+	etag: string;
+}
+
+/**
+ * Makes the transform `spec` of the image under `key` and keeps it under `transformKey(key,
+ * transformName(spec))`, where later requests find it. Null when the image is not stored (or
+ * was deleted while this ran). A failing transform throws; nothing is kept then.
+ */
+export async function makeStoredTransform(
+	bucket: R2Bucket,
+	transformer: ImageTransformer,
+	key: string,
+	spec: TransformSpec,
+): Promise<StoredTransform | null> {
+	const original = await readImage(bucket, key);
+	if (!original) return null;
+	const image = await transformer.transform(original, spec);
+	const derivedKey = transformKey(key, transformName(spec));
+	const etag = await storeDerived(bucket, derivedKey, image);
+	if (!(await keepIfImageExists(bucket, key, derivedKey))) return null;
+	return { image, etag };
+}
+
+/**
+ * The transform `spec` of the image under `key`, from R2 when it was made before, else made
+ * now and kept. Null when the image is not stored; throws when the transform fails.
+ */
+export async function readTransformed(
+	bucket: R2Bucket,
+	transformer: ImageTransformer,
+	key: string,
+	spec: TransformSpec,
+): Promise<TransformedImage | null> {
+	const kept = await readImage(bucket, transformKey(key, transformName(spec)));
+	if (kept) return { bytes: kept, contentType: spec.format };
+	return (await makeStoredTransform(bucket, transformer, key, spec))?.image ?? null;
 }
