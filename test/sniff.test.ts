@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodePng } from '../src/storage/png';
-import { sniffImage } from '../src/storage/sniff';
+import { sniffImage, sniffOutput } from '../src/storage/sniff';
 
 function ascii(text: string): number[] {
 	return Array.from(text, (character) => character.charCodeAt(0));
@@ -165,5 +165,85 @@ describe('sniffImage returns null instead of guessing', () => {
 		}
 		expect(sniffImage(new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>'))).toBeNull();
 		expect(sniffImage(new TextEncoder().encode('PNG image, 1024×1024, trust me'))).toBeNull();
+	});
+});
+
+function uint32BE(value: number): number[] {
+	return [(value >>> 24) & 0xff, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff];
+}
+
+/** An ISO-BMFF box: 32-bit size (counting its 8-byte header), type, payload. */
+function box(type: string, ...payload: number[][]): number[] {
+	const data = payload.flat();
+	return [...uint32BE(data.length + 8), ...ascii(type), ...data];
+}
+
+/** A full box: version and 24-bit flags before the payload. */
+function fullBox(type: string, version: number, flags: number, ...payload: number[][]): number[] {
+	return box(type, [version, (flags >> 16) & 0xff, (flags >> 8) & 0xff, flags & 0xff], ...payload);
+}
+
+const ispe = (width: number, height: number) => fullBox('ispe', 0, 0, uint32BE(width), uint32BE(height));
+
+/**
+ * An AVIF as encoders lay it out: ftyp, then meta with the primary item (pitm) and its
+ * properties (iprp: ipco holds them, ipma associates them with items, 1-based). Item 1 is a
+ * thumbnail with its own ispe first; the primary, item 2, has the second.
+ */
+function avif(brand: string, primaryWidth: number, primaryHeight: number, ipmaFlags = 0): Uint8Array {
+	const index = (value: number) => (ipmaFlags & 1 ? uint16BE(0x8000 | value) : [0x80 | value]);
+	return new Uint8Array([
+		...box('ftyp', ascii(brand), uint32BE(0), ascii('mif1'), ascii('miaf')),
+		...fullBox(
+			'meta',
+			0,
+			0,
+			fullBox('hdlr', 0, 0, uint32BE(0), ascii('pict'), new Array<number>(13).fill(0)),
+			fullBox('pitm', 0, 0, uint16BE(2)),
+			box(
+				'iprp',
+				box('ipco', ispe(160, 120), ispe(primaryWidth, primaryHeight)),
+				fullBox('ipma', 0, ipmaFlags, uint32BE(2), uint16BE(1), [1], index(1), uint16BE(2), [1], index(2)),
+			),
+		),
+		...box('mdat', [0, 0, 0, 0]),
+	]);
+}
+
+describe('sniffOutput also recognises AVIF, what transforms may produce', () => {
+	it("reads the primary item's ispe, with 8- and 16-bit property indexes", () => {
+		const expected = { contentType: 'image/avif', extension: 'avif', width: 1920, height: 1080 };
+		expect(sniffOutput(avif('avif', 1920, 1080))).toEqual(expected);
+		expect(sniffOutput(avif('avif', 1920, 1080, 1))).toEqual(expected);
+		expect(sniffOutput(avif('avis', 1920, 1080))).toEqual(expected);
+	});
+
+	it('finds the brand among the compatible ones too', () => {
+		const bytes = avif('mif1', 640, 480);
+		// Major brand mif1; "avif" among the compatible brands instead of miaf.
+		bytes.set(ascii('avif'), 8 + 8 + 4);
+		expect(sniffOutput(bytes)).toMatchObject({ contentType: 'image/avif', width: 640, height: 480 });
+	});
+
+	it('still recognises the four formats sniffImage does', async () => {
+		const png = await encodePng(new Uint8Array(5 * 3 * 3), 5, 3);
+		expect(sniffOutput(png)).toEqual(sniffImage(png));
+		expect(sniffOutput(gif('89a', 7, 9))).toEqual({ contentType: 'image/gif', extension: 'gif', width: 7, height: 9 });
+	});
+
+	it('is not an original: sniffImage keeps refusing AVIF', () => {
+		expect(sniffImage(avif('avif', 1920, 1080))).toBeNull();
+	});
+
+	it('returns null for other HEIF brands, truncations and a zero size', () => {
+		expect(sniffOutput(avif('heic', 1920, 1080))).toBeNull();
+		const whole = avif('avif', 1920, 1080);
+		const mdat = 12;
+		for (let length = 0; length < whole.length - mdat; length++) {
+			// Cut anywhere before the end of meta, no readable ispe is left; only mdat may go.
+			expect(sniffOutput(whole.subarray(0, length)), `length ${length}`).toBeNull();
+		}
+		expect(sniffOutput(whole.subarray(0, whole.length - mdat))).toMatchObject({ width: 1920 });
+		expect(sniffOutput(avif('avif', 0, 1080))).toBeNull();
 	});
 });

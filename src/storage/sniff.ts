@@ -24,6 +24,24 @@ export function sniffImage(bytes: Uint8Array): SniffedImage | null {
 	return null;
 }
 
+/** What a transform may put out: the four formats of sniffImage, or AVIF. */
+export interface SniffedOutput {
+	contentType: SniffedImage['contentType'] | 'image/avif';
+	extension: SniffedImage['extension'] | 'avif';
+	width: number;
+	height: number;
+}
+
+/**
+ * Like sniffImage, and also recognises AVIF (an ISO-BMFF `ftyp` box with brand `avif` or
+ * `avis`, dimensions from the primary item's `ispe` property). For checking what a transform
+ * produced (src/storage/transform.ts); stored originals stay PNG, JPEG, WebP or GIF, so the
+ * consumer and reference images keep using sniffImage.
+ */
+export function sniffOutput(bytes: Uint8Array): SniffedOutput | null {
+	return sniffImage(bytes) ?? sniffAvif(bytes);
+}
+
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const IHDR = ascii('IHDR');
 const RIFF = ascii('RIFF');
@@ -125,6 +143,141 @@ function sniffWebp(bytes: Uint8Array): SniffedImage | null {
 function sniffGif(bytes: Uint8Array): SniffedImage | null {
 	if (bytes.length < 10) return null;
 	return sized('image/gif', 'gif', readUint16LE(bytes, 6), readUint16LE(bytes, 8));
+}
+
+const FTYP = ascii('ftyp');
+const AVIF_BRANDS = [ascii('avif'), ascii('avis')];
+
+/**
+ * AVIF is HEIF (ISO/IEC 23008-12) in ISO-BMFF boxes (ISO/IEC 14496-12): `ftyp` first, whose
+ * major or a compatible brand is `avif` (still) or `avis` (sequence); then `meta`, which holds
+ * the primary item id (`pitm`) and the item properties (`iprp` → `ipco`, associated to items by
+ * `ipma`). The image size is the `ispe` property of the primary item; when the associations
+ * cannot be read, the first `ispe`.
+ */
+function sniffAvif(bytes: Uint8Array): SniffedOutput | null {
+	const ftyp = readBox(bytes, 0, bytes.length);
+	if (!ftyp || !sameBytes(ftyp.type, FTYP) || ftyp.dataEnd - ftyp.dataStart < 8) return null;
+	let branded = false;
+	// Major brand, minor version (skipped), then compatible brands, 4 bytes each.
+	for (let offset = ftyp.dataStart; offset + 4 <= ftyp.dataEnd; offset += offset === ftyp.dataStart ? 8 : 4) {
+		if (AVIF_BRANDS.some((brand) => startsWith(bytes, offset, brand))) branded = true;
+	}
+	if (!branded) return null;
+	const meta = findBox(bytes, ftyp.end, bytes.length, 'meta');
+	// `meta` is a full box: version and flags (4 bytes) before its children.
+	if (!meta || meta.dataEnd - meta.dataStart < 4) return null;
+	const children = { start: meta.dataStart + 4, end: meta.dataEnd };
+	const ipco = findPath(bytes, children, ['iprp', 'ipco']);
+	if (!ipco) return null;
+	const properties = listBoxes(bytes, ipco.dataStart, ipco.dataEnd);
+	const primary = primaryItemProperties(bytes, children);
+	const candidates = primary ? primary.map((index) => properties[index - 1]) : properties;
+	for (const box of candidates) {
+		// `ispe`: version and flags (4), image width (4), image height (4).
+		if (!box || !startsWith(bytes, box.typeOffset, ISPE) || box.dataEnd - box.dataStart < 12) continue;
+		const width = readUint32BE(bytes, box.dataStart + 4);
+		const height = readUint32BE(bytes, box.dataStart + 8);
+		if (width <= 0 || height <= 0) return null;
+		return { contentType: 'image/avif', extension: 'avif', width, height };
+	}
+	return null;
+}
+
+const ISPE = ascii('ispe');
+
+interface Box {
+	type: number[];
+	typeOffset: number;
+	dataStart: number;
+	dataEnd: number;
+	end: number;
+}
+
+/** The box at `offset`, within `limit`: 32-bit size (1: a 64-bit size follows; 0: to the end), type. */
+function readBox(bytes: Uint8Array, offset: number, limit: number): Box | null {
+	if (offset + 8 > limit) return null;
+	let size = readUint32BE(bytes, offset);
+	let header = 8;
+	if (size === 1) {
+		if (offset + 16 > limit) return null;
+		// A 64-bit size: anything past 2^32 does not fit in this buffer anyway.
+		if (readUint32BE(bytes, offset + 8) !== 0) return null;
+		size = readUint32BE(bytes, offset + 12);
+		header = 16;
+	} else if (size === 0) size = limit - offset;
+	if (size < header || offset + size > limit) return null;
+	return {
+		type: Array.from(bytes.subarray(offset + 4, offset + 8)),
+		typeOffset: offset + 4,
+		dataStart: offset + header,
+		dataEnd: offset + size,
+		end: offset + size,
+	};
+}
+
+function listBoxes(bytes: Uint8Array, start: number, end: number): Box[] {
+	const boxes: Box[] = [];
+	for (let offset = start; offset < end; ) {
+		const box = readBox(bytes, offset, end);
+		if (!box) break;
+		boxes.push(box);
+		offset = box.end;
+	}
+	return boxes;
+}
+
+function findBox(bytes: Uint8Array, start: number, end: number, type: string): Box | null {
+	const wanted = ascii(type);
+	return listBoxes(bytes, start, end).find((box) => sameBytes(box.type, wanted)) ?? null;
+}
+
+function findPath(bytes: Uint8Array, within: { start: number; end: number }, path: string[]): Box | null {
+	let box: Box | null = null;
+	let range = within;
+	for (const type of path) {
+		box = findBox(bytes, range.start, range.end, type);
+		if (!box) return null;
+		range = { start: box.dataStart, end: box.dataEnd };
+	}
+	return box;
+}
+
+/**
+ * The 1-based `ipco` indexes of the primary item's properties, from `pitm` and `ipma`; null
+ * when either is missing or malformed.
+ */
+function primaryItemProperties(bytes: Uint8Array, meta: { start: number; end: number }): number[] | null {
+	const pitm = findBox(bytes, meta.start, meta.end, 'pitm');
+	const ipma = findPath(bytes, meta, ['iprp', 'ipma']);
+	if (!pitm || !ipma || pitm.dataEnd - pitm.dataStart < 6 || ipma.dataEnd - ipma.dataStart < 8) return null;
+	const pitmVersion = byteAt(bytes, pitm.dataStart);
+	const primary = pitmVersion === 0 ? readUint16BE(bytes, pitm.dataStart + 4) : readUint32BE(bytes, pitm.dataStart + 4);
+	// ipma: version (1), flags (3; bit 0: 16-bit property indexes), entry count (4), entries.
+	const version = byteAt(bytes, ipma.dataStart);
+	const wideIndexes = (byteAt(bytes, ipma.dataStart + 3) & 1) === 1;
+	const count = readUint32BE(bytes, ipma.dataStart + 4);
+	let offset = ipma.dataStart + 8;
+	for (let entry = 0; entry < count; entry++) {
+		const idSize = version < 1 ? 2 : 4;
+		if (offset + idSize + 1 > ipma.dataEnd) return null;
+		const item = idSize === 2 ? readUint16BE(bytes, offset) : readUint32BE(bytes, offset);
+		const associations = byteAt(bytes, offset + idSize);
+		offset += idSize + 1;
+		const indexes: number[] = [];
+		for (let a = 0; a < associations; a++) {
+			if (offset + (wideIndexes ? 2 : 1) > ipma.dataEnd) return null;
+			// The top bit says whether the property is essential; the rest is the index.
+			indexes.push(wideIndexes ? readUint16BE(bytes, offset) & 0x7fff : byteAt(bytes, offset) & 0x7f);
+			offset += wideIndexes ? 2 : 1;
+		}
+		if (item === primary) return indexes;
+	}
+	return null;
+}
+
+function sameBytes(a: readonly number[], b: readonly number[]): boolean {
+	return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
 /** Zero-sized images cannot be shown; treat them as malformed. */
