@@ -8,10 +8,11 @@
  * next run deletes the (already absent) object again and marks the row; the other order
  * could leave an object that nothing points at and nothing will ever delete.
  */
-import { and, asc, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { type ImageRemovedReason, type ImageRow, images } from '../db/schema';
+import { type ImageRemovedReason, type ImageRow, images, jobs } from '../db/schema';
 import { deleteImages } from '../storage/bucket';
+import { jobIdOfKey } from '../storage/images';
 
 /**
  * Images per batch; rows are marked in one statement per batch. Each image costs one R2 list
@@ -102,14 +103,26 @@ export async function deleteOwnImage(
 	return { outcome: 'deleted', image: { ...image, removedAt: now, removedReason: 'deleted' } };
 }
 
-/** Whether and why the image under `key` was removed; null for an image never stored (or still served). */
-export async function readImageRemoval(
-	db: Db,
-	key: string,
-): Promise<{ reason: ImageRemovedReason; removedAt: number } | null> {
+/** Why nothing is stored under an image key, for the answer to a request for it. */
+export type MissingImage =
+	| { kind: 'removed'; reason: ImageRemovedReason; removedAt: number }
+	| { kind: 'unfinished'; jobId: string; status: 'pending' | 'processing' }
+	| { kind: 'unknown' };
+
+/**
+ * Why the image under `key` is not stored: removed (expired or deleted, and when), its job not
+ * finished yet, or unknown (no such job, a job that ended without it, or a key never stored).
+ * One statement: the job with the image row, if any.
+ */
+export async function explainMissingImage(db: Db, key: string): Promise<MissingImage> {
+	const jobId = jobIdOfKey(key);
 	const [row] = await db
-		.select({ reason: images.removedReason, removedAt: images.removedAt })
-		.from(images)
-		.where(and(eq(images.id, key), isNotNull(images.removedAt)));
-	return row?.reason && row.removedAt !== null ? { reason: row.reason, removedAt: row.removedAt } : null;
+		.select({ status: jobs.status, reason: images.removedReason, removedAt: images.removedAt })
+		.from(jobs)
+		.leftJoin(images, eq(images.id, key))
+		.where(eq(jobs.id, jobId));
+	if (!row) return { kind: 'unknown' };
+	if (row.reason && row.removedAt !== null) return { kind: 'removed', reason: row.reason, removedAt: row.removedAt };
+	if (row.status === 'pending' || row.status === 'processing') return { kind: 'unfinished', jobId, status: row.status };
+	return { kind: 'unknown' };
 }

@@ -1,37 +1,60 @@
 /**
- * GET /images/<job_id>/<index>[.<ext>]: image bytes from R2 with the sniffed content type,
- * an ETag and immutable caching (read and headed by src/storage/bucket.ts). The unguessable
- * path is the capability, so no auth: chat clients and markdown renderers fetch these URLs
- * without credentials.
+ * GET /images/<job_id>/<index>[.<ext>][?w=&h=&fit=&q=]: the stored image, or a transform of it
+ * (resized, cropped, converted; docs/storage-schema.md "Transforms"), with its content type,
+ * an ETag, immutable caching and CORS. What a request asks for and what answers it are decided
+ * in src/storage/http-images.ts; this face renders that, and asks D1 why an image is missing.
+ * The unguessable path is the capability, so no auth: chat clients and markdown renderers fetch
+ * these URLs without credentials.
  */
 import { getDb } from '../db/client';
-import { readImageRemoval } from '../jobs/image-removal';
-import { readImageForHttp } from '../storage/bucket';
-import { parseImagePath } from '../storage/images';
+import { explainMissingImage } from '../jobs/image-removal';
+import { parseImageRequest, serveImageRequest } from '../storage/http-images';
+import { imagesBindingTransformer } from '../storage/transform';
 
-function notFound(): Response {
-	return Response.json({ error: 'No such image.' }, { status: 404 });
+/** Errors are JSON `{ "error": … }` and never cached: the same URL may answer later. */
+function errorResponse(status: number, body: Record<string, unknown>): Response {
+	return Response.json(body, { status, headers: { 'cache-control': 'no-store' } });
 }
 
-/** A missing object whose row says it expired or was deleted is 410 Gone, with why; anything else 404. */
+/** A missing object whose row says it expired or was deleted is 410 Gone, with why; a job still running 404 saying so. */
 async function missing(env: Pick<Env, 'DB'>, key: string): Promise<Response> {
-	const removal = await readImageRemoval(getDb(env), key);
-	if (!removal) return notFound();
+	const why = await explainMissingImage(getDb(env), key);
+	if (why.kind === 'unfinished') {
+		return errorResponse(404, {
+			error: `This image is not finished yet: job ${why.jobId} is ${why.status}. Wait for it (wait_for_completion or get_job_status), then ask again.`,
+			status: why.status,
+		});
+	}
+	if (why.kind === 'unknown') return errorResponse(404, { error: 'No such image.' });
 	const message =
-		removal.reason === 'deleted'
+		why.reason === 'deleted'
 			? 'This image was deleted by its owner.'
 			: 'This image expired: images are kept for a limited time on this server.';
-	return Response.json(
-		{ error: message, reason: removal.reason, removed_at: new Date(removal.removedAt).toISOString() },
-		{ status: 410 },
-	);
+	return errorResponse(410, {
+		error: message,
+		reason: why.reason,
+		removed_at: new Date(why.removedAt).toISOString(),
+	});
 }
 
-export async function serveImage(request: Request, env: Pick<Env, 'IMAGES' | 'DB'>, path: string): Promise<Response> {
-	const key = parseImagePath(path);
-	if (!key) return notFound();
-	const image = await readImageForHttp(env.IMAGES, key, request.headers);
-	if (!image) return missing(env, key);
+export async function serveImage(
+	request: Request,
+	env: Pick<Env, 'IMAGES' | 'DB' | 'IMAGE_TRANSFORMS'>,
+	path: string,
+): Promise<Response> {
+	const parsed = parseImageRequest(path, new URL(request.url).searchParams);
+	if (!parsed.ok) return errorResponse(parsed.error.status, { error: parsed.error.message });
+	const transformer = imagesBindingTransformer(env.IMAGE_TRANSFORMS);
+	const served = await serveImageRequest(env.IMAGES, transformer, parsed.value, request.headers);
+	switch (served.kind) {
+		case 'missing':
+			return missing(env, parsed.value.key);
+		case 'refused':
+			return errorResponse(400, { error: served.message });
+		case 'failed':
+			return errorResponse(500, { error: 'This image could not be transformed; try other parameters.' });
+	}
+	const { image } = served;
 	if (!image.modified) return new Response(null, { status: 304, headers: image.headers });
 	return new Response(request.method === 'HEAD' ? null : image.body, { headers: image.headers });
 }
