@@ -371,10 +371,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 		const failedWith = failedJobs.filter((job) => (imagesByJob.get(job.id)?.length ?? 0) > 0);
 		const orphanImages = state.images.filter((image) => !submittedSet.has(image.job_id) || !jobsById.has(image.job_id));
 		const rowKeys = new Set(state.images.map((image) => image.r2_key));
-		const objectsWithoutRow = [...state.objects.keys()].filter((key) => !rowKeys.has(key));
-		const rowsWithoutObject = state.images.filter((image) => !state.objects.has(image.r2_key));
+		// `<job_id>/<index>` is an image; `<job_id>/<index>/…` is derived from it (its preview).
+		const imageKey = (key: string) => key.split('/').slice(0, 2).join('/');
+		const storedImages = new Map([...state.objects].filter(([key]) => imageKey(key) === key));
+		const derived = [...state.objects.keys()].filter((key) => imageKey(key) !== key);
+		const derivedWithoutImage = derived.filter((key) => !storedImages.has(imageKey(key)));
+		const objectsWithoutRow = [...storedImages.keys()].filter((key) => !rowKeys.has(key));
+		const rowsWithoutObject = state.images.filter((image) => !storedImages.has(image.r2_key));
 		const wrongSize = state.images.filter(
-			(image) => state.objects.has(image.r2_key) && state.objects.get(image.r2_key) !== image.bytes,
+			(image) => storedImages.has(image.r2_key) && storedImages.get(image.r2_key) !== image.bytes,
 		);
 		const failedEarly = failedJobs.filter((job) => job.attempts < MAX_ATTEMPTS || job.error_code !== 'transient');
 
@@ -433,13 +438,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 				orphanImages.length ? sample(orphanImages.map((image) => image.id)) : 'none',
 			),
 			check(
-				'R2 objects == image rows, same keys and sizes',
-				state.objects.size === state.images.length &&
+				'R2 images == image rows, same keys and sizes',
+				storedImages.size === state.images.length &&
 					objectsWithoutRow.length === 0 &&
 					rowsWithoutObject.length === 0 &&
 					wrongSize.length === 0,
-				`${state.objects.size} objects, ${state.images.length} rows; ${objectsWithoutRow.length} objects without row, ` +
-					`${rowsWithoutObject.length} rows without object, ${wrongSize.length} size mismatches`,
+				`${storedImages.size} images, ${state.images.length} rows; ${objectsWithoutRow.length} images without row, ` +
+					`${rowsWithoutObject.length} rows without image, ${wrongSize.length} size mismatches`,
+			),
+			check(
+				'previews only beside a stored image',
+				derivedWithoutImage.length === 0,
+				`${derived.length} previews for ${storedImages.size} images; ${derivedWithoutImage.length} without their image` +
+					(derivedWithoutImage.length ? `: ${sample(derivedWithoutImage)}` : ''),
 			),
 			check(
 				`failed only after ${MAX_ATTEMPTS} transient attempts`,

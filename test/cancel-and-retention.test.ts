@@ -12,7 +12,7 @@ import { SWEEP_PENDING_AFTER_MS } from '../src/jobs/sweep';
 import { waitForJobs } from '../src/jobs/wait';
 import { runMaintenance } from '../src/scheduled';
 import { createApp } from '../src/worker/app';
-import { countImageRows, countR2Objects, insertJob, readJobRow } from './helpers/fixtures';
+import { countImageRows, countR2Objects, countStoredImages, insertJob, readJobRow } from './helpers/fixtures';
 import { BASE, callTool, textJson } from './helpers/mcp';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -100,7 +100,7 @@ describe('cancel_job', () => {
 			],
 		});
 		expect(await readJobRow(done.id)).toMatchObject({ status: 'completed' });
-		expect(await countR2Objects(done.id)).toBe(1);
+		expect(await countStoredImages(done.id)).toBe(1);
 	});
 
 	it("refuses another owner's job exactly like an unknown one", async () => {
@@ -182,7 +182,7 @@ describe('delete_image', () => {
 		const foreign = await callTool('delete_image', { image: `${theirs.id}/0` });
 		expect(foreign.isError).toBe(true);
 		expect(textJson(foreign).error).toContain(`no finished image "${theirs.id}/0" of yours`);
-		expect(await countR2Objects(theirs.id)).toBe(1);
+		expect(await countStoredImages(theirs.id)).toBe(1);
 
 		const running = await insertJob({ status: 'processing' });
 		const notYet = await callTool('delete_image', { image: running.id });
@@ -209,7 +209,7 @@ describe('retention', () => {
 		const report = await runMaintenance({ ...env, IMAGE_RETENTION_DAYS: '30' }, Date.now());
 		expect(report.expiredImages).toBe(1);
 		expect(await countR2Objects(old.id)).toBe(0);
-		expect(await countR2Objects(recent.id)).toBe(1);
+		expect(await countStoredImages(recent.id)).toBe(1);
 		const rows = await env.DB.prepare('SELECT job_id, removed_reason FROM images ORDER BY created_at').all();
 		expect(rows.results).toEqual([
 			{ job_id: old.id, removed_reason: 'expired' },
@@ -229,7 +229,7 @@ describe('retention', () => {
 		const old = await finishedJob(3650);
 		expect((await runMaintenance({ ...env, IMAGE_RETENTION_DAYS: '' }, Date.now())).expiredImages).toBeNull();
 		expect((await runMaintenance({ ...env, IMAGE_RETENTION_DAYS: '0' }, Date.now())).expiredImages).toBeNull();
-		expect(await countR2Objects(old.id)).toBe(1);
+		expect(await countStoredImages(old.id)).toBe(1);
 
 		const health = await createApp().fetch(
 			new Request(`${BASE}/health`),

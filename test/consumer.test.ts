@@ -10,6 +10,7 @@ import {
 	base64,
 	countImageRows,
 	countR2Objects,
+	countStoredImages,
 	fakeJpeg,
 	insertFluxJob,
 	insertJob,
@@ -47,7 +48,7 @@ describe('consumer: one delivery of one job', () => {
 		expect(await runJob(env, job.id, 1)).toEqual({ action: 'ack' });
 		expect(await readJobRow(job.id)).toEqual(before);
 		expect(await countImageRows(job.id)).toBe(1);
-		expect(await countR2Objects(job.id)).toBe(1);
+		expect(await countStoredImages(job.id)).toBe(1);
 	});
 
 	it('acks a message for an unknown job without writing anything', async () => {
@@ -163,7 +164,7 @@ describe('consumer: concurrency and cancellation', () => {
 		const row = await readJobRow(job.id);
 		expect(row).toMatchObject({ status: 'completed', attempts: 1 });
 		expect(await countImageRows(job.id)).toBe(1);
-		expect(await countR2Objects(job.id)).toBe(1);
+		expect(await countStoredImages(job.id)).toBe(1);
 	});
 
 	it('sends a delivery that finds the job leased by another back to the queue until the lease ends', async () => {
@@ -187,7 +188,7 @@ describe('consumer: concurrency and cancellation', () => {
 		expect(await runJob(env, job.id, 2)).toEqual({ action: 'ack' });
 		expect(await readJobRow(job.id)).toMatchObject({ status: 'completed', attempts: 2 });
 		expect(await countImageRows(job.id)).toBe(1);
-		expect(await countR2Objects(job.id)).toBe(1);
+		expect(await countStoredImages(job.id)).toBe(1);
 	});
 
 	it('discards a late result of a job cancelled while the provider ran, and removes its R2 object', async () => {

@@ -14,6 +14,7 @@ import {
 	base64,
 	countImageRows,
 	countR2Objects,
+	countStoredImages,
 	fakeJpeg,
 	insertFluxJob,
 	insertJob,
@@ -30,7 +31,7 @@ const leaseRunsOut = (jobId: string) =>
 
 async function expectOneImage(jobId: string) {
 	expect(await countImageRows(jobId)).toBe(1);
-	expect(await countR2Objects(jobId)).toBe(1);
+	expect(await countStoredImages(jobId)).toBe(1);
 }
 
 describe('faults between acceptance and the end', () => {

@@ -4,7 +4,7 @@
  */
 import { type Db, getDb } from '../db/client';
 import { type JobRow, TERMINAL_STATUSES } from '../db/schema';
-import { offlineLatencyMs, providerTimeoutOverride } from '../env';
+import { offlineLatencyMs, providerTimeoutOverride, readConfig } from '../env';
 import { notifyJobSettled } from '../jobs/events';
 import {
 	claimJob,
@@ -22,7 +22,9 @@ import { ProviderError, toProviderError } from '../providers/errors';
 import type { ImageProvider } from '../providers/types';
 import { deleteImages, storeImage } from '../storage/bucket';
 import { buildImageKey } from '../storage/images';
+import { storeNewPreview } from '../storage/previews';
 import { sniffImage } from '../storage/sniff';
+import { imagesBindingTransformer } from '../storage/transform';
 import { decideRetry } from './retry-policy';
 
 export type MessageOutcome = { action: 'ack' } | { action: 'retry'; delaySeconds: number };
@@ -127,7 +129,16 @@ async function runClaimed(env: Env, db: Db, job: JobRow, deliveryAttempt: number
 		if (!sniffed)
 			throw new ProviderError('transient', `The ${entry.alias} provider returned data that is not an image.`);
 		const key = buildImageKey(job.id, 0);
-		await storeImage(env.IMAGES, key, image.bytes, sniffed.contentType, { jobId: job.id, owner: job.owner });
+		// The preview is made now, from the bytes in hand, while the image is written, so results
+		// can carry it at once (docs/benchmarks.md, "Previews"). It never fails the job: without
+		// one, a result that wants it makes it on first use (ensurePreview). PREVIEWS=none
+		// leaves it to that.
+		await Promise.all([
+			storeImage(env.IMAGES, key, image.bytes, sniffed.contentType, { jobId: job.id, owner: job.owner }),
+			readConfig(env).previews === 'none'
+				? undefined
+				: storeNewPreview(env.IMAGES, imagesBindingTransformer(env.IMAGE_TRANSFORMS), key, image.bytes),
+		]);
 		const stored: StoredImage = {
 			index: 0,
 			r2Key: key,
@@ -141,7 +152,7 @@ async function runClaimed(env: Env, db: Db, job: JobRow, deliveryAttempt: number
 		const completed = await completeJob(db, job, [stored], Date.now());
 		if (!completed) {
 			// Cancelled (or finished by another delivery) while we generated: if it did not
-			// end completed, the object we wrote belongs to no row, so remove it.
+			// end completed, the objects we wrote (image and preview) belong to no row, so remove them.
 			const latest = await readJob(db, job.id);
 			if (latest?.status !== 'completed') await deleteImages(env.IMAGES, [key]);
 		}

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runLoad } from '../../bench/load.ts';
 
 describe('load smoke: 40 jobs at OFFLINE_FAILURE_RATE 0.1', () => {
-	it('ends every job, loses none, stores exactly one image row and one R2 object per completed job', async () => {
+	it('ends every job, loses none, stores exactly one image row and one R2 image per completed job', async () => {
 		const result = await runLoad({ jobs: 40, concurrency: 8, failureRate: 0.1, timeLimitMs: 45_000, log: () => {} });
 
 		const failing = result.checks.filter((check) => !check.ok);
@@ -22,7 +22,8 @@ describe('load smoke: 40 jobs at OFFLINE_FAILURE_RATE 0.1', () => {
 				'no duplicate image rows',
 				'completed: exactly one image row',
 				'failed: no image row',
-				'R2 objects == image rows, same keys and sizes',
+				'R2 images == image rows, same keys and sizes',
+				'previews only beside a stored image',
 			]),
 		);
 	}, 90_000);

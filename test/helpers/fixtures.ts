@@ -38,8 +38,15 @@ export async function countImageRows(jobId: string): Promise<number> {
 	);
 }
 
+/** Every R2 object under `prefix`: a job's images with their previews and transforms. */
 export async function countR2Objects(prefix: string): Promise<number> {
 	return (await env.IMAGES.list({ prefix })).objects.length;
+}
+
+/** A job's images in R2 (`<job_id>/<index>`), without what is derived from them (`<job_id>/<index>/…`). */
+export async function countStoredImages(jobId: string): Promise<number> {
+	const { objects } = await env.IMAGES.list({ prefix: `${jobId}/` });
+	return objects.filter((object) => !object.key.slice(jobId.length + 1).includes('/')).length;
 }
 
 /** Smallest JPEG header the sniffer accepts: SOI, APP0 (JFIF), SOF0 with the size, EOI. */
