@@ -99,14 +99,15 @@ export async function serveImageRequest(
 	if (original === 'any' || original.length > 0) {
 		const stored = await readImageForHttp(bucket, key, conditions);
 		if (!stored) return { kind: 'missing' };
-		if (original === 'any' || (stored.contentType !== undefined && original.includes(stored.contentType))) {
+		// An object stored without a content type (none of ours) is served as it is, as before transforms.
+		if (original === 'any' || stored.contentType === undefined || original.includes(stored.contentType)) {
 			return { kind: 'image', image: stored };
 		}
 		// Another format: its body is left unread, as for HEAD, and dropped with the request.
 		if (!transform) {
 			return {
 				kind: 'refused',
-				message: `This image is stored as ${stored.contentType ?? 'another format'}, not GIF: ask for it without an extension, or convert it with ${OUTPUT_EXTENSIONS}.`,
+				message: `This image is stored as ${stored.contentType}, not GIF: ask for it without an extension, or convert it with ${OUTPUT_EXTENSIONS}.`,
 			};
 		}
 	}
