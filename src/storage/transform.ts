@@ -143,8 +143,8 @@ export function parseTransformParameters(
 /**
  * One spec per distinct output, so equal outputs share one stored transform: without a size
  * `fit` means nothing and is dropped; with one, `fit` defaults to `scale-down` (never enlarge;
- * what the local Images binding does when given none); `crop` is asked of the binding as `cover`, so it is
- * named `cover`; PNG is lossless, so `quality` is dropped for it.
+ * what the local Images binding does when given none); `crop` is asked of the binding as
+ * `cover`, so it is named `cover`; PNG is lossless, so `quality` is dropped for it.
  */
 function normaliseSpec(spec: TransformSpec): TransformSpec {
 	const sized = spec.width !== undefined || spec.height !== undefined;
