@@ -30,9 +30,8 @@ import {
 	imageMetadataUri,
 	imageUri,
 	parseImageResourceUri,
-	parseViewQuery,
 } from '../storage/images';
-import { FITS, imagesBindingTransformer, OUTPUT_FORMATS, TRANSFORM_LIMITS } from '../storage/transform';
+import { FITS, imagesBindingTransformer, OUTPUT_FORMATS, parseViewQuery, TRANSFORM_LIMITS } from '../storage/transform';
 import { oneLine } from '../text';
 import type { RequestScope } from '../tools/context';
 import { presentImageMetadata } from '../tools/image-metadata';

@@ -10,13 +10,6 @@
  */
 import { isJobId, JOB_ID_SOURCE } from '../ids';
 import { err, type Result } from '../result';
-import {
-	OUTPUT_FORMATS,
-	type OutputFormatName,
-	parseTransformParameters,
-	type TransformSpec,
-	URI_PARAMETERS,
-} from './transform';
 
 const KEY_PATTERN = new RegExp(`^(${JOB_ID_SOURCE})\\/(\\d{1,2})$`);
 
@@ -126,22 +119,6 @@ export function parseImageResourceUri(uri: string): ImageResourceRef | null {
 function keyParts(key: string): { jobId: string; index: number } {
 	const slash = key.indexOf('/');
 	return { jobId: key.slice(0, slash), index: Number(key.slice(slash + 1)) };
-}
-
-/** The format a view gives when its query names none. */
-export const DEFAULT_VIEW_FORMAT: OutputFormatName = 'webp';
-
-/**
- * A view's transform from its query: `format` (one of OUTPUT_FORMATS' names, default webp),
- * then width, height, fit and quality as src/storage/transform.ts checks them. The error
- * names the parameter and what is allowed.
- */
-export function parseViewQuery(query: URLSearchParams): Result<TransformSpec> {
-	const name = query.get('format') ?? DEFAULT_VIEW_FORMAT;
-	if (!Object.hasOwn(OUTPUT_FORMATS, name)) {
-		return err(`format: "${name.slice(0, 20)}" is not allowed; give one of ${Object.keys(OUTPUT_FORMATS).join(', ')}.`);
-	}
-	return parseTransformParameters(query, OUTPUT_FORMATS[name as OutputFormatName], URI_PARAMETERS, ['format']);
 }
 
 /** The name a resource_link gives the image at `uri`: `<job_id>-<index>`. */

@@ -207,3 +207,19 @@ export async function readTransformed(
 	if (kept) return { bytes: kept, contentType: spec.format };
 	return (await makeStoredTransform(bucket, transformer, key, spec))?.image ?? null;
 }
+
+/** The format a view gives when its query names none. */
+export const DEFAULT_VIEW_FORMAT: OutputFormatName = 'webp';
+
+/**
+ * A view's transform from its query: `format` (one of OUTPUT_FORMATS' names, default webp),
+ * then width, height, fit and quality as src/storage/transform.ts checks them. The error
+ * names the parameter and what is allowed.
+ */
+export function parseViewQuery(query: URLSearchParams): Result<TransformSpec> {
+	const name = query.get('format') ?? DEFAULT_VIEW_FORMAT;
+	if (!Object.hasOwn(OUTPUT_FORMATS, name)) {
+		return err(`format: "${name.slice(0, 20)}" is not allowed; give one of ${Object.keys(OUTPUT_FORMATS).join(', ')}.`);
+	}
+	return parseTransformParameters(query, OUTPUT_FORMATS[name as OutputFormatName], URI_PARAMETERS, ['format']);
+}

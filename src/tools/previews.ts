@@ -9,8 +9,7 @@ import { Buffer } from 'node:buffer';
 import { z } from 'zod';
 import { PREVIEW_MODES, type PreviewMode } from '../env';
 import { buildImageKey } from '../storage/images';
-import { loadPreview } from '../storage/preview-read';
-import { PREVIEW_CONTENT_TYPE, PREVIEW_MAX_EDGE } from '../storage/previews';
+import { ensurePreview, PREVIEW_CONTENT_TYPE, PREVIEW_MAX_EDGE } from '../storage/previews';
 import { imagesBindingTransformer } from '../storage/transform';
 import type { InlinePreview, ToolContext } from './context';
 
@@ -67,14 +66,11 @@ export async function loadPreviews(
 		images.slice(0, MAX_PREVIEWS_PER_RESULT).map(async ({ job_id, index }): Promise<InlinePreview | null> => {
 			const key = buildImageKey(job_id, index);
 			try {
-				const bytes = await loadPreview(context.env.IMAGES, transformer, key);
-				if (!bytes) {
-					console.warn(`no preview for ${key}: its file is no longer stored`);
-					return null;
-				}
-				return { job_id, index, data: toBase64(bytes), mimeType: PREVIEW_CONTENT_TYPE };
+				// Null when the image is gone or its preview cannot be made (ensurePreview logs why).
+				const bytes = await ensurePreview(context.env.IMAGES, transformer, key);
+				return bytes ? { job_id, index, data: toBase64(bytes), mimeType: PREVIEW_CONTENT_TYPE } : null;
 			} catch (error) {
-				console.error(`the preview of ${key} could not be loaded; the result links the image only`, error);
+				console.error(`the preview of ${key} could not be read; the result links the image only`, error);
 				return null;
 			}
 		}),
