@@ -217,7 +217,6 @@ describe('curl-style JSON-RPC on a token-less local server', () => {
 			'/images/not-a-job/0.png',
 			`/images/${randomUUID()}/0.png`,
 			`/images/${randomUUID()}/999.png`,
-			`/images/${randomUUID()}/0.exe`,
 			'/images/..%2F..%2Fetc/passwd',
 			'/images/..%2F..%2F..%2Fwrangler.jsonc',
 			'/images/%2e%2e/%2e%2e/etc/passwd',
@@ -229,6 +228,11 @@ describe('curl-style JSON-RPC on a token-less local server', () => {
 			expect(response.headers.get('content-type'), path).toContain('application/json');
 			expect(response.json?.error, path).toEqual(expect.any(String));
 		}
+		// An extension that names no format is refused before the image is looked up.
+		const unknownFormat = await send(`${openServer.url}/images/${randomUUID()}/0.exe`);
+		expect(unknownFormat.status).toBe(400);
+		expect(unknownFormat.headers.get('content-type')).toContain('application/json');
+		expect(unknownFormat.json?.error).toMatch(/png.*jpeg.*webp.*avif/);
 	});
 });
 
