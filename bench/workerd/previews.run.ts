@@ -30,6 +30,7 @@ import { buildImageKey, transformKey } from '../../src/storage/images';
 import { ensurePreview, makePreview, PREVIEW_MAX_BYTES, storeNewPreview } from '../../src/storage/previews';
 import { sniffOutput } from '../../src/storage/sniff';
 import { imagesBindingTransformer, transformName } from '../../src/storage/transform';
+import { MAX_PREVIEW_BASE64_PER_RESULT } from '../../src/tools/previews';
 import { insertJob } from '../../test/helpers/fixtures';
 import { formatTable, type Stats, summarise } from '../stats.ts';
 
@@ -232,4 +233,56 @@ it('times previews (eager and lazy) and transforms (kept, new, R2 or Cache API),
 	);
 	expect(sniffOutput((await readPreview(env.IMAGES, withPreview[0]!))!)?.contentType).toBe('image/webp');
 	expect(rows.length).toBe(16);
+});
+
+/**
+ * 5. A `count: 4` generate_image_and_wait result on the wire: the bytes of the HTTP response a
+ *    curl script gets, 1024² images, previews on. Target: ≤ 300 KB. Whatever the images, the
+ *    previews' base64 is capped at MAX_PREVIEW_BASE64_PER_RESULT (256 KB), so the rest is the
+ *    JSON text block, the links and the JSON-RPC frame.
+ */
+it('a count: 4 generate_image_and_wait result stays within 300 KB on the wire', async () => {
+	const TARGET_BYTES = 300 * 1024;
+	const response = await exports.default.fetch(
+		new Request('http://localhost/mcp', {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({
+				jsonrpc: '2.0',
+				id: 1,
+				method: 'tools/call',
+				params: {
+					name: 'generate_image_and_wait',
+					arguments: { prompt: 'four harbours at dusk', count: 4, width: SIDE, height: SIDE },
+				},
+			}),
+		}),
+	);
+	const wire = new Uint8Array(await response.arrayBuffer());
+	const body = JSON.parse(new TextDecoder().decode(wire)) as {
+		result: { content: { type: string; data?: string; text?: string }[] };
+	};
+	const blocks = body.result.content;
+	const previews = blocks.filter((block) => block.type === 'image');
+	const base64 = previews.reduce((sum, block) => sum + (block.data?.length ?? 0), 0);
+	const text = blocks[0]?.text?.length ?? 0;
+	const meets = wire.byteLength <= TARGET_BYTES;
+	console.log(
+		[
+			'',
+			`A count: 4 generate_image_and_wait result, ${SIDE}² offline images: ${wire.byteLength} bytes on the wire`,
+			`  ${previews.length} previews, ${base64} characters of base64 (cap ${MAX_PREVIEW_BASE64_PER_RESULT}); text block ${text} characters; ${blocks.length} blocks`,
+			`${meets ? 'meets' : 'MISSES'} target: ${wire.byteLength} ≤ ${TARGET_BYTES} bytes`,
+			JSON.stringify({
+				bench: 'previews-result-size',
+				wire_bytes: wire.byteLength,
+				previews: previews.length,
+				preview_base64_chars: base64,
+				text_chars: text,
+				target_bytes: TARGET_BYTES,
+				meets_target: meets,
+			}),
+		].join('\n'),
+	);
+	expect(previews.length).toBe(4);
 });
