@@ -1,19 +1,10 @@
-/**
- * The view and metadata resources of every image (`image://<job_id>/<index>/view{?…}` and
- * `…/metadata`) with the official SDK client: the transformed bytes decoded, every bad
- * parameter, images that are another user's, removed or not made yet, the metadata's fields,
- * and completion of the templates' arguments. Real local D1, R2, Queues and Images binding.
- */
-import { env } from 'cloudflare:workers';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { type CallToolResult, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getDb } from '../src/db/client';
-import { images } from '../src/db/schema';
 import { RESOURCE_NOT_FOUND } from '../src/mcp/resources';
 import { encodePng } from '../src/storage/png';
 import { sniffImage } from '../src/storage/sniff';
-import { insertJob } from './helpers/fixtures';
+import { insertJob, insertStoredImage } from './helpers/fixtures';
 import { BASE } from './helpers/mcp';
 import { rpcError, sdkClient, sdkClientAs } from './helpers/sdk-client';
 
@@ -39,24 +30,7 @@ async function generated(on: Client, args: Record<string, unknown>): Promise<Rec
 
 /** A completed job of `owner` with a stored 64×48 PNG, inserted straight into D1 and R2. */
 async function storedImage(owner = 'default') {
-	const job = await insertJob({ owner, status: 'completed', completedAt: Date.now() });
-	const key = `${job.id}/0`;
-	const png = await encodePng(new Uint8Array(64 * 48 * 3).fill(200), 64, 48);
-	await env.IMAGES.put(key, png);
-	await getDb(env).insert(images).values({
-		id: key,
-		jobId: job.id,
-		idx: 0,
-		owner,
-		r2Key: key,
-		contentType: 'image/png',
-		width: 64,
-		height: 48,
-		bytes: png.length,
-		seed: 42,
-		createdAt: Date.now(),
-	});
-	return job;
+	return (await insertStoredImage(await encodePng(new Uint8Array(64 * 48 * 3).fill(200), 64, 48), { owner })).job;
 }
 
 async function readBlob(on: Client, uri: string) {

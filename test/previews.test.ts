@@ -8,14 +8,12 @@ import { env } from 'cloudflare:workers';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { type CallToolResult, CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getDb } from '../src/db/client';
-import { images } from '../src/db/schema';
 import { encodePng } from '../src/storage/png';
 import { PREVIEW_MAX_EDGE } from '../src/storage/previews';
 import { sniffImage } from '../src/storage/sniff';
 import type { InlinePreview } from '../src/tools/context';
 import { MAX_PREVIEW_BASE64_PER_RESULT, MAX_PREVIEWS_PER_RESULT, selectPreviews } from '../src/tools/previews';
-import { insertJob } from './helpers/fixtures';
+import { insertJob, insertStoredImage } from './helpers/fixtures';
 import { callTool, postWithEnv, rpcBody, type ToolResult, textJson } from './helpers/mcp';
 import { sdkClient } from './helpers/sdk-client';
 
@@ -40,24 +38,7 @@ async function storedPreview(jobId: string, index = 0): Promise<string | undefin
 
 /** A completed job of the local principal with one stored image of `bytes` (and optionally its preview). */
 async function storedImage(bytes: Uint8Array, preview?: Uint8Array, createdAt = Date.now()) {
-	const job = await insertJob({ status: 'completed', createdAt, completedAt: createdAt });
-	const key = `${job.id}/0`;
-	await env.IMAGES.put(key, bytes);
-	if (preview) await env.IMAGES.put(`${key}/preview.webp`, preview);
-	await getDb(env).insert(images).values({
-		id: key,
-		jobId: job.id,
-		idx: 0,
-		owner: 'default',
-		r2Key: key,
-		contentType: 'image/png',
-		width: 64,
-		height: 48,
-		bytes: bytes.length,
-		seed: 42,
-		createdAt,
-	});
-	return job;
+	return (await insertStoredImage(bytes, { preview, createdAt })).job;
 }
 
 async function grey(width: number, height: number): Promise<Uint8Array> {

@@ -6,10 +6,8 @@ import { env } from 'cloudflare:workers';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { type CallToolResult, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getDb } from '../src/db/client';
-import { images } from '../src/db/schema';
 import { RESOURCE_NOT_FOUND, RESOURCES_PAGE_SIZE } from '../src/mcp/resources';
-import { insertJob } from './helpers/fixtures';
+import { insertStoredImage } from './helpers/fixtures';
 import { rpcError, sdkClient, sdkClientAs } from './helpers/sdk-client';
 
 let client: Client;
@@ -29,22 +27,7 @@ function fromBase64(text: string): Uint8Array {
 
 /** A completed job of `owner` with one stored image of `bytes` at `createdAt`. */
 async function storedImage(owner: string, bytes: Uint8Array, createdAt = Date.now()) {
-	const job = await insertJob({ owner, status: 'completed', createdAt, completedAt: createdAt });
-	const key = `${job.id}/0`;
-	await env.IMAGES.put(key, bytes);
-	await getDb(env).insert(images).values({
-		id: key,
-		jobId: job.id,
-		idx: 0,
-		owner,
-		r2Key: key,
-		contentType: 'image/png',
-		width: 64,
-		height: 48,
-		bytes: bytes.length,
-		seed: 42,
-		createdAt,
-	});
+	const { job, key } = await insertStoredImage(bytes, { owner, createdAt });
 	return { job, key, uri: `image://${key}` };
 }
 

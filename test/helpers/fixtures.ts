@@ -1,7 +1,7 @@
 /** Test fixtures: jobs inserted straight into the real local D1, and a Workers AI stand-in. */
 import { env } from 'cloudflare:workers';
 import { getDb } from '../../src/db/client';
-import { type JobRow, jobs } from '../../src/db/schema';
+import { images, type JobRow, jobs } from '../../src/db/schema';
 
 export async function insertJob(overrides: Partial<typeof jobs.$inferInsert> = {}): Promise<JobRow> {
 	const now = Date.now();
@@ -116,4 +116,36 @@ export function scriptedAi(steps: (Error | unknown)[]) {
 
 export function base64(bytes: Uint8Array): string {
 	return btoa(String.fromCharCode(...bytes));
+}
+
+/**
+ * A completed job of `owner` with one stored image of `bytes` (a 64×48 PNG as its row says),
+ * inserted straight into D1 and R2, and its preview beside it when given.
+ */
+export async function insertStoredImage(
+	bytes: Uint8Array,
+	{
+		owner = 'default',
+		createdAt = Date.now(),
+		preview,
+	}: { owner?: string; createdAt?: number; preview?: Uint8Array } = {},
+): Promise<{ job: JobRow; key: string }> {
+	const job = await insertJob({ owner, status: 'completed', createdAt, completedAt: createdAt });
+	const key = `${job.id}/0`;
+	await env.IMAGES.put(key, bytes);
+	if (preview) await env.IMAGES.put(`${key}/preview.webp`, preview);
+	await getDb(env).insert(images).values({
+		id: key,
+		jobId: job.id,
+		idx: 0,
+		owner,
+		r2Key: key,
+		contentType: 'image/png',
+		width: 64,
+		height: 48,
+		bytes: bytes.length,
+		seed: 42,
+		createdAt,
+	});
+	return { job, key };
 }
