@@ -4,9 +4,10 @@
  * half-made: no job sits in `pending` that no consumer will ever see. With budgets, the
  * insert itself checks them (src/jobs/budget.ts), so a refused call creates and sends nothing.
  */
-import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client';
+import { chunkForD1 } from '../db/limits';
 import { type JobRow, jobs } from '../db/schema';
 import { err, ok, type Result } from '../result';
 import { type BudgetRefusal, type Budgets, chargedSpend, exceededBudget, fitsBudgetsCondition } from './budget';
@@ -107,7 +108,7 @@ export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJob
 
 	let created: JobRow[];
 	try {
-		created = fits ? await insertIfFits(db, rows, fits) : await db.insert(jobs).values(rows).returning();
+		created = fits ? await insertIfFits(db, rows, fits) : await insertAll(db, rows);
 	} catch (error) {
 		// Two concurrent calls with one idempotency key: the loser returns the winner's jobs.
 		if (input.idempotencyKey && isUniqueViolation(error)) {
@@ -153,6 +154,22 @@ export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJob
 }
 
 type NewJobRow = typeof jobs.$inferInsert;
+
+/** Parameters one jobs row can bind: one per column at most. */
+const JOB_ROW_PARAMETERS = Object.keys(getTableColumns(jobs)).length;
+
+/**
+ * Inserts all of `rows` or none: multi-row inserts of as many rows as D1's parameter limit
+ * allows, in one batch (one transaction), so `count: 20` is as atomic as `count: 1`.
+ */
+async function insertAll(db: Db, rows: NewJobRow[]): Promise<JobRow[]> {
+	const [first, ...rest] = chunkForD1(rows, JOB_ROW_PARAMETERS).map((chunk) =>
+		db.insert(jobs).values(chunk).returning(),
+	);
+	if (!first) return [];
+	const results = await db.batch([first, ...rest]);
+	return results.flat();
+}
 
 /** `INSERT INTO jobs … SELECT <row> WHERE <condition>`: the row is written only if the condition holds. */
 function insertRowWhere(row: NewJobRow, condition: SQL): SQL {
