@@ -225,6 +225,39 @@ describe('retention', () => {
 		expect(await gone.json()).toMatchObject({ reason: 'expired' });
 	});
 
+	it('marks rows before deleting objects, and undoes the marks when R2 refuses, so the next run retries', async () => {
+		const old = await finishedJob(31);
+		const order: string[] = [];
+		const failingBucket = new Proxy(env.IMAGES, {
+			get(target, property) {
+				if (property === 'delete') {
+					return async () => {
+						const row = await env.DB.prepare('SELECT removed_reason FROM images WHERE job_id = ?')
+							.bind(old.id)
+							.first<string | null>('removed_reason');
+						order.push(`delete while row is ${row ?? 'live'}`);
+						throw new Error('R2 is down');
+					};
+				}
+				const value = Reflect.get(target, property);
+				return typeof value === 'function' ? value.bind(target) : value;
+			},
+		});
+		await expect(expireImages({ ...env, IMAGES: failingBucket }, getDb(env), 30, Date.now())).rejects.toThrow(
+			'R2 is down',
+		);
+		expect(order).toEqual(['delete while row is expired']);
+		// The marks were undone: the image is live and served, not a 410 with its bytes still stored.
+		expect(
+			await env.DB.prepare('SELECT removed_reason FROM images WHERE job_id = ?').bind(old.id).first('removed_reason'),
+		).toBeNull();
+		expect((await exports.default.fetch(imageUrl(old.id))).status).toBe(200);
+
+		expect(await expireImages(env, getDb(env), 30, Date.now())).toBe(1);
+		expect(await countR2Objects(old.id)).toBe(0);
+		expect((await exports.default.fetch(imageUrl(old.id))).status).toBe(410);
+	});
+
 	it('keeps everything when IMAGE_RETENTION_DAYS is empty or 0, and reports a bad value', async () => {
 		const old = await finishedJob(3650);
 		expect((await runMaintenance({ ...env, IMAGE_RETENTION_DAYS: '' }, Date.now())).expiredImages).toBeNull();

@@ -4,12 +4,16 @@
  * transforms); the row stays, marked with when and why, so listings say "expired" or
  * "deleted" instead of handing out a dead link.
  *
- * Order matters: the object is deleted first, the row marked after. If marking fails, the
- * next run deletes the (already absent) object again and marks the row; the other order
- * could leave an object that nothing points at and nothing will ever delete.
+ * Order matters: the row is marked first, the objects deleted after, so a row never says
+ * "available" with a link that 404s. If R2 refuses the delete, the marks are undone and the
+ * error goes up: the next run (or a repeated delete_image) tries again. A crash between the
+ * two leaves objects that no listing hands out, under an unguessable URL; a repeated
+ * delete_image removes them. Marking is chunked to D1's
+ * parameter limit and done in one batch, so any number of images is marked at once or not.
  */
-import { and, asc, eq, inArray, isNull, lt } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { chunkForD1 } from '../db/limits';
 import { type ImageRemovedReason, type ImageRow, images, jobs } from '../db/schema';
 import { deleteImages } from '../storage/bucket';
 import { jobIdOfKey } from '../storage/images';
@@ -19,15 +23,18 @@ import { jobIdOfKey } from '../storage/images';
  * (its preview and transforms, src/storage/bucket.ts `deleteImages`), so a batch is about
  * EXPIRE_BATCH + 4 calls to Cloudflare services.
  */
-const EXPIRE_BATCH = 100;
+export const EXPIRE_BATCH = 100;
 /**
  * Batches per cron run: bounds one run's work; the next run goes on. 8 × 104 calls stays under
  * the 1,000 calls to Cloudflare services a Workers Free invocation may make, with room for the
  * sweeper's.
  */
-const EXPIRE_MAX_BATCHES = 8;
+export const EXPIRE_MAX_BATCHES = 8;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Parameters the marking UPDATE binds besides the ids: removed_at and removed_reason, and two in the condition. */
+const MARK_FIXED_PARAMETERS = 4;
 
 async function removeImages(
 	db: Db,
@@ -36,25 +43,55 @@ async function removeImages(
 	reason: ImageRemovedReason,
 	now: number,
 ): Promise<number> {
-	if (rows.length === 0) return 0;
-	await deleteImages(
-		bucket,
-		rows.map((row) => row.r2Key),
-	);
-	const marked = await db
-		.update(images)
-		.set({ removedAt: now, removedReason: reason })
-		.where(
-			and(
-				inArray(
-					images.id,
-					rows.map((row) => row.id),
-				),
-				isNull(images.removedAt),
-			),
-		)
-		.returning({ id: images.id });
+	const marked = await markRows(db, rows, { removedAt: now, removedReason: reason }, isNull(images.removedAt));
+	// Only the rows this call marked: another run that marked one first deletes its objects.
+	const markedIds = new Set(marked);
+	try {
+		await deleteImages(
+			bucket,
+			rows.filter((row) => markedIds.has(row.id)).map((row) => row.r2Key),
+		);
+	} catch (error) {
+		// R2 refused: the rows go back to live (their objects are still there), so the next run
+		// or a repeated delete_image tries both again instead of leaving objects nothing removes.
+		await markRows(
+			db,
+			marked.map((id) => ({ id })),
+			{ removedAt: null, removedReason: null },
+			and(eq(images.removedAt, now), eq(images.removedReason, reason)),
+		);
+		throw error;
+	}
 	return marked.length;
+}
+
+/**
+ * Sets `values` on the rows of `rows` that meet `condition`, in statements chunked to D1's
+ * parameter limit and run as one batch (all or none). Returns the ids updated.
+ */
+async function markRows(
+	db: Db,
+	rows: readonly Pick<ImageRow, 'id'>[],
+	values: Pick<ImageRow, 'removedAt' | 'removedReason'>,
+	condition: SQL | undefined,
+): Promise<string[]> {
+	const [first, ...rest] = chunkForD1(rows, 1, MARK_FIXED_PARAMETERS).map((chunk) =>
+		db
+			.update(images)
+			.set(values)
+			.where(
+				and(
+					inArray(
+						images.id,
+						chunk.map((row) => row.id),
+					),
+					condition,
+				),
+			)
+			.returning({ id: images.id }),
+	);
+	if (!first) return [];
+	return (await db.batch([first, ...rest])).flat().map((row) => row.id);
 }
 
 /**
@@ -98,7 +135,11 @@ export async function deleteOwnImage(
 ): Promise<DeleteImageResult> {
 	const image = await db.query.images.findFirst({ where: and(eq(images.owner, owner), eq(images.r2Key, key)) });
 	if (!image) return { outcome: 'not_found' };
-	if (image.removedAt !== null) return { outcome: 'already_removed', image };
+	if (image.removedAt !== null) {
+		// Marked before its objects are deleted: if that delete failed, asking again finishes it.
+		await deleteImages(env.IMAGES, [image.r2Key]);
+		return { outcome: 'already_removed', image };
+	}
 	await removeImages(db, env.IMAGES, [image], 'deleted', now);
 	return { outcome: 'deleted', image: { ...image, removedAt: now, removedReason: 'deleted' } };
 }
