@@ -9,7 +9,7 @@ import { loadPreviews, previewArgumentSchema } from './previews';
 import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
 
 /** Most job ids one wait_for_completion or cancel_job call takes. */
-const MAX_JOBS_PER_CALL = 20;
+export const MAX_JOBS_PER_CALL = 20;
 
 const jobIdSchema = z.string().trim().min(1).max(100).describe('A job id returned by generate_image.');
 
@@ -40,8 +40,17 @@ export function selectedJobIds(args: { job_id?: string; job_ids?: string[] }): s
 	return [...new Set(args.job_ids ?? (args.job_id ? [args.job_id] : []))];
 }
 
+/** Most rows one page of a listing returns. */
+export const MAX_PAGE_LIMIT = 50;
+
 const pagination = {
-	limit: z.number().int().min(1).max(50).default(10).describe('How many to return, 1–50 (default 10).'),
+	limit: z
+		.number()
+		.int()
+		.min(1)
+		.max(MAX_PAGE_LIMIT)
+		.default(10)
+		.describe(`How many to return, 1–${MAX_PAGE_LIMIT} (default 10).`),
 	offset: z.number().int().min(0).max(1_000_000).default(0).describe('How many to skip, 0 or more (default 0).'),
 };
 
