@@ -229,3 +229,70 @@ describe('known paths with the wrong method answer 405 with Allow, not 404', () 
 		expect(message).toContain('Method not allowed');
 	});
 });
+
+describe('tool arguments: ranges, invisible text and keys JSON gives special meaning', () => {
+	const callRaw = async (name: string, args: string) => {
+		const response = await post(
+			`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"${name}","arguments":${args}}}`,
+		);
+		return (await response.json()) as { result: { isError?: boolean; content: { text: string }[] } };
+	};
+
+	it.each([
+		['generate_image', '{"prompt":"a boat","count":1e308}', 'count: Too big; allowed: 1–20.'],
+		['generate_image', '{"prompt":"a boat","count":-1e308}', 'count: Too small; allowed: 1–20.'],
+		['generate_image', '{"prompt":"a boat","seed":1e300}', 'seed: Too big; allowed: 0–2147483647.'],
+		['list_jobs', '{"limit":1e20}', 'limit: Too big; allowed: 1–50.'],
+		['wait_for_completion', '{"job_id":"x","timeout_seconds":1e99}', 'timeout_seconds: Too big; allowed: 1–55.'],
+	])('%s with %s names the real range', async (name, args, message) => {
+		const before = await jobCount();
+		const { result } = await callRaw(name, args);
+		expect(result.isError).toBe(true);
+		expect(result.content[0]?.text).toContain(message);
+		expect(result.content[0]?.text).not.toContain('9007199254740991');
+		expect(await jobCount()).toBe(before);
+	});
+
+	it.each([
+		['only zero-width spaces', '\\u200b\\u200b', 'has no visible characters'],
+		['a word joiner and a BOM', '\\u2060\\ufeff ', 'has no visible characters'],
+		['a C1 control character', 'a boat\\u0085at sea', 'contains control characters'],
+		['the C1 range end', 'a boat\\u009f', 'contains control characters'],
+	])('refuses a prompt of %s', async (_, prompt, message) => {
+		const before = await jobCount();
+		const { result } = await callRaw('generate_image', `{"prompt":"${prompt}"}`);
+		expect(result.isError).toBe(true);
+		expect(result.content[0]?.text).toContain(`prompt: ${message}`);
+		expect(await jobCount()).toBe(before);
+	});
+
+	it('still takes a prompt with a zero-width joiner inside visible text (emoji sequences use it)', async () => {
+		const { result } = await callRaw(
+			'generate_image',
+			'{"prompt":"a family \\ud83d\\udc68\\u200d\\ud83d\\udc69 at sea"}',
+		);
+		expect(result.isError).toBeUndefined();
+	});
+
+	it.each([
+		['generate_image', '{"prompt":"a boat","__proto__":{"admin":true}}'],
+		['list_jobs', '{"__proto__":{"all_users":true}}'],
+		['get_usage', '{"days":1,"nested":{"__proto__":1}}'],
+	])('%s: a "__proto__" key is refused with -32602, not silently dropped', async (name, args) => {
+		const before = await jobCount();
+		const response = await post(
+			`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"${name}","arguments":${args}}}`,
+		);
+		expect(response.status).toBe(400);
+		const body = (await response.json()) as RpcError;
+		expect(body.id).toBe(9);
+		expect(body.error.code).toBe(-32602);
+		expect(body.error.message).toContain('"__proto__" is not allowed');
+		expect(await jobCount()).toBe(before);
+	});
+
+	it('takes "__proto__" inside a prompt: only the key is refused', async () => {
+		const { result } = await callRaw('generate_image', '{"prompt":"a sign reading __proto__"}');
+		expect(result.isError).toBeUndefined();
+	});
+});

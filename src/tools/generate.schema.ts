@@ -16,7 +16,7 @@ import { MAX_SEED } from '../jobs/create';
 import { REFERENCE_FORMS } from '../jobs/references';
 import { MODEL_CATALOG, type ModelEntry } from '../providers/catalog';
 import type { Choice } from '../providers/types';
-import { CONTROL_CHARACTERS } from './validation';
+import { CONTROL_CHARACTERS, VISIBLE_CHARACTER } from './validation';
 
 /** Every value any catalog model accepts for a choice option, for the JSON schema's enum. */
 function choiceValues(pick: (entry: ModelEntry) => Choice | undefined): [string, ...string[]] {
@@ -45,6 +45,10 @@ export const generateInputSchema = z.strictObject({
 		.min(1, 'must not be empty')
 		.max(MAX_PROMPT_CHARS, `is longer than ${MAX_PROMPT_CHARS} characters`)
 		.refine((text) => !CONTROL_CHARACTERS.test(text), 'contains control characters')
+		.refine(
+			(text) => VISIBLE_CHARACTER.test(text),
+			'has no visible characters (only spaces or invisible ones such as zero-width spaces)',
+		)
 		.describe(`What the image should show, in plain language (1–${MAX_PROMPT_CHARS} characters).`),
 	model: z
 		.string()

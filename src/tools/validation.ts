@@ -5,13 +5,14 @@
 import { z } from 'zod';
 import { err, ok, type Result } from '../result';
 
-function describeField(schema: z.ZodType, path: readonly PropertyKey[]): string | undefined {
+/** The field at `path` (unwrapped from default, optional and nullable) and its description. */
+function fieldAt(schema: z.ZodType, path: readonly PropertyKey[]): { field?: z.ZodType; description?: string } {
 	let current: z.ZodType | undefined = schema;
 	let description: string | undefined;
 	for (const key of path) {
 		if (current instanceof z.ZodObject) current = current.shape[key as string] as z.ZodType | undefined;
 		else if (current instanceof z.ZodArray) current = current.element as z.ZodType;
-		else return undefined;
+		else return {};
 		// `.describe()` may sit on a wrapper (default, optional) or on the type inside it.
 		description = current?.description;
 		while (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodNullable) {
@@ -19,7 +20,29 @@ function describeField(schema: z.ZodType, path: readonly PropertyKey[]): string 
 			description ??= current.description;
 		}
 	}
-	return description;
+	return { field: current, description };
+}
+
+/**
+ * A number out of range says the field's real range. Zod checks `.int()` against the safe
+ * integers first, so `count: 1e308` would otherwise hear "<= 9007199254740991" for 1–20.
+ */
+function rangeMessage(issue: z.core.$ZodIssue, field: z.ZodType | undefined): string {
+	if ((issue.code === 'too_big' || issue.code === 'too_small') && field instanceof z.ZodNumber) {
+		const { minValue, maxValue } = field;
+		const min = minValue !== null && Number.isFinite(minValue) && minValue > Number.MIN_SAFE_INTEGER ? minValue : null;
+		const max = maxValue !== null && Number.isFinite(maxValue) && maxValue < Number.MAX_SAFE_INTEGER ? maxValue : null;
+		const range =
+			min !== null && max !== null
+				? `${min}–${max}`
+				: min !== null
+					? `${min} or more`
+					: max !== null
+						? `at most ${max}`
+						: null;
+		if (range) return `${issue.code === 'too_big' ? 'Too big' : 'Too small'}; allowed: ${range}`;
+	}
+	return issue.message;
 }
 
 export function formatValidationError(toolName: string, schema: z.ZodType, error: z.ZodError): string {
@@ -29,19 +52,27 @@ export function formatValidationError(toolName: string, schema: z.ZodType, error
 			return `unknown argument(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}. Allowed arguments: ${allowed}.`;
 		}
 		const field = issue.path.length ? issue.path.join('.') : 'arguments';
-		const description = issue.path.length ? describeField(schema, issue.path) : undefined;
-		return `${field}: ${issue.message}.${description ? ` Expected: ${description}` : ''}`;
+		const { field: fieldSchema, description } = issue.path.length ? fieldAt(schema, issue.path) : {};
+		return `${field}: ${rangeMessage(issue, fieldSchema)}.${description ? ` Expected: ${description}` : ''}`;
 	});
 	return `Invalid arguments for ${toolName}: ${lines.join(' ')}`;
 }
 
 /** The arguments as the schema's output, or a message naming each bad field and what is allowed. */
 export function parseArguments<S extends z.ZodType>(toolName: string, schema: S, args: unknown): Result<z.output<S>> {
+	// JSON.parse makes `"__proto__"` an own key, which zod's unknown-key check never sees.
+	if (args !== null && typeof args === 'object' && Object.hasOwn(args, '__proto__')) {
+		const allowed = schema instanceof z.ZodObject ? Object.keys(schema.shape).join(', ') : 'see the tool schema';
+		return err(`Invalid arguments for ${toolName}: unknown argument(s) "__proto__". Allowed arguments: ${allowed}.`);
+	}
 	const result = schema.safeParse(args ?? {});
 	if (result.success) return ok(result.data);
 	return err(formatValidationError(toolName, schema, result.error));
 }
 
-/** Rejects ASCII control characters other than tab and newlines (they are never meant). */
+/** Rejects control characters other than tab and newlines, C0 and C1 (they are never meant). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+/** Text with something visible: not only whitespace and format characters (zero-width space, word joiner, BOM, …). */
+export const VISIBLE_CHARACTER = /[^\s\p{Cf}]/u;

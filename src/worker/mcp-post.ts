@@ -114,17 +114,42 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * recursion: a 1 MiB body can nest arrays 500,000 deep.
  */
 function hasLoneSurrogate(root: unknown): boolean {
+	return someJsonValue(root, (value) => LONE_SURROGATE.test(value));
+}
+
+/**
+ * Whether any object in a parsed JSON value has the key `"__proto__"`. JSON.parse keeps it as
+ * an own key, but the SDK's and zod's copies of an object set it as the prototype instead, so
+ * such an argument would vanish silently instead of being refused as unknown.
+ */
+function hasProtoKey(root: unknown): boolean {
+	return someJsonValue(
+		root,
+		() => false,
+		(key) => key === '__proto__',
+	);
+}
+
+/**
+ * Whether a string (or a key) in a parsed JSON value matches. A loop, not recursion: a 1 MiB
+ * body can nest arrays 500,000 deep.
+ */
+function someJsonValue(
+	root: unknown,
+	matchString: (value: string) => boolean,
+	matchKey: (key: string) => boolean = matchString,
+): boolean {
 	const pending: unknown[] = [root];
 	while (pending.length > 0) {
 		const value = pending.pop();
 		if (typeof value === 'string') {
-			if (LONE_SURROGATE.test(value)) return true;
+			if (matchString(value)) return true;
 		} else if (Array.isArray(value)) {
 			for (const item of value) pending.push(item);
 		} else if (isRecord(value)) {
-			for (const [key, item] of Object.entries(value)) {
-				if (LONE_SURROGATE.test(key)) return true;
-				pending.push(item);
+			for (const key of Object.keys(value)) {
+				if (matchKey(key)) return true;
+				pending.push(value[key]);
 			}
 		}
 	}
@@ -186,6 +211,15 @@ export async function readJsonRpcBody(request: Request): Promise<Result<JsonRpcP
 			400,
 			JSON_RPC.parseError,
 			'Parse error: the request body has a string with an unpaired UTF-16 surrogate escape (like "\\ud800"), which is not text.',
+		);
+	}
+	if (text.includes('"__proto__"') && hasProtoKey(body)) {
+		const id = isRecord(body) && (typeof body.id === 'string' || typeof body.id === 'number') ? body.id : null;
+		return fail(
+			400,
+			JSON_RPC.invalidParams,
+			'Invalid params: the key "__proto__" is not allowed anywhere in a request; it names no argument of any tool.',
+			id,
 		);
 	}
 	const shapeError = checkJsonRpcShape(body);
