@@ -105,6 +105,32 @@ describe('transforms: every format and fit', () => {
 		expect(await storedTransforms(key)).toEqual([]);
 	});
 
+	it('answers a failed If-Match or If-Unmodified-Since with 412, a current copy with 304, with CORS on both', async () => {
+		const key = await finishedImage(96, 64);
+		for (const path of [`${key}.png`, `${key}.webp?w=32`]) {
+			const first = await get(path);
+			expect(first.status).toBe(200);
+			await first.arrayBuffer();
+			const etag = first.headers.get('etag')!;
+			const past = 'Thu, 01 Jan 1970 00:00:00 GMT';
+			const cases: [Record<string, string>, number][] = [
+				[{ 'if-match': '"not-this-one"' }, 412],
+				[{ 'if-unmodified-since': past }, 412],
+				[{ 'if-match': '"not-this-one"', 'if-none-match': etag }, 412],
+				[{ 'if-none-match': etag }, 304],
+				[{ 'if-unmodified-since': past, 'if-none-match': etag }, 304],
+				[{ 'if-match': etag }, 200],
+				[{ 'if-match': '*' }, 200],
+			];
+			for (const [headers, status] of cases) {
+				const response = await get(path, { headers });
+				expect(response.status, `${path} ${JSON.stringify(headers)}`).toBe(status);
+				expect(response.headers.get('access-control-allow-origin')).toBe('*');
+				await response.arrayBuffer();
+			}
+		}
+	});
+
 	it('serves an image stored as GIF under .gif, converts it to PNG, and refuses .gif of a PNG', async () => {
 		// The smallest GIF: 1×1, one colour.
 		const gif = Uint8Array.from(atob('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=='), (character) =>

@@ -37,6 +37,27 @@ async function missing(env: Pick<Env, 'DB'>, key: string): Promise<Response> {
 	});
 }
 
+/**
+ * R2 answers "not modified" for any condition that stopped the read; RFC 9110 §13.2.2 says
+ * which status that is. A failed If-Match, or a failed If-Unmodified-Since with no If-Match,
+ * is 412 Precondition Failed; a current copy (If-None-Match, If-Modified-Since) is 304.
+ */
+function preconditionFailed(headers: Headers, etag: string | null): boolean {
+	const ifMatch = headers.get('if-match');
+	if (ifMatch !== null) {
+		const tags = ifMatch.split(',').map((tag) => tag.trim());
+		return !(tags.includes('*') || (etag !== null && !etag.startsWith('W/') && tags.includes(etag)));
+	}
+	if (headers.get('if-unmodified-since') === null) return false;
+	// With If-Unmodified-Since alone, it is what failed; a matching If-None-Match or an
+	// If-Modified-Since may instead have found the client's copy current.
+	const ifNoneMatch = headers.get('if-none-match');
+	const current =
+		(ifNoneMatch !== null && (ifNoneMatch.trim() === '*' || (etag !== null && ifNoneMatch.includes(etag)))) ||
+		headers.get('if-modified-since') !== null;
+	return !current;
+}
+
 export async function serveImage(
 	request: Request,
 	env: Pick<Env, 'IMAGES' | 'DB' | 'IMAGE_TRANSFORMS'>,
@@ -55,6 +76,9 @@ export async function serveImage(
 			return errorResponse(500, { error: 'This image could not be transformed; try other parameters.' });
 	}
 	const { image } = served;
-	if (!image.modified) return new Response(null, { status: 304, headers: image.headers });
+	if (!image.modified) {
+		const status = preconditionFailed(request.headers, image.headers.get('etag')) ? 412 : 304;
+		return new Response(null, { status, headers: image.headers });
+	}
 	return new Response(request.method === 'HEAD' ? null : image.body, { headers: image.headers });
 }
