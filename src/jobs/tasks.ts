@@ -13,7 +13,9 @@ import { afterKeyset, type Keyset, keysetPage } from './queries';
  * The jobs of the task named `taskId`, oldest first; empty when the caller has no such task.
  * A batch's first job names the whole batch; any other job id names a task of that job alone.
  */
-export async function readTaskJobs(db: Db, owner: string, taskId: string): Promise<JobRow[]> {
+export async function readTaskJobs(db: Db, owner: string, givenTaskId: string): Promise<JobRow[]> {
+	// Task ids are job ids: any case names the same task (src/ids.ts).
+	const taskId = givenTaskId.toLowerCase();
 	if (!isJobId(taskId)) return [];
 	const named = alias(jobs, 'named');
 	const batchOfNamed = db

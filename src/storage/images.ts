@@ -12,6 +12,8 @@ import { isJobId, JOB_ID_SOURCE } from '../ids';
 import { err, type Result } from '../result';
 
 const KEY_PATTERN = new RegExp(`^(${JOB_ID_SOURCE})\\/(\\d{1,2})$`);
+/** A key whose job id may be written in upper case; callers lower it (src/ids.ts: one canonical form). */
+const ANY_CASE_KEY_PATTERN = new RegExp(KEY_PATTERN.source, 'i');
 
 export function buildImageKey(jobId: string, index: number): string {
 	return `${jobId}/${index}`;
@@ -20,7 +22,7 @@ export function buildImageKey(jobId: string, index: number): string {
 /** Parses `<job_id>/<index>[.<ext>]` from a URL path tail; null for anything else. */
 export function parseImagePath(path: string): string | null {
 	const withoutExtension = path.replace(/\.(png|jpe?g|webp|gif)$/i, '');
-	return KEY_PATTERN.test(withoutExtension) ? withoutExtension : null;
+	return ANY_CASE_KEY_PATTERN.test(withoutExtension) ? withoutExtension.toLowerCase() : null;
 }
 
 const EXTENSIONS: Record<string, string> = {
@@ -92,7 +94,7 @@ export type ImageResourceRef =
 	| { kind: 'view'; key: string; jobId: string; index: number; query: URLSearchParams }
 	| { kind: 'metadata'; key: string; jobId: string; index: number };
 
-const RESOURCE_PATH_PATTERN = new RegExp(`^(${JOB_ID_SOURCE})\\/(\\d{1,2})\\/(view|metadata)$`);
+const RESOURCE_PATH_PATTERN = new RegExp(`^(${JOB_ID_SOURCE})\\/(\\d{1,2})\\/(view|metadata)$`, 'i');
 
 /**
  * The image resource a URI names, or null when it is none of IMAGE_RESOURCE_FORMS. Only a
@@ -109,8 +111,8 @@ export function parseImageResourceUri(uri: string): ImageResourceRef | null {
 	}
 	const match = RESOURCE_PATH_PATTERN.exec(path);
 	if (!match) return null;
-	const key = buildImageKey(match[1]!, Number(match[2]));
-	if (match[3] === 'view') {
+	const key = buildImageKey(match[1]!.toLowerCase(), Number(match[2]));
+	if (match[3]!.toLowerCase() === 'view') {
 		return { kind: 'view', key, ...keyParts(key), query: new URLSearchParams(at === -1 ? '' : rest.slice(at + 1)) };
 	}
 	return at === -1 ? { kind: 'metadata', key, ...keyParts(key) } : null;
@@ -178,7 +180,7 @@ const FILE_PATTERN = new RegExp(`^(${JOB_ID_SOURCE}\\/\\d{1,2})(?:\\.([a-z0-9]{1
 export function parseImageFile(path: string): { key: string; extension: string | null } | null {
 	const match = FILE_PATTERN.exec(path);
 	if (!match?.[1]) return null;
-	const key = match[1];
+	const key = match[1].toLowerCase();
 	if (!KEY_PATTERN.test(key)) return null;
 	return { key, extension: match[2]?.toLowerCase() ?? null };
 }

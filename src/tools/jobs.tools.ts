@@ -11,7 +11,7 @@ import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
 /** Most job ids one wait_for_completion or cancel_job call takes. */
 export const MAX_JOBS_PER_CALL = 20;
 
-const jobIdSchema = z.string().trim().min(1).max(100).describe('A job id returned by generate_image.');
+const jobIdSchema = z.string().trim().toLowerCase().min(1).max(100).describe('A job id returned by generate_image.');
 
 /** `job_id` or `job_ids`, exactly one: the shape of the tools that act on several jobs. */
 export function jobSelectionSchema<Extra extends z.ZodRawShape>(manyDescription: string, extra: Extra) {
