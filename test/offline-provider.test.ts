@@ -2,7 +2,12 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../src/providers/errors';
 import { offlineProvider } from '../src/providers/offline';
-import { drawTestPattern } from '../src/providers/offline-drawing';
+import {
+	CAPTION_MAX_CHARACTERS,
+	CAPTION_MAX_LINES,
+	captionLines,
+	drawTestPattern,
+} from '../src/providers/offline-drawing';
 import type { GenerationRequest } from '../src/providers/types';
 import { sniffImage } from '../src/storage/sniff';
 import { decodeRgb } from './helpers/png-decode';
@@ -171,5 +176,36 @@ describe('offlineProvider', () => {
 		const error = await generate({}, AbortSignal.abort()).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(ProviderError);
 		expect((error as ProviderError).kind).toBe('transient');
+	});
+});
+
+describe('the offline caption', () => {
+	it.each([
+		['a golden sunset over the sea', ['A GOLDEN SUNSET OVER THE', 'SEA']],
+		['  a  boat ', ['A BOAT']],
+		[
+			'a golden sunset over the harbour with boats and gulls and a lighthouse',
+			['A GOLDEN SUNSET OVER THE', 'HARBOUR WITH BOATS...'],
+		],
+		['supercalifragilisticexpialidocious', ['SUPERCALIFRAGILISTICE...']],
+		['', []],
+	])('wraps %j at spaces and ends what does not fit in dots', (prompt, lines) => {
+		expect(captionLines(prompt)).toEqual(lines);
+	});
+
+	it(`never passes ${CAPTION_MAX_LINES} lines of ${CAPTION_MAX_CHARACTERS} characters, nor cuts a word it can keep whole`, () => {
+		const words = 'the quick brown fox jumps over a lazy dog near an old stone bridge at dawn'.split(' ');
+		for (let n = 1; n <= words.length; n++) {
+			const lines = captionLines(words.slice(0, n).join(' '));
+			expect(lines.length).toBeLessThanOrEqual(CAPTION_MAX_LINES);
+			for (const line of lines) {
+				expect(line.length).toBeLessThanOrEqual(CAPTION_MAX_CHARACTERS);
+				for (const word of line.replace(/\.\.\.$/, '').split(' ')) expect(words).toContain(word.toLowerCase());
+			}
+		}
+	});
+
+	it('fits a narrow image: lines as wide as the image allows', () => {
+		expect(captionLines('a golden sunset over the sea', 10)).toEqual(['A GOLDEN', 'SUNSET...']);
 	});
 });

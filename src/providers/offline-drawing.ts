@@ -45,15 +45,48 @@ export function drawTestPattern(prompt: string, seed: number, width: number, hei
 
 	const border = Math.max(1, Math.round(shortSide / 256));
 	canvas.frame(border, hslToRgb(baseHue + 180, 0.7, 0.85));
-	drawCaption(canvas, [captionText(prompt), `SEED ${seed}`], border);
+	drawCaption(canvas, (maxCharacters) => [...captionLines(prompt, maxCharacters), `SEED ${seed}`], border);
 	return canvas.pixels;
 }
 
-/** Keeps what fits on one caption line: the first characters, upper-cased because the font has no lower case. */
-const CAPTION_MAX_CHARACTERS = 24;
+/** Characters per caption line at most, and lines of prompt at most (the seed takes one more). */
+export const CAPTION_MAX_CHARACTERS = 24;
+export const CAPTION_MAX_LINES = 2;
+const ELLIPSIS = '...';
 
-function captionText(prompt: string): string {
-	return prompt.trim().replace(/\s+/g, ' ').slice(0, CAPTION_MAX_CHARACTERS).toUpperCase();
+/**
+ * The prompt as caption lines: upper-cased (the font has no lower case), wrapped at spaces into
+ * at most CAPTION_MAX_LINES lines of `width` characters (CAPTION_MAX_CHARACTERS at most). A
+ * prompt that does not fit ends in "..." after the last whole word, never mid-word; a single
+ * word longer than a line is cut, with the dots.
+ */
+export function captionLines(prompt: string, width = CAPTION_MAX_CHARACTERS): string[] {
+	const lineWidth = Math.min(width, CAPTION_MAX_CHARACTERS);
+	if (lineWidth <= ELLIPSIS.length) return [];
+	const words = prompt.trim().toUpperCase().split(/\s+/).filter(Boolean);
+	const lines: string[] = [];
+	let current = '';
+	let index = 0;
+	for (; index < words.length; index++) {
+		const word = words[index]!;
+		const candidate = current ? `${current} ${word}` : word;
+		if (candidate.length <= lineWidth) {
+			current = candidate;
+			continue;
+		}
+		if (!current) break; // One word wider than a line: cut below.
+		lines.push(current);
+		current = '';
+		if (lines.length === CAPTION_MAX_LINES) break;
+		index--; // Take this word again on the next line.
+	}
+	if (index >= words.length) return current ? [...lines, current] : lines;
+	// Something is left: the last line ends in dots after the words that still fit.
+	let last = current || lines.pop() || '';
+	if (!last) last = words[index]!.slice(0, lineWidth - ELLIPSIS.length);
+	while (last.length + ELLIPSIS.length > lineWidth && last.includes(' ')) last = last.slice(0, last.lastIndexOf(' '));
+	if (last.length + ELLIPSIS.length > lineWidth) last = last.slice(0, lineWidth - ELLIPSIS.length);
+	return [...lines, `${last}${ELLIPSIS}`].slice(0, CAPTION_MAX_LINES);
 }
 
 /** Glyph cell in font pixels: 5×7 glyphs with one column and one row of spacing. */
@@ -63,13 +96,15 @@ const CAPTION_TEXT_COLOUR: Rgb = [245, 245, 240];
 const CAPTION_PLATE_COLOUR: Rgb = [16, 16, 22];
 
 /** Light text on a dark plate near the bottom edge, so it reads on any background. */
-function drawCaption(canvas: Canvas, requestedLines: string[], border: number): void {
+function drawCaption(canvas: Canvas, linesFor: (maxCharacters: number) => string[], border: number): void {
 	const { width, height } = canvas;
 	const shortSide = Math.min(width, height);
 	const margin = border + Math.max(1, Math.round(shortSide * 0.03));
 	const maxCharacters = Math.floor((width - 2 * margin - 2) / CELL_WIDTH);
 	if (maxCharacters <= 0) return;
-	const lines = requestedLines.map((line) => line.slice(0, maxCharacters)).filter((line) => line.length > 0);
+	const lines = linesFor(maxCharacters)
+		.map((line) => line.slice(0, maxCharacters))
+		.filter((line) => line.length > 0);
 	if (lines.length === 0) return;
 
 	const longest = Math.max(...lines.map((line) => line.length));
