@@ -14,6 +14,7 @@ import {
 import type { ModelEntry } from '../src/providers/types';
 import { createApp } from '../src/worker/app';
 import { base64, fakeJpeg, insertJob, readJobRow, scriptedAi } from './helpers/fixtures';
+import { postWithEnv, rpcBody, type ToolResult, textJson } from './helpers/mcp';
 
 const deployed = (extra: Partial<Env> = {}) => ({ ...env, LOCAL_DEV: 'false', AI: {} as Ai, ...extra }) as Env;
 
@@ -134,5 +135,27 @@ describe('default model', () => {
 		expect(defaultModel(env, undefined).alias).toBe('offline');
 		expect(defaultModel(deployed(), 'sdxl-base').alias).toBe('sdxl-base');
 		expect(defaultModel(deployed(), 'no-such-model').alias).toBe('flux-schnell');
+	});
+
+	it.each([
+		['only a Gemini key', { GEMINI_API_KEY: 'g' }],
+		['only an OpenAI key', { OPENAI_API_KEY: 'o' }],
+		['Gemini and OpenAI keys', { GEMINI_API_KEY: 'g', OPENAI_API_KEY: 'o' }],
+	])('is never a paid model by itself: with %s it is offline', (_, secrets) => {
+		const entry = defaultModel({ ...env, ...secrets } as Env, undefined);
+		expect(entry.alias).toBe('offline');
+	});
+
+	it('is a paid model when DEFAULT_MODEL names it, since the operator chose it', () => {
+		expect(defaultModel({ ...env, GEMINI_API_KEY: 'g' } as Env, 'flash').alias).toBe('flash');
+	});
+
+	it('a generate call naming no model goes to the free default with only a Gemini key', async () => {
+		const response = await postWithEnv(
+			{ GEMINI_API_KEY: 'g' },
+			rpcBody('tools/call', { name: 'generate_image', arguments: { prompt: 'a lighthouse' } }),
+		);
+		const { result } = (await response.json()) as { result: ToolResult };
+		expect(textJson(result)).toMatchObject({ model: 'offline', estimated_cost_usd: 0 });
 	});
 });

@@ -26,8 +26,12 @@ export const MODEL_CATALOG: readonly ModelEntry[] = [
 	...SD_WEBUI_MODELS,
 ];
 
-/** Preference order for the default model when DEFAULT_MODEL is not set. */
-const DEFAULT_PREFERENCE = ['flux-schnell', 'flash', 'gpt-image-1.5', 'gpt-image-1', 'sd-webui', 'offline'];
+/**
+ * Preference order for the default model when DEFAULT_MODEL is not set: Workers AI's
+ * flux-schnell, else offline. A paid model (Gemini, OpenAI) is never the default unless
+ * DEFAULT_MODEL names it: a request that names no model must not spend money by surprise.
+ */
+export const DEFAULT_PREFERENCE = ['flux-schnell', 'offline'] as const;
 
 const overrideSchema = z.strictObject({
 	upstream_id: z.string().trim().min(1).optional(),
