@@ -77,6 +77,27 @@ describe('JSON-RPC envelope errors are invalid requests that say what is wrong, 
 		}
 	});
 
+	it.each([
+		['tasks/get', { taskId: 5 }, 'params.taskId: Invalid input: expected string'],
+		['tasks/get', {}, 'params.taskId'],
+		['tasks/result', { taskId: null }, 'params.taskId'],
+		['tasks/cancel', { taskId: ['x'] }, 'params.taskId'],
+		['tasks/list', { cursor: {} }, 'params.cursor'],
+		['resources/read', {}, 'params.uri'],
+		['resources/read', { uri: 7 }, 'params.uri'],
+		['resources/list', { cursor: 1 }, 'params.cursor'],
+		['resources/templates/list', { cursor: false }, 'params.cursor'],
+		['prompts/list', { cursor: [] }, 'params.cursor'],
+	])('answers %s with bad params %j with -32602 naming the field', async (method, params, field) => {
+		const response = await post(rpcBody(method, params));
+		expect(response.status).toBe(400);
+		const json = (await response.json()) as RpcError;
+		expect(json.error.code).toBe(-32602);
+		expect(json.error.message).toContain(`Invalid params for ${method}`);
+		expect(json.error.message).toContain(field);
+		expect(json.error.message).not.toContain('"code":');
+	});
+
 	it('names an unknown tool without the SDK\'s "MCP error -32602:" prefix', async () => {
 		const json = (await (await post(rpcBody('tools/call', { name: 'nope', arguments: {} }))).json()) as RpcError;
 		expect(json.error.code).toBe(-32602);

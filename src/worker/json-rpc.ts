@@ -1,10 +1,18 @@
 /** JSON-RPC error responses for the HTTP edge (before any MCP server is involved). */
 import {
 	CallToolRequestSchema,
+	CancelTaskRequestSchema,
+	GetTaskPayloadRequestSchema,
+	GetTaskRequestSchema,
 	InitializeRequestSchema,
 	JSONRPCMessageSchema,
+	ListPromptsRequestSchema,
+	ListResourcesRequestSchema,
+	ListResourceTemplatesRequestSchema,
+	ListTasksRequestSchema,
 	ListToolsRequestSchema,
 	PingRequestSchema,
+	ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { clip } from '../text';
 
@@ -53,6 +61,14 @@ const REQUEST_SCHEMAS = {
 	ping: PingRequestSchema,
 	'tools/list': ListToolsRequestSchema,
 	'tools/call': CallToolRequestSchema,
+	'tasks/get': GetTaskRequestSchema,
+	'tasks/result': GetTaskPayloadRequestSchema,
+	'tasks/cancel': CancelTaskRequestSchema,
+	'tasks/list': ListTasksRequestSchema,
+	'resources/read': ReadResourceRequestSchema,
+	'resources/list': ListResourcesRequestSchema,
+	'resources/templates/list': ListResourceTemplatesRequestSchema,
+	'prompts/list': ListPromptsRequestSchema,
 } as const;
 
 const MEMBERS = new Set(['jsonrpc', 'id', 'method', 'params', 'result', 'error']);
