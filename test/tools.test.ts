@@ -329,7 +329,7 @@ describe('list_models', () => {
 			/^Model to use: one of offline, flux-schnell, sdxl-lightning, sdxl-base, .*phoenix, or "auto" .* Omit for the default \(flux-schnell\)\.$/,
 		);
 		expect(await modelDescription({ OPENAI_API_KEY: 'sk-x' })).toMatch(
-			/^Model to use: one of offline, gpt-image-1\.5, .*dall-e-2, or "auto" .* Omit for the default \(gpt-image-1\.5\)\.$/,
+			/^Model to use: one of offline, gpt-image-1\.5, .*dall-e-2, or "auto" .* Omit for the default \(offline\)\.$/,
 		);
 		expect(await modelDescription({})).toMatch(/^Model to use: one of offline, or "auto" .* \(offline\)\.$/);
 	});
