@@ -58,6 +58,23 @@ export function formatValidationError(toolName: string, schema: z.ZodType, error
 	return `Invalid arguments for ${toolName}: ${lines.join(' ')}`;
 }
 
+/**
+ * Form-filling clients (MCP Inspector 0.15) send every optional field, empty: `""` for a string
+ * and `[]` for a list. For an optional argument that means "not given", so it is dropped before
+ * parsing; a required argument sent empty is still refused.
+ */
+function withoutEmptyOptionals(schema: z.ZodType, args: unknown): unknown {
+	if (!(schema instanceof z.ZodObject) || args === null || typeof args !== 'object' || Array.isArray(args)) return args;
+	const shape = schema.shape as Record<string, z.ZodType>;
+	const kept: Record<string, unknown> = {};
+	for (const [key, value] of Object.entries(args)) {
+		const empty = value === '' || (Array.isArray(value) && value.length === 0);
+		if (empty && Object.hasOwn(shape, key) && shape[key]!.safeParse(undefined).success) continue;
+		kept[key] = value;
+	}
+	return kept;
+}
+
 /** The arguments as the schema's output, or a message naming each bad field and what is allowed. */
 export function parseArguments<S extends z.ZodType>(toolName: string, schema: S, args: unknown): Result<z.output<S>> {
 	// JSON.parse makes `"__proto__"` an own key, which zod's unknown-key check never sees.
@@ -65,7 +82,7 @@ export function parseArguments<S extends z.ZodType>(toolName: string, schema: S,
 		const allowed = schema instanceof z.ZodObject ? Object.keys(schema.shape).join(', ') : 'see the tool schema';
 		return err(`Invalid arguments for ${toolName}: unknown argument(s) "__proto__". Allowed arguments: ${allowed}.`);
 	}
-	const result = schema.safeParse(args ?? {});
+	const result = schema.safeParse(withoutEmptyOptionals(schema, args ?? {}));
 	if (result.success) return ok(result.data);
 	return err(formatValidationError(toolName, schema, result.error));
 }
