@@ -192,12 +192,12 @@ describe('model-family guides', () => {
 		expect(configured).toContain(`- \`${alias}\`: `);
 	});
 
-	it('list only the aspect ratios generate_image accepts for Gemini, and say which the model has beyond them', async () => {
+	it("list every aspect ratio of each Gemini model, flash's extra-wide and tall ones included", async () => {
 		const text = textOf(await getPrompt('gemini_prompt_guide', {}, { bindings: { GEMINI_API_KEY: 'k' } }));
 		expect(text).toContain(
-			'aspect_ratio 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9 (default 1:1) at image_size 1K, 2K, 4K',
+			'aspect_ratio 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9, 1:4, 4:1, 1:8, 8:1 (default 1:1) at image_size 1K, 2K, 4K',
 		);
-		expect(text).toContain('The model also makes 1:4, 4:1, 1:8, 8:1, which generate_image does not accept');
+		expect(text).not.toContain('which generate_image does not accept');
 	});
 
 	it('weave the subject into the closing instruction', async () => {
