@@ -2,8 +2,10 @@
  * Bad input at the HTTP edge, fast and inside workerd: what the e2e corpus
  * (test/e2e/bad-input.test.ts) found the SDK answering badly, and how the edge answers instead.
  */
+import { createExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { createApp } from '../src/worker/app';
 import { MAX_BODY_BYTES } from '../src/worker/mcp-post';
 import { BASE, post, rpcBody } from './helpers/mcp';
 
@@ -315,5 +317,40 @@ describe('tool arguments: ranges, invisible text and keys JSON gives special mea
 	it('takes "__proto__" inside a prompt: only the key is refused', async () => {
 		const { result } = await callRaw('generate_image', '{"prompt":"a sign reading __proto__"}');
 		expect(result.isError).toBeUndefined();
+	});
+});
+
+describe('a client that disconnects while sending the body', () => {
+	it('is logged as one line saying so, not an unhandled error with a stack, and creates nothing', async () => {
+		const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+		const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+		const before = await jobCount();
+		const encoder = new TextEncoder();
+		const body = new ReadableStream<Uint8Array>({
+			start(controller) {
+				controller.enqueue(encoder.encode('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"generate_'));
+				controller.error(new Error('Network connection lost.'));
+			},
+		});
+		// Straight to the app: the runtime's own fetch would end such a stream before the Worker saw it.
+		const response = await createApp().fetch(
+			new Request(`${BASE}/mcp`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body,
+				duplex: 'half',
+			} as RequestInit),
+			env,
+			createExecutionContext(),
+		);
+		expect(response.status).toBe(400);
+		expect(((await response.json()) as RpcError).error.message).toContain('connection closed while it was being sent');
+		expect(warn.mock.calls.map((call) => call.join(' '))).toEqual([
+			expect.stringContaining('the client disconnected while sending it (Error: Network connection lost.)'),
+		]);
+		expect(error).not.toHaveBeenCalled();
+		expect(await jobCount()).toBe(before);
+		warn.mockRestore();
+		error.mockRestore();
 	});
 });

@@ -6,6 +6,7 @@
 import { type JSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { concatBytes } from '../bytes';
 import { err, ok, type Result } from '../result';
+import { oneLine } from '../text';
 import { checkJsonRpcShape, EXAMPLE, isRecord, JSON_RPC, type JsonRpcId, jsonRpcError } from './json-rpc';
 
 export interface JsonRpcPost {
@@ -178,7 +179,21 @@ export async function readJsonRpcBody(request: Request): Promise<Result<JsonRpcP
 	const tooLarge = () =>
 		fail(413, JSON_RPC.invalidRequest, `Request body too large: the limit is ${MAX_BODY_BYTES} bytes.`);
 	if (Number(request.headers.get('content-length') ?? '0') > MAX_BODY_BYTES) return tooLarge();
-	const bytes = await readBytes(request, MAX_BODY_BYTES);
+	let bytes: Uint8Array | undefined;
+	try {
+		bytes = await readBytes(request, MAX_BODY_BYTES);
+	} catch (error) {
+		// The client went away (or its connection broke) while sending: not a server fault, and
+		// nobody is left to read the answer. One line, no stack.
+		console.warn(
+			`request body not received: the client disconnected while sending it (${oneLine(String(error), 200)})`,
+		);
+		return fail(
+			400,
+			JSON_RPC.invalidRequest,
+			'The request body could not be read: the connection closed while it was being sent.',
+		);
+	}
 	if (!bytes) return tooLarge();
 	let text: string;
 	try {
