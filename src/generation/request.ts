@@ -7,7 +7,23 @@ import type { ModelEntry } from '../providers/catalog';
 import type { ImageSizeTier } from '../providers/types';
 import type { Result } from '../result';
 
-export const ASPECT_RATIOS = ['1:1', '4:3', '3:4', '3:2', '2:3', '5:4', '4:5', '16:9', '9:16', '21:9', '9:21', '4:1', '1:4', '8:1', '1:8'] as const;
+export const ASPECT_RATIOS = [
+	'1:1',
+	'4:3',
+	'3:4',
+	'3:2',
+	'2:3',
+	'5:4',
+	'4:5',
+	'16:9',
+	'9:16',
+	'21:9',
+	'9:21',
+	'4:1',
+	'1:4',
+	'8:1',
+	'1:8',
+] as const;
 export const IMAGE_SIZE_TIERS = ['1K', '2K', '4K'] as const;
 export const MAX_PROMPT_CHARS = 4000;
 export const MAX_COUNT = 20;
