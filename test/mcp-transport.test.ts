@@ -1,5 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../src/worker/app';
 import { DEFAULT_PRINCIPAL } from '../src/worker/auth';
 import { lookupToken, sha256 } from '../src/worker/tokens';
 import { EXPECTED_TOOLS } from './helpers/expected-tools';
@@ -250,5 +251,28 @@ describe('GET /health and GET /', () => {
 		const response = await exports.default.fetch(`${BASE}/nope`);
 		expect(response.status).toBe(404);
 		expect(await response.json()).toEqual({ error: 'Not found: GET /nope' });
+	});
+});
+
+describe('GET /health for anonymous callers', () => {
+	const withToken = { AUTH_TOKEN: 'health-secret' };
+
+	it('gives status, bindings and the names of settings to fix, not counts, providers, models or values', async () => {
+		const app = createApp();
+		const bindings = { ...env, ...withToken, DAILY_BUDGET_USD: '$5' };
+		const anonymous = await app.fetch(new Request(`${BASE}/health`), bindings);
+		const body = (await anonymous.json()) as Record<string, unknown>;
+		expect(Object.keys(body).sort()).toEqual(['bindings', 'details', 'settings_to_fix', 'status']);
+		expect(body.settings_to_fix).toEqual(['DAILY_BUDGET_USD']);
+		expect(JSON.stringify(body)).not.toMatch(/\$5|AUTH_TOKEN\)|offline/);
+
+		const withCredential = await app.fetch(
+			new Request(`${BASE}/health`, { headers: { authorization: 'Bearer health-secret' } }),
+			bindings,
+		);
+		const full = (await withCredential.json()) as Record<string, unknown>;
+		expect(full).toMatchObject({ default_model: 'offline', auth: { serving: true } });
+		expect(JSON.stringify(full.config_warnings)).toContain('$5');
+		expect(JSON.stringify(full.auth)).toContain('bearer token (AUTH_TOKEN)');
 	});
 });

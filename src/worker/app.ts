@@ -144,7 +144,7 @@ export function createApp() {
 
 	registerOAuthRoutes(app);
 
-	app.get('/health', (c) => healthReport(c.env, c.get('config')));
+	app.get('/health', (c) => healthReport(c.req.raw, c.env, c.get('config')));
 
 	app.get('/', (c) =>
 		c.json({

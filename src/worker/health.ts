@@ -1,8 +1,13 @@
-/** GET /health: open, reports whether each binding answers and how auth is set up. */
+/**
+ * GET /health: open, reports whether each binding answers. Details (how auth is set up, token
+ * counts, providers, models, setting values in warnings) only to a caller who could use the
+ * server: a valid credential, or a loopback client of token-less local dev. Anyone else gets
+ * the status, the bindings' states and the names of the settings that need fixing.
+ */
 import { type AppConfig, imageRetentionDays, settingWarnings } from '../env';
 import { catalogFor, configuredModels, defaultModel, MODEL_CATALOG } from '../providers/catalog';
 import { probeImageBucket } from '../storage/bucket';
-import { authSetup, describeAuth } from './auth';
+import { authenticate, authSetup, describeAuth } from './auth';
 
 async function probe(check: () => Promise<unknown>): Promise<'ok' | 'error'> {
 	try {
@@ -13,14 +18,35 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'error'> {
 	}
 }
 
-export async function healthReport(env: Env, config: AppConfig): Promise<Response> {
+/** The setting a warning is about: the upper-case name it starts with. */
+function settingName(warning: string): string {
+	return /^[A-Z][A-Z0-9_]+/.exec(warning)?.[0] ?? 'configuration';
+}
+
+export async function healthReport(request: Request, env: Env, config: AppConfig): Promise<Response> {
 	const [db, images] = await Promise.all([
 		probe(() => env.DB.prepare('SELECT 1').first()),
 		probe(() => probeImageBucket(env.IMAGES)),
 	]);
-	const auth = describeAuth(authSetup(env), config.localDev);
+	const setup = authSetup(env);
+	const auth = describeAuth(setup, config.localDev);
 	const warnings = [...catalogFor(env).warnings, ...settingWarnings(env)];
 	const healthy = db === 'ok' && images === 'ok' && auth.serving;
+	const status = healthy ? 200 : 503;
+	const headers = { 'cache-control': 'no-store' };
+	if (!(await authenticate(request, setup, config)).ok) {
+		return Response.json(
+			{
+				status: healthy ? 'ok' : 'degraded',
+				bindings: { DB: db, IMAGES: images, JOBS: env.JOBS ? 'bound' : 'missing' },
+				// A server that refuses everyone says why to anyone: there is nothing to protect yet.
+				...(auth.serving ? {} : { auth: { serving: false, reason: auth.reason } }),
+				...(warnings.length ? { settings_to_fix: [...new Set(warnings.map(settingName))] } : {}),
+				details: 'Send "Authorization: Bearer <token>" for auth, models, providers and the warnings in full.',
+			},
+			{ status, headers },
+		);
+	}
 	const body = {
 		status: healthy ? 'ok' : 'degraded',
 		bindings: {
@@ -41,5 +67,5 @@ export async function healthReport(env: Env, config: AppConfig): Promise<Respons
 		image_retention_days: imageRetentionDays(env),
 		...(warnings.length ? { config_warnings: warnings } : {}),
 	};
-	return Response.json(body, { status: healthy ? 200 : 503, headers: { 'cache-control': 'no-store' } });
+	return Response.json(body, { status, headers });
 }
