@@ -4,7 +4,7 @@
  */
 import { createExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runJob } from '../src/consumer/run-job';
 import { getDb } from '../src/db/client';
 import { expireImages } from '../src/jobs/image-removal';
@@ -60,9 +60,14 @@ describe('cancel_job', () => {
 
 	it('cancels a running job: its late result is discarded and the object it wrote is removed', async () => {
 		const job = await insertJob({ params: { width: 64, height: 48, steps: 4 } });
-		// The provider is slow; cancel while it draws.
-		const running = runJob({ ...env, OFFLINE_LATENCY_MS: '300' }, job.id, 1);
-		await new Promise((resolve) => setTimeout(resolve, 50));
+		// The provider is slow; cancel once the consumer has claimed the job, while it draws.
+		const running = runJob({ ...env, OFFLINE_LATENCY_MS: '1000' }, job.id, 1);
+		await vi.waitFor(
+			async () => {
+				expect(await readJobRow(job.id)).toMatchObject({ status: 'processing' });
+			},
+			{ timeout: 5_000, interval: 5 },
+		);
 		const result = textJson(await callTool('cancel_job', { job_id: job.id }));
 		expect(result).toMatchObject({ cancelled_count: 1, results: [{ status: 'cancelled', cancelled: true }] });
 		expect((result.results as { message: string }[])[0]?.message).toContain('may still be billed');

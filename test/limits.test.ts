@@ -171,27 +171,29 @@ describe('rate limit on generate calls', () => {
 	const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 	const FREE = { prompt: 'a kite', model: 'offline' };
 
-	/**
-	 * The local limiter counts in windows aligned to the clock's minutes; start a burst early
-	 * enough in one that 31 calls, even on a loaded machine, cannot straddle two.
-	 */
-	async function awayFromWindowEdge() {
-		const left = 60_000 - (Date.now() % 60_000);
-		if (left < 20_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
-	}
-
 	it('refuses the 31st call of a user in a minute, saying so, while other users and admins go on', async () => {
-		const [carol, dave, root] = [unique('carol'), unique('dave'), unique('root')];
 		const { queue, sent } = recordingQueue();
-		const bindings = await usersEnv([{ id: carol }, { id: dave }, { id: root, role: 'admin' }], { JOBS: queue });
-		await awayFromWindowEdge();
-		for (let i = 0; i < 30; i++) {
-			const created = await callAs(bindings, carol, 'generate_image', FREE);
-			expect(created.isError, `call ${i + 1}`).toBeUndefined();
+		// The local limiter counts in windows aligned to the clock's minutes. Rather than sleep
+		// away from a window's edge, a burst that straddled one (the minute changed during it)
+		// is run again by a fresh user; two edges in a row cannot happen within a minute.
+		let carol = '';
+		let bindings: Partial<Env> = {};
+		let refused: Awaited<ReturnType<typeof callAs>> | undefined;
+		const [dave, root] = [unique('dave'), unique('root')];
+		for (let attempt = 0; attempt < 2; attempt++) {
+			carol = unique('carol');
+			bindings = await usersEnv([{ id: carol }, { id: dave }, { id: root, role: 'admin' }], { JOBS: queue });
+			sent.length = 0;
+			const minute = Math.floor(Date.now() / 60_000);
+			for (let i = 0; i < 30; i++) {
+				const created = await callAs(bindings, carol, 'generate_image', FREE);
+				expect(created.isError, `call ${i + 1}`).toBeUndefined();
+			}
+			refused = await callAs(bindings, carol, 'generate_image', { ...FREE, count: 2 });
+			if (Math.floor(Date.now() / 60_000) === minute) break;
 		}
-		const refused = await callAs(bindings, carol, 'generate_image', { ...FREE, count: 2 });
-		expect(refused.isError).toBe(true);
-		const json = textJson(refused);
+		expect(refused?.isError).toBe(true);
+		const json = textJson(refused!);
 		const oldest = await env.DB.prepare('SELECT min(created_at) AS t FROM jobs WHERE owner = ?')
 			.bind(carol)
 			.first<number>('t');
