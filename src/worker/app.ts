@@ -51,6 +51,23 @@ async function callerOf(c: Context<AppEnv>): Promise<AuthResult> {
 	return authenticate(c.req.raw, setup, c.get('config'));
 }
 
+function notFound(c: Context<AppEnv>): Response {
+	return c.json({ error: `Not found: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404);
+}
+
+/** Where OAuth clients look for metadata (RFC 8414, RFC 9728, OpenID discovery). */
+const OAUTH_DISCOVERY_PATHS = [
+	'/.well-known/oauth-authorization-server',
+	'/.well-known/oauth-authorization-server/*',
+	'/.well-known/oauth-protected-resource',
+	'/.well-known/oauth-protected-resource/*',
+	'/.well-known/openid-configuration',
+];
+/** The OAuth endpoints the MCP SDK's client calls itself (a browser opens /authorize: src/worker/oauth/routes.ts). */
+const OAUTH_ENDPOINT_PATHS = ['/register', '/token'];
+const NO_OAUTH =
+	'This server does not use OAuth: it takes a bearer token. Send the header "Authorization: Bearer <token>" ' +
+	'(mcp-remote: --header "Authorization: Bearer <token>"; the operator gives out the token, see docs/security.md).';
 export function createApp() {
 	const app = new Hono<AppEnv>();
 
@@ -180,7 +197,20 @@ export function createApp() {
 	app.all('/health', plainMethodNotAllowed('GET, HEAD'));
 	app.all('/', plainMethodNotAllowed('GET, HEAD'));
 
-	app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+	// Without OAuth, clients that try it anyway (mcp-remote after a 401) learn what to do instead
+	// of "Dynamic Client Registration rejected (HTTP 404)". With OAuth, the provider answers these.
+	for (const path of OAUTH_DISCOVERY_PATHS) {
+		app.all(path, (c) =>
+			authSetup(c.env).oauth ? notFound(c) : c.json({ error: 'not_found', error_description: NO_OAUTH }, 404),
+		);
+	}
+	for (const path of OAUTH_ENDPOINT_PATHS) {
+		app.all(path, (c) =>
+			authSetup(c.env).oauth ? notFound(c) : c.json({ error: 'invalid_request', error_description: NO_OAUTH }, 400),
+		);
+	}
+
+	app.notFound(notFound);
 	app.onError((error, c) => {
 		console.error('unhandled error', error);
 		return c.json({ error: 'Internal error.' }, 500);
