@@ -247,6 +247,23 @@ describe('GET /health and GET /', () => {
 		expect(models).not.toContain('dall-e-3');
 	});
 
+	it('says locally which models are offline stand-ins, and that no token is needed on loopback', async () => {
+		const health = (await (await exports.default.fetch(`${BASE}/health`)).json()) as {
+			bindings: { AI: string };
+			local_stand_ins: string[];
+		};
+		expect(health.bindings.AI).toContain('drawn by the offline provider');
+		expect(health.local_stand_ins).toEqual(expect.arrayContaining(['flux-schnell', 'sdxl-base']));
+		expect(health.local_stand_ins).not.toContain('offline');
+
+		const entry = (await (await exports.default.fetch(`${BASE}/`)).json()) as { auth: string };
+		expect(entry.auth).toMatch(/^none needed/);
+		const deployed = (await (
+			await createApp().fetch(new Request(`${BASE}/`), { ...env, AUTH_TOKEN: 'x', LOCAL_DEV: 'false' })
+		).json()) as { auth: string };
+		expect(deployed.auth).toBe('Authorization: Bearer <token>');
+	});
+
 	it('answers unknown paths with a JSON 404', async () => {
 		const response = await exports.default.fetch(`${BASE}/nope`);
 		expect(response.status).toBe(404);

@@ -10,7 +10,16 @@ import type { RequestScope } from '../tools/context';
 import { TOOLS } from '../tools/index';
 import { MAX_WAIT_SECONDS } from '../tools/wait';
 import type { AppEnv } from './app-env';
-import { type AuthResult, authenticate, authSetup, isLoopbackHost, isOAuthProps, oauthPrincipal } from './auth';
+import {
+	type AuthResult,
+	authenticate,
+	authSetup,
+	hasCredentials,
+	isLoopbackHost,
+	isLoopbackRequest,
+	isOAuthProps,
+	oauthPrincipal,
+} from './auth';
 import { healthReport } from './health';
 import { localHostGuard } from './host-guard';
 import { serveImage } from './images-route';
@@ -49,6 +58,18 @@ async function callerOf(c: Context<AppEnv>): Promise<AuthResult> {
 	const props = (c.executionCtx as ExecutionContext & { props?: unknown }).props;
 	if (isOAuthProps(props) && !setup.errors.length) return oauthPrincipal(props, setup);
 	return authenticate(c.req.raw, setup, c.get('config'));
+}
+
+/** What GET / says about auth: what is true for this server and this caller. */
+function describeEntryAuth(setup: ReturnType<typeof authSetup>, config: AppConfig, request: Request): string {
+	if (setup.oauth) return 'OAuth 2.1 (MCP clients discover it from the 401), or Authorization: Bearer <token>';
+	if (hasCredentials(setup)) return 'Authorization: Bearer <token>';
+	if (config.localDev) {
+		return isLoopbackRequest(request)
+			? 'none needed: a local server with no AUTH_TOKEN serves loopback clients without a token'
+			: 'none configured: this local server serves loopback clients only (set AUTH_TOKEN in .dev.vars to serve others)';
+	}
+	return 'none configured: every MCP request is refused until the operator sets AUTH_TOKEN, AUTH_TOKENS or OAuth';
 }
 
 function notFound(c: Context<AppEnv>): Response {
@@ -170,9 +191,7 @@ export function createApp() {
 			version: SERVER_INFO.version,
 			mcp_endpoint: `${new URL(c.req.url).origin}/mcp`,
 			transport: 'Streamable HTTP (stateless), POST /mcp; legacy HTTP+SSE, GET /sse then POST /messages',
-			auth: authSetup(c.env).oauth
-				? 'OAuth 2.1 (MCP clients discover it from the 401), or Authorization: Bearer <token>'
-				: 'Authorization: Bearer <token>',
+			auth: describeEntryAuth(authSetup(c.env), c.get('config'), c.req.raw),
 			tools: TOOLS.map((tool) => tool.name),
 			health: '/health',
 		}),

@@ -5,7 +5,7 @@
  * the status, the bindings' states and the names of the settings that need fixing.
  */
 import { type AppConfig, imageRetentionDays, settingWarnings } from '../env';
-import { catalogFor, configuredModels, defaultModel, MODEL_CATALOG } from '../providers/catalog';
+import { catalogFor, configuredModels, defaultModel, isStandIn, MODEL_CATALOG } from '../providers/catalog';
 import { probeImageBucket } from '../storage/bucket';
 import { authenticate, authSetup, describeAuth } from './auth';
 
@@ -47,17 +47,26 @@ export async function healthReport(request: Request, env: Env, config: AppConfig
 			{ status, headers },
 		);
 	}
+	// Models offered here but drawn by the offline provider (no AI binding locally): say so.
+	const standIns = configuredModels(env)
+		.filter((entry) => isStandIn(entry, env))
+		.map((entry) => entry.alias);
 	const body = {
 		status: healthy ? 'ok' : 'degraded',
 		bindings: {
 			DB: db,
 			IMAGES: images,
 			JOBS: env.JOBS ? 'bound' : 'missing',
-			AI: env.AI ? 'bound' : 'not bound (Workers AI models unavailable)',
+			AI: env.AI
+				? 'bound'
+				: config.localDev
+					? 'not bound (local: the Workers AI models are drawn by the offline provider, see local_stand_ins)'
+					: 'not bound (Workers AI models unavailable)',
 		},
 		auth,
 		default_model: defaultModel(env, config.defaultModel).alias,
 		models: configuredModels(env).map((entry) => entry.alias),
+		...(standIns.length ? { local_stand_ins: standIns } : {}),
 		providers: Object.fromEntries(
 			[...new Map(MODEL_CATALOG.map((entry) => [entry.provider.id, entry.provider])).values()].map((provider) => [
 				provider.id,
