@@ -9,7 +9,6 @@
  * look at it, and the Worker ignores it when serving.
  */
 import { isJobId, JOB_ID_SOURCE } from '../ids';
-import { err, type Result } from '../result';
 
 const KEY_PATTERN = new RegExp(`^(${JOB_ID_SOURCE})\\/(\\d{1,2})$`);
 /** A key whose job id may be written in upper case; callers lower it (src/ids.ts: one canonical form). */

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import type { ImageRow, JobRow } from '../db/schema';
-import { parseJobParams, type ReferenceSpec } from '../jobs/types';
-import { imageUriOfKey, imageViewUri, type UrlBases } from '../storage/images';
-import { presentImage } from './job-view';
+import { parseJobParams } from '../jobs/types';
+import { imageViewUri, type UrlBases } from '../storage/images';
+import { presentImage, referenceText } from './job-view';
 
 export const imageMetadataSchema = z.object({
 	job_id: z.string(),
@@ -47,10 +47,6 @@ export const imageMetadataSchema = z.object({
 export type ImageMetadata = z.infer<typeof imageMetadataSchema>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-function referenceText(spec: ReferenceSpec): string {
-	return spec.kind === 'image' ? imageUriOfKey(spec.r2_key) : spec.url;
-}
 
 /** The metadata of `image`, made by `job` (the caller's own: the reads are owner-scoped). */
 export function presentImageMetadata(job: JobRow, image: ImageRow, urls: UrlBases): ImageMetadata {

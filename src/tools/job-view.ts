@@ -4,10 +4,10 @@
  */
 import { z } from 'zod';
 import { IMAGE_REMOVED_REASONS, type ImageRow, JOB_STATUSES } from '../db/schema';
-import type { JobWithImages } from '../jobs/types';
+import type { JobWithImages, ReferenceSpec } from '../jobs/types';
 import { parseJobParams } from '../jobs/types';
 import { isTerminal } from '../jobs/wait';
-import { buildImageUrl, imageUri, type UrlBases } from '../storage/images';
+import { buildImageUrl, imageUri, imageUriOfKey, type UrlBases } from '../storage/images';
 import { oneLine } from '../text';
 import type { ImageView } from './context';
 
@@ -51,6 +51,13 @@ export const jobViewSchema = z.object({
 	steps: z.number().int().nullable().describe('Null for models without a steps parameter.'),
 	seed: z.number().int().nullable(),
 	negative_prompt: z.string().optional(),
+	aspect_ratio: z.string().optional().describe('The aspect ratio the call asked for, when it gave one.'),
+	image_size: z.string().optional().describe('The resolution tier the call asked for (models sized by aspect ratio).'),
+	reference_images: z
+		.array(z.string())
+		.optional()
+		.describe('The reference images the call gave: image:// URIs of earlier images, or https URLs.'),
+	mask_image: z.string().optional().describe('The inpainting mask the call gave.'),
 	model_choice: z.string().optional().describe('With model "auto": which model was picked and why.'),
 	revised_prompt: z
 		.string()
@@ -140,6 +147,10 @@ export function presentJob({ job, images }: JobWithImages, urls: UrlBases): JobV
 	};
 	if (removed.length) view.removed_images = removed;
 	if (params.negative_prompt) view.negative_prompt = params.negative_prompt;
+	if (params.aspect_ratio) view.aspect_ratio = params.aspect_ratio;
+	if (params.image_size) view.image_size = params.image_size;
+	if (params.reference_images?.length) view.reference_images = params.reference_images.map(referenceText);
+	if (params.mask) view.mask_image = referenceText(params.mask);
 	if (params.auto_reason) view.model_choice = params.auto_reason;
 	if (first) {
 		if (first.revised_prompt) view.revised_prompt = first.revised_prompt;
@@ -153,4 +164,9 @@ export function presentJob({ job, images }: JobWithImages, urls: UrlBases): JobV
 		view.duration_ms = job.completedAt - job.createdAt;
 	}
 	return view;
+}
+
+/** How a job names a reference image it was given: an `image://` URI of an earlier image, or the URL. */
+export function referenceText(spec: ReferenceSpec): string {
+	return spec.kind === 'image' ? imageUriOfKey(spec.r2_key) : spec.url;
 }
