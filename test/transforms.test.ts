@@ -303,4 +303,17 @@ describe('transforms: limits and bad input', () => {
 		}
 		expect((await env.IMAGES.list({ prefix: key })).objects).toEqual([]);
 	});
+
+	it('puts CORS on error answers too, so a page can read why an image failed', async () => {
+		for (const path of [
+			`${crypto.randomUUID()}/0.png`,
+			`${crypto.randomUUID()}/0.webp?w=0`,
+			`${crypto.randomUUID()}/0.bmp`,
+		]) {
+			const response = await get(path);
+			expect(response.status).toBeGreaterThanOrEqual(400);
+			expect(response.headers.get('access-control-allow-origin'), path).toBe('*');
+			await response.arrayBuffer();
+		}
+	});
 });

@@ -11,9 +11,12 @@ import { explainMissingImage } from '../jobs/image-removal';
 import { parseImageRequest, serveImageRequest } from '../storage/http-images';
 import { imagesBindingTransformer } from '../storage/transform';
 
-/** Errors are JSON `{ "error": … }` and never cached: the same URL may answer later. */
+/**
+ * Errors are JSON `{ "error": … }` and never cached: the same URL may answer later. CORS as on
+ * the images themselves, so a page that fetch()es an image can read why it failed.
+ */
 function errorResponse(status: number, body: Record<string, unknown>): Response {
-	return Response.json(body, { status, headers: { 'cache-control': 'no-store' } });
+	return Response.json(body, { status, headers: { 'cache-control': 'no-store', 'access-control-allow-origin': '*' } });
 }
 
 /** A missing object whose row says it expired or was deleted is 410 Gone, with why; a job still running 404 saying so. */
