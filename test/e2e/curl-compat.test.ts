@@ -265,8 +265,12 @@ describe('bearer-token auth (AUTH_TOKEN set)', () => {
 		}
 	});
 
-	it('keeps /health open and reports bearer-token auth', async () => {
-		const response = await send(`${authServer.url}/health`);
+	it('keeps /health open, and reports bearer-token auth only to a caller with a token', async () => {
+		const anonymous = await send(`${authServer.url}/health`);
+		expect(anonymous.status).toBe(200);
+		expect(anonymous.json).toMatchObject({ status: 'ok' });
+		expect(anonymous.json.auth).toBeUndefined();
+		const response = await send(`${authServer.url}/health`, { headers: { authorization: `Bearer ${AUTH_TOKEN}` } });
 		expect(response.status).toBe(200);
 		expect(response.json.auth).toEqual({
 			mode: 'bearer token (AUTH_TOKEN), bearer tokens (AUTH_TOKENS: 2 tokens)',
