@@ -50,7 +50,10 @@ export default defineConfig({
 					environment: 'node',
 					include: ['test/e2e/**/*.test.ts'],
 					testTimeout: 60_000,
-					hookTimeout: 120_000,
+					// Starting a server (migrations, then wrangler dev) takes seconds alone but can take
+					// minutes on a loaded 2-core CI machine while the workerd tests run beside it; the
+					// helper's own limits (60 s + 120 s) fail first, with wrangler's output.
+					hookTimeout: 300_000,
 				},
 			},
 		],

@@ -23,7 +23,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Loopback only: the server is token-less by default, and local dev serves only loopback clients. */
 const HOST = '127.0.0.1';
-const DEFAULT_STARTUP_TIMEOUT_MS = 60_000;
+const DEFAULT_STARTUP_TIMEOUT_MS = 120_000;
 const HEALTH_POLL_INTERVAL_MS = 150;
 const STOP_GRACE_MS = 5_000;
 /** Enough of wrangler's output to explain a failed start, without keeping a long run's logs in memory. */
@@ -38,7 +38,7 @@ export interface DevServerOptions {
 	 * GET /health with 200.
 	 */
 	configPath?: string;
-	/** How long to wait for GET /health to answer 200 (default 60 s). */
+	/** How long to wait for GET /health to answer 200 (default 120 s). */
 	startupTimeoutMs?: number;
 	/**
 	 * Keep the state directory when the server stops, so its D1 and R2 files can be read
