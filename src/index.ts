@@ -13,7 +13,7 @@ const handle = createHandler();
 // Startup log: how callers are authenticated, and any misconfiguration (docs/security.md).
 {
 	const config = readConfig(env);
-	const auth = describeAuth(authSetup(env), config.localDev);
+	const auth = describeAuth(authSetup(env), config);
 	if (!auth.serving) console.error(`[image-mcp] ${auth.reason}`);
 	else if (auth.mode.startsWith('none')) {
 		console.log(

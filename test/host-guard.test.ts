@@ -17,7 +17,7 @@ const initialize = () =>
 		clientInfo: { name: 'host-guard-test', version: '1.0.0' },
 	});
 
-/** A request through the whole fetch handler (entry point, then app) with the env.local bindings. */
+/** A request through the whole fetch handler (entry point, then app) with the local bindings. */
 function request(url: string, headers: Record<string, string> = {}, method = 'POST'): Promise<Response> {
 	return exports.default.fetch(
 		new Request(url, {
@@ -66,6 +66,8 @@ describe('DNS-rebinding protection in local dev (LOCAL_DEV=true)', () => {
 			expect(message).toContain('addressed to host "evil.example.com"');
 			expect(message).toContain('localhost, *.localhost, 127.0.0.1 (any 127.x.x.x) or [::1]');
 			expect(message).toContain('ALLOWED_HOSTS');
+			// A plain `wrangler deploy` ships this local configuration: the refusal says how to deploy.
+			expect(message).toContain('deploy with npm run deploy (wrangler deploy --env production)');
 		}
 	});
 
@@ -108,6 +110,44 @@ describe('DNS-rebinding protection in local dev (LOCAL_DEV=true)', () => {
 		expect(sameOrigin.status).toBe(200);
 		const foreign = await requestWithEnv(settings, 'http://evil.example.com/mcp', bearer);
 		expect(await refusal(foreign)).toContain('or 192.168.1.5, mybox.local (ALLOWED_HOSTS)');
+	});
+});
+
+describe('token-less local mode is for loopback only (issue 15, item 6)', () => {
+	// What a LAN client of `wrangler dev --ip 0.0.0.0` can send: wrangler dev keeps a client's own
+	// CF-Connecting-IP, and the Host is the client's to write, so it looks like loopback.
+	const passingForLoopback = { 'cf-connecting-ip': '127.0.0.1' };
+
+	it('refuses every request, loopback-looking or not, when ALLOWED_HOSTS opens the server and no token is set', async () => {
+		const exposed = { ALLOWED_HOSTS: '192.168.1.5' };
+		for (const url of ['http://localhost:8787/mcp', 'http://192.168.1.5:8787/mcp']) {
+			const response = await requestWithEnv(exposed, url, passingForLoopback);
+			expect(response.status, url).toBe(503);
+			const body = (await response.json()) as JsonRpcErrorBody;
+			expect(body.error.message).toContain('ALLOWED_HOSTS (192.168.1.5) opens it to other machines');
+			expect(body.error.message).toContain('Set AUTH_TOKEN');
+		}
+	});
+
+	it('says so in /health, which marks MCP requests as not served', async () => {
+		const response = await createApp().fetch(
+			new Request('http://localhost:8787/health'),
+			{ ...env, ALLOWED_HOSTS: '192.168.1.5' },
+			createExecutionContext(),
+		);
+		const health = (await response.json()) as { auth: { serving: boolean; reason?: string } };
+		expect(health.auth.serving).toBe(false);
+		expect(health.auth.reason).toContain('ALLOWED_HOSTS');
+	});
+
+	it('serves loopback clients without a token when nothing opens the server to other machines', async () => {
+		expect((await request('http://localhost:8787/mcp')).status).toBe(200);
+	});
+
+	it('refuses a client whose real address wrangler dev recorded, whatever Host it names', async () => {
+		const response = await request('http://localhost:8787/mcp', { 'cf-connecting-ip': '192.0.2.7' });
+		expect(response.status).toBe(403);
+		expect(((await response.json()) as JsonRpcErrorBody).error.message).toContain('only serves loopback clients');
 	});
 });
 

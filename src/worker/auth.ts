@@ -83,8 +83,19 @@ export function hasCredentials(setup: AuthSetup): boolean {
 	return Boolean(setup.authToken || setup.tokens || setup.oauth);
 }
 
+/**
+ * Why token-less local mode is off although LOCAL_DEV is set: ALLOWED_HOSTS says the server is
+ * reached from other machines, and the Worker cannot tell a loopback client from one of those
+ * that writes `CF-Connecting-IP: 127.0.0.1` and `Host: localhost` itself (wrangler dev keeps a
+ * client's own CF-Connecting-IP). Undefined when token-less local mode applies.
+ */
+export function exposedLocalDevRefusal(config: Pick<AppConfig, 'localDev' | 'allowedHosts'>): string | undefined {
+	if (!config.localDev || config.allowedHosts.length === 0) return undefined;
+	return `This local server has no AUTH_TOKEN but ALLOWED_HOSTS (${config.allowedHosts.join(', ')}) opens it to other machines, which could pass for loopback clients (the client IP and Host it sees are theirs to write), so it refuses MCP requests. Set AUTH_TOKEN in .dev.vars, or remove ALLOWED_HOSTS to serve only this machine.`;
+}
+
 /** For /health and the startup log: what is accepted, and whether MCP requests are served. */
-export function describeAuth(setup: AuthSetup, localDev: boolean) {
+export function describeAuth(setup: AuthSetup, config: Pick<AppConfig, 'localDev' | 'allowedHosts'>) {
 	const modes = [
 		...(setup.authToken ? ['bearer token (AUTH_TOKEN)'] : []),
 		...(setup.tokens
@@ -102,7 +113,9 @@ export function describeAuth(setup: AuthSetup, localDev: boolean) {
 		};
 	}
 	if (modes.length) return { mode: modes.join(', '), serving: true };
-	if (localDev) return { mode: 'none (local dev: loopback clients only)', serving: true };
+	const exposed = exposedLocalDevRefusal(config);
+	if (exposed) return { mode: 'none', serving: false, reason: exposed };
+	if (config.localDev) return { mode: 'none (local dev: loopback clients only)', serving: true };
 	return {
 		mode: 'none',
 		serving: false,
@@ -162,6 +175,8 @@ export async function authenticate(request: Request, setup: AuthSetup, config: A
 				: `Unauthorized: ${howTo}.`,
 		});
 	}
+	const exposed = exposedLocalDevRefusal(config);
+	if (exposed) return err({ status: 503, message: exposed });
 	if (config.localDev) {
 		if (isLoopbackRequest(request)) return ok({ ...DEFAULT_PRINCIPAL, via: 'local' });
 		return err({

@@ -29,7 +29,7 @@ export async function healthReport(request: Request, env: Env, config: AppConfig
 		probe(() => probeImageBucket(env.IMAGES)),
 	]);
 	const setup = authSetup(env);
-	const auth = describeAuth(setup, config.localDev);
+	const auth = describeAuth(setup, config);
 	const warnings = [...catalogFor(env).warnings, ...settingWarnings(env)];
 	const healthy = db === 'ok' && images === 'ok' && auth.serving;
 	const status = healthy ? 200 : 503;

@@ -48,7 +48,7 @@ function originHostname(origin: string): string | undefined {
 export function localRequestRefusal(request: Request, config: AppConfig): string | null {
 	const hostname = new URL(request.url).hostname;
 	if (!isLocalHost(hostname, config)) {
-		return `Forbidden: this local server answers only requests addressed to ${allowedHostsText(config)}, and this one was addressed to host "${clip(hostname, 100)}" (DNS-rebinding protection). If that name or address is this machine's, add it to ALLOWED_HOSTS (comma-separated) in .dev.vars; it still needs an AUTH_TOKEN to be served.`;
+		return `Forbidden: this local server answers only requests addressed to ${allowedHostsText(config)}, and this one was addressed to host "${clip(hostname, 100)}" (DNS-rebinding protection). If that name or address is this machine's, add it to ALLOWED_HOSTS (comma-separated) in .dev.vars; it still needs an AUTH_TOKEN to be served. If this Worker is deployed, it was deployed with the local configuration (LOCAL_DEV=true): deploy with npm run deploy (wrangler deploy --env production).`;
 	}
 	const origin = request.headers.get('origin');
 	if (origin === null || config.allowedOrigins.includes(origin)) return null;
