@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * Latency of the MCP tools as a client sees them, against real `wrangler dev --env local`
+ * Latency of the MCP tools as a client sees them, against real `wrangler dev`
  * servers on this machine (offline provider, so what is measured is this server: transport,
  * D1, the queue hop, R2 and the wait loop, plus drawing and encoding the PNG).
  *

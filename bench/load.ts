@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /**
  * Load and "nothing lost, nothing stuck" check: many jobs through a real
- * `wrangler dev --env local` (offline provider, local D1, R2 and Queues), with transient
+ * `wrangler dev` (offline provider, local D1, R2 and Queues), with transient
  * provider failures injected by OFFLINE_FAILURE_RATE, then the server's own D1 and R2 files
  * read directly to check that every job ended and that images and objects match one to one.
  *
@@ -15,7 +15,7 @@
  *      called again while still running) within --time-limit-s;
  *   3. ask the MCP tools how many jobs are completed and failed (list_jobs);
  *   4. stop the server, keep its state directory and open its D1 and R2 with miniflare,
- *      under the ids wrangler itself derives from wrangler.jsonc env.local;
+ *      under the ids wrangler itself derives from wrangler.jsonc;
  *   5. check the invariants and print figures.
  * Prints a table per rate and one JSON line with every figure; exits 1 when any check fails.
  *
@@ -172,21 +172,21 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The D1 database id and R2 bucket name wrangler gives the `DB` and `IMAGES` bindings of
- * env.local, from wrangler's own config reader: opening the state directory under other
+ * the local (top-level) config, from wrangler's own config reader: opening the state directory under other
  * ids would silently create new, empty stores.
  */
 function localStorageIds(): { d1: string; r2: string } {
 	const previous = process.env.WRANGLER_LOG;
-	// Keep wrangler's config warnings (the expected "ai is not on env.local") off the bench output.
+	// Keep wrangler's informational config output off the bench output.
 	process.env.WRANGLER_LOG = 'error';
 	try {
-		const { workerOptions } = unstable_getMiniflareWorkerOptions(join(PROJECT_ROOT, 'wrangler.jsonc'), 'local');
+		const { workerOptions } = unstable_getMiniflareWorkerOptions(join(PROJECT_ROOT, 'wrangler.jsonc'));
 		const idOf = (entry: unknown, what: string): string => {
 			if (typeof entry === 'string') return entry;
 			if (entry && typeof entry === 'object' && typeof (entry as { id?: unknown }).id === 'string') {
 				return (entry as { id: string }).id;
 			}
-			throw new Error(`wrangler.jsonc env.local has no ${what}.`);
+			throw new Error(`wrangler.jsonc has no ${what}.`);
 		};
 		const d1 = (workerOptions.d1Databases ?? {}) as Record<string, unknown>;
 		const r2 = (workerOptions.r2Buckets ?? {}) as Record<string, unknown>;

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /**
  * Notice lag: how long after the provider finishes does `generate_image_and_wait` return?
- * Against a real `wrangler dev --env local` whose offline provider takes OFFLINE_LATENCY_MS
+ * Against a real `wrangler dev` whose offline provider takes OFFLINE_LATENCY_MS
  * (500 ms), each call's wall time minus those 500 ms is what this server adds: the request,
  * the insert, the queue hop, the claim, drawing and storing the image, completing the job, and
  * the waiter noticing. Both transports, with the official SDK client, one call at a time, the

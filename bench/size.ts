@@ -97,7 +97,7 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
 	try {
 		log('Building with wrangler deploy --dry-run...');
 		const outdir = join(work, 'dist');
-		const built = await runWrangler(['deploy', '--dry-run', '--env=', '--outdir', outdir]);
+		const built = await runWrangler(['deploy', '--dry-run', '--env', 'production', '--outdir', outdir]);
 		const upload = numberAfter(built, /Total Upload: ([\d.]+) KiB/, 'the upload size');
 		const uploadGzip = numberAfter(built, /gzip: ([\d.]+) KiB/, 'the gzip size');
 		const files = (await readdir(outdir)).filter((file) => /\.(m?js|wasm)$/.test(file));
@@ -120,7 +120,7 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
 		const self = new Map<string, number>();
 		for (let i = 0; i < options.runs; i++) {
 			const profilePath = join(work, `startup-${i}.cpuprofile`);
-			const output = await runWrangler(['check', 'startup', '--env=', '--outfile', profilePath]);
+			const output = await runWrangler(['check', 'startup', '--env', 'production', '--outfile', profilePath]);
 			active.push(numberAfter(output, /Active: ([\d.]+) ms/, 'the active start-up time'));
 			selfTimes(JSON.parse(await readFile(profilePath, 'utf8')) as CpuProfile, map, self);
 			log(`  start-up run ${i + 1}/${options.runs}: active ${active.at(-1)} ms`);

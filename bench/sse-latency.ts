@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /**
  * Round-trip latency of the legacy HTTP+SSE transport (GET /sse + POST /messages) as the
- * official SDK client sees it, against real `wrangler dev --env local` servers on this
+ * official SDK client sees it, against real `wrangler dev` servers on this
  * machine, next to Streamable HTTP (POST /mcp) for comparison.
  *
  *   node --experimental-strip-types bench/sse-latency.ts [--n 50] [--warmup 5] [--idle-n 10] [--idle-ms 1000]

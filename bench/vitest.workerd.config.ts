@@ -5,13 +5,15 @@
  */
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { hermeticWranglerConfig } from '../test/hermetic-wrangler.ts';
 
 const migrations = await readD1Migrations('./migrations');
+const wranglerConfig = hermeticWranglerConfig();
 
 export default defineConfig({
 	plugins: [
 		cloudflareTest({
-			wrangler: { configPath: './wrangler.jsonc', environment: 'local' },
+			wrangler: { configPath: wranglerConfig },
 			miniflare: { bindings: { TEST_MIGRATIONS: migrations, BENCH_MODE: 'full' } },
 		}),
 	],

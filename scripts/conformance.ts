@@ -4,7 +4,7 @@
  * against this server: the server scenarios that apply to a stateless, token-less local server
  * with our own tools and no test fixtures (docs/transports.md#conformance says which and why).
  *
- *   npm run conformance                                   # starts its own wrangler dev --env local
+ *   npm run conformance                                   # starts its own wrangler dev
  *   npm run conformance -- http://localhost:8787/mcp      # a server you started (npm run dev)
  *   npm run conformance -- --scenario ping [URL]          # one scenario
  *

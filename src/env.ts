@@ -79,7 +79,7 @@ export interface AppConfig {
 	allowedOrigins: string[];
 	/** ALLOWED_HOSTS as URL hostnames (lower case, IPv6 in brackets, no port): local dev's extra hosts. */
 	allowedHosts: string[];
-	/** `wrangler dev --env local`: no token means loopback-only access instead of refusal. */
+	/** `wrangler dev` (the top level of wrangler.jsonc): no token means loopback-only access instead of refusal. */
 	localDev: boolean;
 	sse: SseSettings;
 	/** Whether wait tools use same-isolate completion hints (WAIT_IN_MEMORY, default on). */

@@ -26,8 +26,13 @@ function parseJsonc(text: string): Record<string, unknown> {
 	return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
 }
 
-const config = parseJsonc(wranglerConfigText) as Record<string, unknown> & { env: { local: Record<string, unknown> } };
-const local = config.env.local;
+const config = parseJsonc(wranglerConfigText) as Record<string, unknown> & {
+	env: { production: Record<string, unknown> };
+};
+/** The top level: plain `wrangler dev`, `npm run dev` and the tests. */
+const local = config;
+/** `env.production`: what `npm run deploy` ships. */
+const production = config.env.production;
 
 /** What identifies each binding; deploy-only details (database_id, var values) may differ. */
 function bindingShape(section: Record<string, unknown>) {
@@ -44,15 +49,22 @@ function bindingShape(section: Record<string, unknown>) {
 }
 
 describe('wrangler.jsonc', () => {
-	it('gives env.local (dev and tests) the same bindings and vars as the deployed top level, minus ai', () => {
-		expect(bindingShape(local)).toEqual(bindingShape(config));
-		expect(config.ai).toEqual({ binding: 'AI' });
+	it('gives env.production the same bindings and vars as the local top level, plus ai', () => {
+		expect(bindingShape(production)).toEqual(bindingShape(local));
+		expect(production.ai).toEqual({ binding: 'AI' });
+		// ai at the top level would make plain `wrangler dev` ask for a Cloudflare account.
 		expect(local.ai).toBeUndefined();
+		// Deployed under the same Worker name, not wrangler's default "image-mcp-production".
+		expect(production.name).toBe(local.name);
 	});
 
-	it('marks env.local, and only env.local, as the loopback-only local mode', () => {
+	it('marks the top level, and only it, as the loopback-only local mode', () => {
 		expect((local.vars as Record<string, string>).LOCAL_DEV).toBe('true');
-		expect((config.vars as Record<string, string>).LOCAL_DEV).toBe('');
+		expect((production.vars as Record<string, string>).LOCAL_DEV).toBe('');
+	});
+
+	it('keeps plain `wrangler dev` on loopback, where token-less local mode is safe', () => {
+		expect((local.dev as { ip?: string }).ip).toBe('127.0.0.1');
 	});
 
 	it('keeps JOB_RATE_LIMIT, which the refusal messages quote, in step with the JOB_RATE_LIMITER binding', () => {

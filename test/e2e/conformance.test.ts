@@ -1,6 +1,6 @@
 /**
  * The official MCP conformance suite (@modelcontextprotocol/conformance) against a real
- * `wrangler dev --env local`: one test per server scenario that applies to this server
+ * `wrangler dev`: one test per server scenario that applies to this server
  * (scripts/conformance.ts lists them; docs/transports.md#conformance says why the others do
  * not), each asserting that every check the suite wrote is SUCCESS.
  */

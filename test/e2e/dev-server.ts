@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * Starts a real `wrangler dev --env local` for end-to-end tests and benchmarks: the same
+ * Starts a real `wrangler dev` for end-to-end tests and benchmarks: the same
  * command a user runs, so the tests see what a user sees (bundling, workerd, local D1, R2 and
  * Queues), not a stand-in.
  *
@@ -33,11 +33,16 @@ export interface DevServerOptions {
 	/** Extra `--var KEY:VALUE` pairs, e.g. `{ OFFLINE_LATENCY_MS: '500', AUTH_TOKEN: 'secret' }`. */
 	vars?: Record<string, string>;
 	/**
-	 * Another Worker to serve instead of this project's (`--config <path>`, no `--env local`,
+	 * Another Worker to serve instead of this project's (`--config <path>`,
 	 * no migrations), e.g. the trivial floor Worker of bench/request-cost.ts. It must answer
 	 * GET /health with 200.
 	 */
 	configPath?: string;
+	/**
+	 * Skip `wrangler d1 migrations apply` before starting, as a newcomer's first plain
+	 * `wrangler dev` does (the Worker then migrates its local D1 itself). Default false.
+	 */
+	skipMigrations?: boolean;
 	/** How long to wait for GET /health to answer 200 (default 120 s). */
 	startupTimeoutMs?: number;
 	/**
@@ -86,11 +91,16 @@ export function nodeBinary(): string {
 
 const WRANGLER = join(PROJECT_ROOT, 'node_modules', '.bin', 'wrangler');
 
-/** No telemetry, no interactive prompts or hotkeys, no colour codes in the captured logs. */
+/**
+ * No telemetry, no interactive prompts or hotkeys, no colour codes in the captured logs, and no
+ * fetch of a real `Request.cf` from workers.cloudflare.com (the Worker does not read it, and
+ * offline the failed fetch prints a stack trace into every server's log).
+ */
 function wranglerEnv(): NodeJS.ProcessEnv {
 	return {
 		...process.env,
 		WRANGLER_SEND_METRICS: 'false',
+		CLOUDFLARE_CF_FETCH_ENABLED: 'false',
 		CI: 'true',
 		NO_COLOR: '1',
 		FORCE_COLOR: '0',
@@ -148,7 +158,7 @@ const PORT_ATTEMPTS = 3;
 class PortTakenError extends Error {}
 
 /**
- * Migrates a fresh state directory, starts `wrangler dev --env local` on it and resolves once
+ * Migrates a fresh state directory, starts `wrangler dev` on it and resolves once
  * GET /health answers 200. Rejects with wrangler's output when it exits or is not healthy in time.
  * A port taken between choosing it and wrangler binding it (another server starting on this
  * machine) is not the server's fault: it starts again on new ports, a few times.
@@ -178,8 +188,8 @@ async function startDevServerOnce(options: DevServerOptions): Promise<DevServer>
 			.join(''),
 	);
 	try {
-		if (!options.configPath) {
-			await runWrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--env', 'local', '--persist-to', stateDir]);
+		if (!options.configPath && !options.skipMigrations) {
+			await runWrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir]);
 		}
 	} catch (error) {
 		await rm(stateDir, { recursive: true, force: true });
@@ -191,7 +201,7 @@ async function startDevServerOnce(options: DevServerOptions): Promise<DevServer>
 	const args = [
 		WRANGLER,
 		'dev',
-		...(options.configPath ? ['--config', options.configPath] : ['--env', 'local']),
+		...(options.configPath ? ['--config', options.configPath] : []),
 		'--ip',
 		HOST,
 		'--port',

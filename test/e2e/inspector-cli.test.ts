@@ -1,6 +1,6 @@
 /**
  * The official MCP Inspector's CLI mode (`mcp-inspector --cli`, package
- * @modelcontextprotocol/inspector v2) against a real `wrangler dev --env local` with a bearer
+ * @modelcontextprotocol/inspector v2) against a real `wrangler dev` with a bearer
  * token: the tool list and tool calls over the legacy SSE transport (and Streamable HTTP for
  * comparison), the `--header` that carries the token, and the clear failure without it.
  *

@@ -1,6 +1,6 @@
 /**
  * MCP-native features end to end, with the official SDK client against a real
- * `wrangler dev --env local`, over both transports: task-augmented generation (tasks/get until
+ * `wrangler dev`, over both transports: task-augmented generation (tasks/get until
  * completed, tasks/result, tasks/cancel), image:// resources read back byte for byte against
  * the image URL, and log messages after logging/setLevel.
  */

@@ -1,6 +1,6 @@
 /**
  * End to end over the legacy HTTP+SSE transport (MCP 2024-11-05) against real
- * `wrangler dev --env local` servers: the official SDK client's SSEClientTransport on
+ * `wrangler dev` servers: the official SDK client's SSEClientTransport on
  * `GET /sse` + `POST /messages`, and the same exchange with raw fetch, as curl would do it.
  *
  * Three servers, started together:

@@ -1,6 +1,6 @@
 /**
  * End to end over Streamable HTTP with the official MCP SDK client against a real
- * `wrangler dev --env local`: the tool list, one-call generation down to decodable PNG
+ * `wrangler dev`: the tool list, one-call generation down to decodable PNG
  * bytes, batch generation and the listings, progress notifications, waits that end before
  * the job does, and how bad input is answered.
  */
