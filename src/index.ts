@@ -1,6 +1,7 @@
 /** One deployable, three entry points (DESIGN.md §1). Handlers stay thin. */
 import { env } from 'cloudflare:workers';
 import { handleQueueBatch } from './consumer';
+import { ensureLocalSchema } from './db/local-migrations';
 import { readConfig, settingWarnings } from './env';
 import type { JobMessage } from './jobs/types';
 import { catalogFor } from './providers/catalog';
@@ -23,8 +24,22 @@ const handle = createHandler();
 	for (const warning of [...catalogFor(env).warnings, ...settingWarnings(env)]) console.warn(`[image-mcp] ${warning}`);
 }
 
+/** Local runs bring their own D1 schema up to date (src/db/local-migrations.ts); deployed ones never. */
+async function localSchema(bindings: Env): Promise<void> {
+	if (readConfig(bindings).localDev) await ensureLocalSchema(bindings.DB);
+}
+
 export default {
-	fetch: (request, bindings, ctx) => handle(request, bindings, ctx),
-	queue: (batch, bindings) => handleQueueBatch(batch, bindings),
-	scheduled: (_controller, bindings, ctx) => ctx.waitUntil(runMaintenance(bindings, Date.now())),
+	fetch: async (request, bindings, ctx) => {
+		await localSchema(bindings);
+		return handle(request, bindings, ctx);
+	},
+	queue: async (batch, bindings) => {
+		await localSchema(bindings);
+		await handleQueueBatch(batch, bindings);
+	},
+	scheduled: async (_controller, bindings, ctx) => {
+		await localSchema(bindings);
+		ctx.waitUntil(runMaintenance(bindings, Date.now()));
+	},
 } satisfies ExportedHandler<Env, JobMessage>;
