@@ -39,6 +39,8 @@ interface OptionalSettings {
 	SSE_MAX_STREAMS?: string;
 	/** Undelivered messages allowed per legacy SSE session (default 1000). */
 	SSE_MAX_OUTBOX?: string;
+	/** Bytes of undelivered messages allowed per legacy SSE session (default 4 MiB). */
+	SSE_MAX_OUTBOX_BYTES?: string;
 	/** JSON: per-model upstream id, price, latency or `disabled` (docs/providers.md). */
 	MODEL_OVERRIDES?: string;
 	/** OpenAI API key (secret): enables dall-e-2, dall-e-3 and the gpt-image models. */
@@ -103,11 +105,18 @@ export interface AppConfig {
 export const PREVIEW_MODES = ['auto', 'none'] as const;
 export type PreviewMode = (typeof PREVIEW_MODES)[number];
 
+/** Legacy SSE defaults: streams per principal, and what one session's outbox may hold. */
+export const SSE_DEFAULT_MAX_STREAMS = 10;
+export const SSE_DEFAULT_MAX_OUTBOX = 1000;
+/** 4 MiB: about a dozen results with inline previews (at most 256 KB of base64 each) waiting. */
+export const SSE_DEFAULT_MAX_OUTBOX_BYTES = 4 * 1024 * 1024;
+
 export interface SseSettings {
 	inMemory: boolean;
 	keepaliveMs: number;
 	maxStreamsPerPrincipal: number;
 	maxOutboxMessages: number;
+	maxOutboxBytes: number;
 }
 
 /** The deployment's default spend budgets in USD; null is no budget (docs/limits.md). */
@@ -282,8 +291,9 @@ const settingsSchema = z
 		WAIT_IN_MEMORY: onUnlessFalse,
 		SSE_IN_MEMORY: onUnlessFalse,
 		SSE_KEEPALIVE_MS: positiveInteger(15_000),
-		SSE_MAX_STREAMS: positiveInteger(10),
-		SSE_MAX_OUTBOX: positiveInteger(1000),
+		SSE_MAX_STREAMS: positiveInteger(SSE_DEFAULT_MAX_STREAMS),
+		SSE_MAX_OUTBOX: positiveInteger(SSE_DEFAULT_MAX_OUTBOX),
+		SSE_MAX_OUTBOX_BYTES: positiveInteger(SSE_DEFAULT_MAX_OUTBOX_BYTES),
 		IMAGE_RETENTION_DAYS: retentionDays,
 		PREVIEWS: previewMode,
 		PROVIDER_TIMEOUT_MS: providerTimeoutMs,
@@ -323,6 +333,7 @@ const settingsSchema = z
 					keepaliveMs: vars.SSE_KEEPALIVE_MS,
 					maxStreamsPerPrincipal: vars.SSE_MAX_STREAMS,
 					maxOutboxMessages: vars.SSE_MAX_OUTBOX,
+					maxOutboxBytes: vars.SSE_MAX_OUTBOX_BYTES,
 				},
 				imageRetentionDays: vars.IMAGE_RETENTION_DAYS.value,
 				previews: vars.PREVIEWS.value,

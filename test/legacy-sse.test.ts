@@ -2,7 +2,8 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getDb } from '../src/db/client';
-import { purgeSseState } from '../src/db/sse-store';
+import { appendToOutbox, outboxSize, payloadBytes, purgeSseState } from '../src/db/sse-store';
+import { SSE_DEFAULT_MAX_OUTBOX, SSE_DEFAULT_MAX_OUTBOX_BYTES, SSE_DEFAULT_MAX_STREAMS } from '../src/env';
 import { createApp } from '../src/worker/app';
 import { SESSION_LIVE_WINDOW_MS } from '../src/worker/legacy-sse/session-limits';
 import { EXPECTED_TOOLS } from './helpers/expected-tools';
@@ -77,6 +78,27 @@ describe('GET /sse', () => {
 		const second = await limited.fetch('/sse');
 		expect(second.status).toBe(429);
 		expect(((await second.json()) as { error: string }).error).toContain('the limit is 1');
+	});
+
+	it(`opens ${SSE_DEFAULT_MAX_STREAMS} streams per principal by default and refuses stream ${SSE_DEFAULT_MAX_STREAMS + 1}`, async () => {
+		const server = worker();
+		for (let index = 0; index < SSE_DEFAULT_MAX_STREAMS; index++) await server.connect();
+		const over = await server.fetch('/sse');
+		expect(over.status).toBe(429);
+		expect(((await over.json()) as { error: string }).error).toContain(
+			`you have ${SSE_DEFAULT_MAX_STREAMS}, the limit is ${SSE_DEFAULT_MAX_STREAMS}`,
+		);
+	});
+
+	it('holds the stream limit when 30 streams of one user open at once', async () => {
+		const server = worker();
+		const responses = await Promise.all(Array.from({ length: 30 }, () => server.fetch('/sse')));
+		for (const response of responses) if (response.status === 200) open.push(new SseReader(response));
+		const statuses = responses.map((response) => response.status);
+		expect(statuses.filter((status) => status === 200)).toHaveLength(SSE_DEFAULT_MAX_STREAMS);
+		expect(statuses.filter((status) => status === 429)).toHaveLength(30 - SSE_DEFAULT_MAX_STREAMS);
+		const live = await env.DB.prepare('SELECT count(*) AS n FROM sse_sessions WHERE owner = ?').bind('default').first('n');
+		expect(live).toBe(SSE_DEFAULT_MAX_STREAMS);
 	});
 
 	it('requires the bearer token when one is configured', async () => {
@@ -207,6 +229,61 @@ describe('POST /messages', () => {
 		const response = await server.post(endpoint, rpcBody('ping'));
 		expect(response.status).toBe(429);
 		expect(((await response.json()) as { error: string }).error).toContain('outbox full');
+	});
+});
+
+describe('the outbox limits (a stream that stopped reading)', () => {
+	const session = 'outbox-limits-session';
+	const expires = () => Date.now() + 60_000;
+	const defaults = { maxMessages: SSE_DEFAULT_MAX_OUTBOX, maxBytes: SSE_DEFAULT_MAX_OUTBOX_BYTES };
+
+	it(`holds ${SSE_DEFAULT_MAX_OUTBOX_BYTES} bytes of payload by default, and not one byte more`, async () => {
+		// D1 rows hold at most 2 MB, so the default cap is reached in three messages.
+		const first = 'a'.repeat(1_400_000);
+		const last = 'c'.repeat(SSE_DEFAULT_MAX_OUTBOX_BYTES - 2 * first.length);
+		expect(await appendToOutbox(getDb(env), session, first, expires(), defaults)).toBe(true);
+		expect(await appendToOutbox(getDb(env), session, first, expires(), defaults)).toBe(true);
+		expect(await appendToOutbox(getDb(env), session, `${last}x`, expires(), defaults)).toBe(false);
+		expect(await appendToOutbox(getDb(env), session, last, expires(), defaults)).toBe(true);
+		expect(await outboxSize(getDb(env), session)).toEqual({ messages: 3, bytes: SSE_DEFAULT_MAX_OUTBOX_BYTES });
+		expect(await appendToOutbox(getDb(env), session, 'x', expires(), defaults)).toBe(false);
+	});
+
+	it('counts bytes as UTF-8, as the payload is stored', async () => {
+		const payload = '"日本語 🎨"';
+		expect(payloadBytes(payload)).toBe(16);
+		const limits = { maxMessages: 10, maxBytes: 16 };
+		expect(await appendToOutbox(getDb(env), session, payload, expires(), limits)).toBe(true);
+		expect(await outboxSize(getDb(env), session)).toEqual({ messages: 1, bytes: 16 });
+		expect(await appendToOutbox(getDb(env), session, '1', expires(), limits)).toBe(false);
+	});
+
+	it(`holds ${SSE_DEFAULT_MAX_OUTBOX} messages by default, and not one more`, async () => {
+		const db = getDb(env);
+		const rows = Array.from({ length: SSE_DEFAULT_MAX_OUTBOX - 1 }, () =>
+			env.DB.prepare('INSERT INTO sse_outbox (session_id, payload, expires_at) VALUES (?, ?, ?)').bind(
+				session,
+				'{}',
+				expires(),
+			),
+		);
+		await env.DB.batch(rows);
+		expect(await appendToOutbox(db, session, '{}', expires(), defaults)).toBe(true);
+		expect(await appendToOutbox(db, session, '{}', expires(), defaults)).toBe(false);
+		expect((await outboxSize(db, session)).messages).toBe(SSE_DEFAULT_MAX_OUTBOX);
+	});
+
+	it('refuses new messages with 429 naming the bytes when the outbox holds its byte cap', async () => {
+		const server = worker({ ...viaOutboxOnly, SSE_MAX_OUTBOX_BYTES: '100' });
+		const { sessionId, endpoint } = await server.connect();
+		await env.DB.prepare('INSERT INTO sse_outbox (session_id, payload, expires_at) VALUES (?, ?, ?)')
+			.bind(sessionId, 'x'.repeat(100), expires())
+			.run();
+		const response = await server.post(endpoint, rpcBody('ping'));
+		expect(response.status).toBe(429);
+		const { error } = (await response.json()) as { error: string };
+		expect(error).toContain('1 messages (100 bytes) are waiting');
+		expect(error).toContain('100 bytes');
 	});
 });
 

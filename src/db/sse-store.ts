@@ -14,23 +14,29 @@ export interface OutboxMessage {
 	payload: string;
 }
 
-/** Opens a session unless the principal already has `maxOpen` live ones. */
+/**
+ * Opens a session unless the principal already has `maxOpen` live ones. The count and the
+ * insert are one statement, so concurrent opens cannot all see room and all get in.
+ */
 export async function openSseSession(
 	db: Db,
 	owner: string,
 	now: number,
 	limits: { maxOpen: number; liveWindowMs: number },
 ): Promise<Result<string, { open: number }>> {
+	// 128 random bits, hex: unguessable, and bound to the owner on every use anyway.
+	const id = [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+	const liveSince = now - limits.liveWindowMs;
+	const inserted = await db.run(sql`
+		INSERT INTO sse_sessions (id, owner, created_at, seen_at)
+		SELECT ${id}, ${owner}, ${now}, ${now}
+		WHERE (SELECT count(*) FROM sse_sessions WHERE owner = ${owner} AND seen_at > ${liveSince}) < ${limits.maxOpen}`);
+	if ((inserted.meta.changes ?? 0) === 1) return ok(id);
 	const [live] = await db
 		.select({ open: count() })
 		.from(sseSessions)
-		.where(and(eq(sseSessions.owner, owner), gt(sseSessions.seenAt, now - limits.liveWindowMs)));
-	const open = live?.open ?? 0;
-	if (open >= limits.maxOpen) return err({ open });
-	// 128 random bits, hex: unguessable, and bound to the owner on every use anyway.
-	const id = [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-	await db.insert(sseSessions).values({ id, owner, createdAt: now, seenAt: now });
-	return ok(id);
+		.where(and(eq(sseSessions.owner, owner), gt(sseSessions.seenAt, liveSince)));
+	return err({ open: live?.open ?? 0 });
 }
 
 /** A live session, or null when unknown or not seen within the live window (its stream died). */
@@ -56,27 +62,48 @@ export async function closeSseSession(db: Db, id: string): Promise<void> {
 	]);
 }
 
+/** What a session's outbox may hold before appends are refused (a stream that stopped reading). */
+export interface OutboxLimits {
+	maxMessages: number;
+	/** Bytes of payload (UTF-8) waiting, this message included. */
+	maxBytes: number;
+}
+
+/** UTF-8 bytes of a payload, as SQLite counts `length(CAST(payload AS BLOB))`. */
+export function payloadBytes(payload: string): number {
+	return new TextEncoder().encode(payload).byteLength;
+}
+
 /**
- * Appends one message unless the session's outbox already holds `maxRows` (a stream that
- * stopped reading). Returns false when it was full.
+ * Appends one message unless the session's outbox would then hold more than `limits` allow.
+ * The check and the insert are one statement. Returns false when it was refused.
  */
 export async function appendToOutbox(
 	db: Db,
 	sessionId: string,
 	payload: string,
 	expiresAt: number,
-	maxRows: number,
+	limits: OutboxLimits,
 ): Promise<boolean> {
 	const result = await db.run(sql`
 		INSERT INTO sse_outbox (session_id, payload, expires_at)
 		SELECT ${sessionId}, ${payload}, ${expiresAt}
-		WHERE (SELECT count(*) FROM sse_outbox WHERE session_id = ${sessionId}) < ${maxRows}`);
+		WHERE (SELECT count(*) FROM sse_outbox WHERE session_id = ${sessionId}) < ${limits.maxMessages}
+		AND (SELECT coalesce(sum(length(CAST(payload AS BLOB))), 0) FROM sse_outbox WHERE session_id = ${sessionId})
+			+ ${payloadBytes(payload)} <= ${limits.maxBytes}`);
 	return (result.meta.changes ?? 0) === 1;
 }
 
-export async function outboxSize(db: Db, sessionId: string): Promise<number> {
-	const [row] = await db.select({ size: count() }).from(sseOutbox).where(eq(sseOutbox.sessionId, sessionId));
-	return row?.size ?? 0;
+/** How many messages, and how many bytes of payload, wait in a session's outbox. */
+export async function outboxSize(db: Db, sessionId: string): Promise<{ messages: number; bytes: number }> {
+	const [row] = await db
+		.select({
+			messages: count(),
+			bytes: sql<number>`coalesce(sum(length(CAST(${sseOutbox.payload} AS BLOB))), 0)`,
+		})
+		.from(sseOutbox)
+		.where(eq(sseOutbox.sessionId, sessionId));
+	return { messages: row?.messages ?? 0, bytes: Number(row?.bytes ?? 0) };
 }
 
 /** The oldest waiting messages of a session, in order (a read: cheap to poll). */

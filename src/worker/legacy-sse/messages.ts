@@ -32,7 +32,10 @@ export async function deliverToSession(
 ): Promise<boolean> {
 	const payload = JSON.stringify(message);
 	if (settings.inMemory && deliverLocally(sessionId, payload)) return true;
-	return appendToOutbox(db, sessionId, payload, Date.now() + OUTBOX_TTL_MS, settings.maxOutboxMessages);
+	return appendToOutbox(db, sessionId, payload, Date.now() + OUTBOX_TTL_MS, {
+		maxMessages: settings.maxOutboxMessages,
+		maxBytes: settings.maxOutboxBytes,
+	});
 }
 
 /**
@@ -105,10 +108,11 @@ export async function handleSseMessagePost(
 	}
 	const read = await readJsonRpcBody(request);
 	if (!read.ok) return read.error;
-	if ((await outboxSize(scope.db, sessionId)) >= settings.maxOutboxMessages) {
+	const waiting = await outboxSize(scope.db, sessionId);
+	if (waiting.messages >= settings.maxOutboxMessages || waiting.bytes >= settings.maxOutboxBytes) {
 		return jsonError(
 			429,
-			`Session outbox full: ${settings.maxOutboxMessages} messages are waiting for the stream to read them. Reconnect with GET /sse.`,
+			`Session outbox full: ${waiting.messages} messages (${waiting.bytes} bytes) are waiting for the stream to read them; a session may hold ${settings.maxOutboxMessages} messages or ${settings.maxOutboxBytes} bytes. Read the stream, or reconnect with GET /sse.`,
 		);
 	}
 
