@@ -97,7 +97,9 @@ describe('GET /sse', () => {
 		const statuses = responses.map((response) => response.status);
 		expect(statuses.filter((status) => status === 200)).toHaveLength(SSE_DEFAULT_MAX_STREAMS);
 		expect(statuses.filter((status) => status === 429)).toHaveLength(30 - SSE_DEFAULT_MAX_STREAMS);
-		const live = await env.DB.prepare('SELECT count(*) AS n FROM sse_sessions WHERE owner = ?').bind('default').first('n');
+		const live = await env.DB.prepare('SELECT count(*) AS n FROM sse_sessions WHERE owner = ?')
+			.bind('default')
+			.first('n');
 		expect(live).toBe(SSE_DEFAULT_MAX_STREAMS);
 	});
 
