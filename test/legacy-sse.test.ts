@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getDb } from '../src/db/client';
 import { appendToOutbox, outboxSize, payloadBytes, purgeSseState } from '../src/db/sse-store';
 import { SSE_DEFAULT_MAX_OUTBOX, SSE_DEFAULT_MAX_OUTBOX_BYTES, SSE_DEFAULT_MAX_STREAMS } from '../src/env';
+import { MAX_COUNT } from '../src/generation/request';
 import { createApp } from '../src/worker/app';
 import { SESSION_LIVE_WINDOW_MS } from '../src/worker/legacy-sse/session-limits';
 import { EXPECTED_TOOLS } from './helpers/expected-tools';
@@ -219,6 +220,47 @@ describe('POST /messages', () => {
 		expect(((await malformed.json()) as { error: { code: number } }).error.code).toBe(-32700);
 		const huge = await server.post(endpoint, rpcBody('ping', { pad: 'x'.repeat(1024 * 1024) }));
 		expect(huge.status).toBe(413);
+	});
+
+	it(`creates ${MAX_COUNT} jobs in one generate_image over the stream, and refuses ${MAX_COUNT + 1} naming the range`, async () => {
+		const server = worker(viaOutboxOnly);
+		const { reader, endpoint } = await server.connect();
+		const prompt = `sse max count ${crypto.randomUUID()}`;
+		const call = (id: number, count: number) =>
+			server.post(
+				endpoint,
+				JSON.stringify({
+					jsonrpc: '2.0',
+					id,
+					method: 'tools/call',
+					params: { name: 'generate_image', arguments: { prompt, count } },
+				}),
+			);
+		expect((await call(31, MAX_COUNT)).status).toBe(202);
+		const created = await reader.nextMessage();
+		expect(created.id).toBe(31);
+		const content = created.result as { isError?: boolean; structuredContent: { job_ids: string[] } };
+		expect(content.isError).toBeFalsy();
+		expect(content.structuredContent.job_ids).toHaveLength(MAX_COUNT);
+
+		expect((await call(32, MAX_COUNT + 1)).status).toBe(202);
+		const refused = await reader.nextMessage();
+		expect(refused.id).toBe(32);
+		const error = refused.result as { isError: boolean; content: { text: string }[] };
+		expect(error.isError).toBe(true);
+		expect(error.content[0]!.text).toContain(`allowed: 1–${MAX_COUNT}`);
+		const jobs = await env.DB.prepare('SELECT count(*) AS n FROM jobs WHERE prompt = ?').bind(prompt).first('n');
+		expect(jobs).toBe(MAX_COUNT);
+		// And the real queue and consumer finish all of them.
+		await vi.waitFor(
+			async () =>
+				expect(
+					await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE prompt = ? AND status = 'completed'")
+						.bind(prompt)
+						.first('n'),
+				).toBe(MAX_COUNT),
+			{ timeout: 30_000, interval: 50 },
+		);
 	});
 
 	it('refuses new messages with 429 when the session outbox is full', async () => {
