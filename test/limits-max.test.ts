@@ -10,8 +10,9 @@ import { getDb } from '../src/db/client';
 import { D1_MAX_BOUND_PARAMETERS } from '../src/db/limits';
 import { images } from '../src/db/schema';
 import { MAX_COUNT } from '../src/generation/request';
-import { EXPIRE_BATCH, EXPIRE_MAX_BATCHES, expireImages } from '../src/jobs/image-removal';
+import { EXPIRE_BATCH, EXPIRE_CALL_BUDGET, EXPIRE_MAX_BATCHES, expireImages } from '../src/jobs/image-removal';
 import { MAX_JOBS_PER_CALL, MAX_PAGE_LIMIT } from '../src/tools/jobs.tools';
+import { MAX_BODY_BYTES } from '../src/worker/mcp-post';
 import { countR2Objects, insertJob } from './helpers/fixtures';
 import { callTool, post, rpcBody, textJson } from './helpers/mcp';
 import { callAs, recordingQueue, usersEnv } from './helpers/users';
@@ -132,15 +133,44 @@ describe(`limit ${MAX_PAGE_LIMIT} (the maximum) and ${MAX_PAGE_LIMIT + 1} on eve
 	);
 });
 
+describe(`a request body of ${MAX_BODY_BYTES} bytes (the maximum) and ${MAX_BODY_BYTES + 1}`, () => {
+	/** A ping padded to exactly `bytes` bytes of JSON. */
+	function pingOf(bytes: number): string {
+		const empty = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: '' } });
+		const body = JSON.stringify({
+			jsonrpc: '2.0',
+			id: 1,
+			method: 'ping',
+			params: { pad: 'x'.repeat(bytes - empty.length) },
+		});
+		expect(new TextEncoder().encode(body).byteLength).toBe(bytes);
+		return body;
+	}
+
+	it('answers a body of exactly the limit', async () => {
+		const response = await post(pingOf(MAX_BODY_BYTES));
+		expect(response.status).toBe(200);
+		expect(await response.json()).toMatchObject({ jsonrpc: '2.0', id: 1, result: {} });
+	});
+
+	it('refuses one byte more with 413, naming the limit', async () => {
+		const response = await post(pingOf(MAX_BODY_BYTES + 1));
+		expect(response.status).toBe(413);
+		expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+			`${MAX_BODY_BYTES} bytes`,
+		);
+	});
+});
+
 describe('retention of many due images', () => {
 	const PER_RUN = EXPIRE_BATCH * EXPIRE_MAX_BATCHES;
 
-	it(`expires ${PER_RUN} due images in one run (more than ${D1_MAX_BOUND_PARAMETERS} ids marked), and the rest in the next`, async () => {
-		const due = PER_RUN + 200;
+	/** `count` finished images created long ago, each with its object and preview in R2 (and a transform when asked). */
+	async function dueImages(count: number, transforms: boolean): Promise<{ keys: string[]; old: number }> {
 		const old = Date.now() - 10 * DAY_MS;
 		const keys: string[] = [];
 		const rows: (typeof images.$inferInsert)[] = [];
-		for (let i = 0; i < due; i++) {
+		for (let i = 0; i < count; i++) {
 			const job = await insertJob({ status: 'completed', createdAt: old + i, completedAt: old + i });
 			const key = `${job.id}/0`;
 			keys.push(key);
@@ -156,6 +186,7 @@ describe('retention of many due images', () => {
 				bytes: 1,
 				seed: 1,
 				createdAt: old + i,
+				hasTransforms: transforms,
 			});
 		}
 		for (let start = 0; start < rows.length; start += 5) {
@@ -165,8 +196,36 @@ describe('retention of many due images', () => {
 		}
 		await Promise.all(keys.map((key) => env.IMAGES.put(key, new Uint8Array([1]))));
 		await Promise.all(keys.map((key) => env.IMAGES.put(`${key}/preview.webp`, new Uint8Array([2]))));
+		if (transforms) {
+			await Promise.all(keys.map((key) => env.IMAGES.put(`${key}/t/w4-h--scale-down-q-.webp`, new Uint8Array([3]))));
+		}
+		return { keys, old };
+	}
 
-		expect(await expireImages(env, getDb(env), 1, Date.now())).toBe(PER_RUN);
+	/** The real bucket, with its calls counted by method. */
+	function countingBucket() {
+		const calls = { list: 0, delete: 0 };
+		const bucket = new Proxy(env.IMAGES, {
+			get(target, property) {
+				const value = Reflect.get(target, property);
+				if (typeof value !== 'function') return value;
+				return (...args: unknown[]) => {
+					if (property === 'list' || property === 'delete') calls[property]++;
+					return value.apply(target, args);
+				};
+			},
+		});
+		return { bucket, calls };
+	}
+
+	it(`expires ${PER_RUN} due images in one run (more than ${D1_MAX_BOUND_PARAMETERS} ids marked), and the rest in the next`, async () => {
+		const due = PER_RUN + 200;
+		const { keys, old } = await dueImages(due, false);
+		const { bucket, calls } = countingBucket();
+
+		expect(await expireImages({ ...env, IMAGES: bucket }, getDb(env), 1, Date.now())).toBe(PER_RUN);
+		// Never transformed: the preview's key is known, so nothing is listed.
+		expect(calls).toEqual({ list: 0, delete: EXPIRE_MAX_BATCHES });
 		const live = () =>
 			env.DB.prepare('SELECT count(*) AS n FROM images WHERE removed_at IS NULL AND created_at < ?')
 				.bind(old + due)
@@ -179,6 +238,26 @@ describe('retention of many due images', () => {
 
 		expect(await expireImages(env, getDb(env), 1, Date.now())).toBe(due - PER_RUN);
 		expect(await live()).toBe(0);
+		expect(await countR2Objects(keys.at(-1)!)).toBe(0);
+	}, 120_000);
+
+	it(`stays within ${EXPIRE_CALL_BUDGET} service calls when every image has transforms to list, and the next run goes on`, async () => {
+		const due = PER_RUN;
+		const { keys } = await dueImages(due, true);
+		const { bucket, calls } = countingBucket();
+
+		const first = await expireImages({ ...env, IMAGES: bucket }, getDb(env), 1, Date.now());
+		expect(first).toBeGreaterThan(0);
+		expect(first).toBeLessThan(due);
+		// One list per image; D1 spends 2 statements per batch on top.
+		expect(calls.list).toBe(first);
+		const batches = Math.ceil(first / EXPIRE_BATCH);
+		expect(calls.list + calls.delete + 2 * batches).toBeLessThanOrEqual(EXPIRE_CALL_BUDGET);
+		// Each removed image went with its preview and its transform.
+		expect(await countR2Objects(keys[first - 1]!)).toBe(0);
+		expect(await countR2Objects(keys[first]!)).toBe(3);
+
+		expect(await expireImages(env, getDb(env), 1, Date.now())).toBe(due - first);
 		expect(await countR2Objects(keys.at(-1)!)).toBe(0);
 	}, 120_000);
 });

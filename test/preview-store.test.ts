@@ -6,6 +6,8 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { runJob } from '../src/consumer/run-job';
+import { getDb } from '../src/db/client';
+import { claimTransforms } from '../src/jobs/image-removal';
 import { runMaintenance } from '../src/scheduled';
 import { deleteImages, R2_DELETE_MAX_KEYS, readPreview } from '../src/storage/bucket';
 import { encodePng } from '../src/storage/png';
@@ -23,7 +25,7 @@ import { sniffOutput } from '../src/storage/sniff';
 import {
 	type ImageTransformer,
 	imagesBindingTransformer,
-	readTransformed,
+	makeStoredTransform,
 	type TransformSpec,
 } from '../src/storage/transform';
 import { base64, countR2Objects, insertFluxJob, insertJob, readJobRow } from './helpers/fixtures';
@@ -117,7 +119,7 @@ describe('previews: one for every finished image', () => {
 		const key = await finishedImage(64, 48, { PREVIEWS: 'none' });
 		const deletingTransformer: ImageTransformer = {
 			async transform(bytes, spec) {
-				await deleteImages(env.IMAGES, [key]);
+				await deleteImages(env.IMAGES, [{ key, transforms: false }]);
 				return binding().transform(bytes, spec);
 			},
 		};
@@ -129,13 +131,33 @@ describe('previews: one for every finished image', () => {
 		const key = await finishedImage(64, 48);
 		const deletingTransformer: ImageTransformer = {
 			async transform(bytes, spec) {
-				await deleteImages(env.IMAGES, [key]);
+				// Removal as it runs once the row is claimed: it lists the transforms.
+				await deleteImages(env.IMAGES, [{ key, transforms: true }]);
 				return binding().transform(bytes, spec);
 			},
 		};
 		const spec: TransformSpec = { width: 10, fit: 'scale-down', format: 'image/webp' };
-		expect(await readTransformed(env.IMAGES, deletingTransformer, key, spec)).toBeNull();
+		const claim = () => claimTransforms(getDb(env), key);
+		expect(await makeStoredTransform(env.IMAGES, deletingTransformer, key, spec, claim)).toBeNull();
 		expect(await keysUnder(key)).toEqual([]);
+	});
+
+	it('keeps no transform of an image whose row is being removed, and marks the rows it keeps one for', async () => {
+		const key = await finishedImage(64, 48);
+		const spec: TransformSpec = { width: 10, fit: 'scale-down', format: 'image/webp' };
+		const claim = () => claimTransforms(getDb(env), key);
+		const hasTransforms = () =>
+			env.DB.prepare('SELECT has_transforms AS t FROM images WHERE id = ?').bind(key).first('t');
+		expect(await hasTransforms()).toBe(0);
+		expect(await makeStoredTransform(env.IMAGES, binding(), key, spec, claim)).not.toBeNull();
+		expect(await hasTransforms()).toBe(1);
+
+		const other = await finishedImage(64, 48);
+		// Marked removed, objects not deleted yet: the moment removal has read the row's flag.
+		await env.DB.prepare("UPDATE images SET removed_at = 1, removed_reason = 'deleted' WHERE id = ?").bind(other).run();
+		const lateClaim = () => claimTransforms(getDb(env), other);
+		expect(await makeStoredTransform(env.IMAGES, binding(), other, spec, lateClaim)).toBeNull();
+		expect(await keysUnder(other)).toEqual([other, previewKey(other)]);
 	});
 });
 
@@ -207,12 +229,9 @@ describe('removed with the image: its preview and transforms', () => {
 		expect(await keysUnder(recent)).toHaveLength(4);
 	});
 
-	it('a cancel that discards a late result removes the image and preview the consumer wrote, and any transform', async () => {
+	it('a cancel that discards a late result removes the image and preview the consumer wrote', async () => {
 		const job = await insertFluxJob();
-		const key = `${job.id}/0`;
 		const png = await encodePng(new Uint8Array(64 * 48 * 3).fill(200), 64, 48);
-		// As if a transform had been asked for in the moment between the write and the completion.
-		await env.IMAGES.put(`${key}/t/w10-h--scale-down-q-.webp`, new Uint8Array([1]));
 		const ai = {
 			async run() {
 				// The caller cancels while the provider works; its answer then arrives.
@@ -225,12 +244,15 @@ describe('removed with the image: its preview and transforms', () => {
 		expect(await countR2Objects(job.id)).toBe(0);
 	});
 
-	it('cancel_job removes what a crashed consumer left: image, preview and transforms', async () => {
+	it('cancel_job removes what a crashed consumer left (image and preview); no transform of it was kept', async () => {
 		const job = await insertJob({ status: 'processing', attempts: 1, startedAt: Date.now() });
 		const key = `${job.id}/0`;
-		for (const object of [key, previewKey(key), `${key}/t/w10-h--scale-down-q-.webp`]) {
-			await env.IMAGES.put(object, new Uint8Array([1]));
-		}
+		const png = await encodePng(new Uint8Array(16 * 16 * 3).fill(90), 16, 16);
+		for (const object of [key, previewKey(key)]) await env.IMAGES.put(object, png);
+		// Its bytes are in R2 but its job never finished: a transform of it is not made or kept.
+		const transform = await exports.default.fetch(`${BASE}/images/${key}.webp?w=8`);
+		expect(transform.status).not.toBe(200);
+		expect(await countR2Objects(job.id)).toBe(2);
 		await callTool('cancel_job', { job_id: job.id });
 		expect(await countR2Objects(job.id)).toBe(0);
 	});
@@ -266,9 +288,9 @@ describe('deleteImages: batched within R2 limits', () => {
 			await Promise.all(derived.slice(start, start + 50).map((name) => env.IMAGES.put(name, new Uint8Array([1]))));
 		}
 		const { bucket, deletes } = recording();
-		await deleteImages(bucket, [key]);
-		// The image first, then what was derived from it.
-		expect(deletes).toEqual([1, ...calls]);
+		await deleteImages(bucket, [{ key, transforms: true }]);
+		// The image and its preview first, then its transforms.
+		expect(deletes).toEqual([2, ...calls]);
 		expect(await countR2Objects(key)).toBe(0);
 	});
 });

@@ -154,7 +154,7 @@ async function runClaimed(env: Env, db: Db, job: JobRow, deliveryAttempt: number
 			// Cancelled (or finished by another delivery) while we generated: if it did not
 			// end completed, the objects we wrote (image and preview) belong to no row, so remove them.
 			const latest = await readJob(db, job.id);
-			if (latest?.status !== 'completed') await deleteImages(env.IMAGES, [key]);
+			if (latest?.status !== 'completed') await deleteImages(env.IMAGES, [{ key, transforms: false }]);
 		}
 		notifyJobSettled(job.id);
 		return ACK;

@@ -14,6 +14,8 @@ import sseOutbox0001 from '../../migrations/0001_sse_outbox.sql';
 import imageRevisedPrompt0002 from '../../migrations/0002_image_revised_prompt.sql';
 import imageRemoval0003 from '../../migrations/0003_image_removal.sql';
 import mcpTasks0004 from '../../migrations/0004_mcp_tasks.sql';
+import imageHasTransforms0005 from '../../migrations/0005_image_has_transforms.sql';
+import backfillHasTransforms0006 from '../../migrations/0006_backfill_has_transforms.sql';
 
 export interface Migration {
 	/** The file name, as wrangler records it in `d1_migrations.name`. */
@@ -27,6 +29,8 @@ export const MIGRATIONS: readonly Migration[] = [
 	{ name: '0002_image_revised_prompt.sql', sql: imageRevisedPrompt0002 },
 	{ name: '0003_image_removal.sql', sql: imageRemoval0003 },
 	{ name: '0004_mcp_tasks.sql', sql: mcpTasks0004 },
+	{ name: '0005_image_has_transforms.sql', sql: imageHasTransforms0005 },
+	{ name: '0006_backfill_has_transforms.sql', sql: backfillHasTransforms0006 },
 ];
 
 /** wrangler's table, with its DDL, so either side may create it first. */

@@ -96,6 +96,11 @@ export const images = sqliteTable(
 		removedAt: integer('removed_at'),
 		/** Why it was deleted: `expired` (retention) or `deleted` (the owner, with delete_image). */
 		removedReason: text('removed_reason', { enum: IMAGE_REMOVED_REASONS }),
+		/**
+		 * Whether HTTP transforms of it may be kept in R2 (`<key>/t/…`), set before the first is
+		 * written. Removal lists that prefix only for these rows; the preview's key is known.
+		 */
+		hasTransforms: integer('has_transforms', { mode: 'boolean' }).notNull().default(false),
 	},
 	(t) => [
 		index('images_owner_created_idx').on(t.owner, t.createdAt),

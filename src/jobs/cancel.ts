@@ -53,11 +53,11 @@ export async function cancelJobs(
 	]);
 	const cancelledIds = new Set(cancelled.map((job) => job.id));
 	if (cancelled.length > 0) {
-		// One image per job today (index 0), with its preview and any transform; a missing key
-		// is not an error for R2.
+		// One image per job today (index 0), with its preview; a missing key is not an error for
+		// R2. No transform can exist: they are kept only for a finished image's row (claimTransforms).
 		await deleteImages(
 			images,
-			cancelled.map((job) => buildImageKey(job.id, 0)),
+			cancelled.map((job) => ({ key: buildImageKey(job.id, 0), transforms: false })),
 		);
 		for (const job of cancelled) notifyJobSettled(job.id);
 	}

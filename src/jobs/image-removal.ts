@@ -15,21 +15,22 @@ import { and, asc, eq, inArray, isNull, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { chunkForD1 } from '../db/limits';
 import { type ImageRemovedReason, type ImageRow, images, jobs } from '../db/schema';
-import { deleteImages } from '../storage/bucket';
+import { deleteImages, deleteImagesCalls } from '../storage/bucket';
 import { jobIdOfKey } from '../storage/images';
 
-/**
- * Images per batch; rows are marked in one statement per batch. Each image costs one R2 list
- * (its preview and transforms, src/storage/bucket.ts `deleteImages`), so a batch is about
- * EXPIRE_BATCH + 4 calls to Cloudflare services.
- */
+/** Images per batch; rows are marked in one statement per batch. */
 export const EXPIRE_BATCH = 100;
+/** Batches per cron run at most: 1,000 images, when the budget below allows. */
+export const EXPIRE_MAX_BATCHES = 10;
 /**
- * Batches per cron run: bounds one run's work; the next run goes on. 8 × 104 calls stays under
- * the 1,000 calls to Cloudflare services a Workers Free invocation may make, with room for the
- * sweeper's.
+ * Calls to Cloudflare services (D1, R2) one cron run may spend on retention: a Workers Free
+ * invocation may make 1,000, and the sweeper needs a few. A batch costs 2 D1 statements and
+ * its R2 calls (`deleteImagesCalls`): about 3 for images never transformed, plus one list for
+ * each image that was, so a run expires 1,000 plain images, and fewer when many have transforms.
  */
-export const EXPIRE_MAX_BATCHES = 8;
+export const EXPIRE_CALL_BUDGET = 900;
+/** D1 statements per batch: the select of due rows and the marking batch. */
+const D1_CALLS_PER_BATCH = 2;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -45,18 +46,19 @@ async function removeImages(
 ): Promise<number> {
 	const marked = await markRows(db, rows, { removedAt: now, removedReason: reason }, isNull(images.removedAt));
 	// Only the rows this call marked: another run that marked one first deletes its objects.
-	const markedIds = new Set(marked);
+	// Their has_transforms is read as they are marked: no transform is written after that.
+	const keyOf = new Map(rows.map((row) => [row.id, row.r2Key]));
 	try {
 		await deleteImages(
 			bucket,
-			rows.filter((row) => markedIds.has(row.id)).map((row) => row.r2Key),
+			marked.map((row) => ({ key: keyOf.get(row.id)!, transforms: row.hasTransforms })),
 		);
 	} catch (error) {
 		// R2 refused: the rows go back to live (their objects are still there), so the next run
 		// or a repeated delete_image tries both again instead of leaving objects nothing removes.
 		await markRows(
 			db,
-			marked.map((id) => ({ id })),
+			marked,
 			{ removedAt: null, removedReason: null },
 			and(eq(images.removedAt, now), eq(images.removedReason, reason)),
 		);
@@ -67,14 +69,14 @@ async function removeImages(
 
 /**
  * Sets `values` on the rows of `rows` that meet `condition`, in statements chunked to D1's
- * parameter limit and run as one batch (all or none). Returns the ids updated.
+ * parameter limit and run as one batch (all or none). Returns the rows updated.
  */
 async function markRows(
 	db: Db,
 	rows: readonly Pick<ImageRow, 'id'>[],
 	values: Pick<ImageRow, 'removedAt' | 'removedReason'>,
 	condition: SQL | undefined,
-): Promise<string[]> {
+): Promise<Pick<ImageRow, 'id' | 'hasTransforms'>[]> {
 	const [first, ...rest] = chunkForD1(rows, 1, MARK_FIXED_PARAMETERS).map((chunk) =>
 		db
 			.update(images)
@@ -88,10 +90,24 @@ async function markRows(
 					condition,
 				),
 			)
-			.returning({ id: images.id }),
+			.returning({ id: images.id, hasTransforms: images.hasTransforms }),
 	);
 	if (!first) return [];
-	return (await db.batch([first, ...rest])).flat().map((row) => row.id);
+	return (await db.batch([first, ...rest])).flat();
+}
+
+/**
+ * Marks the live image under `key` as having transforms, before the first is written to R2.
+ * False when there is no such live image (not finished, or being removed): then no transform
+ * may be kept, since removal would not look for it.
+ */
+export async function claimTransforms(db: Db, key: string): Promise<boolean> {
+	const claimed = await db
+		.update(images)
+		.set({ hasTransforms: true })
+		.where(and(eq(images.id, key), isNull(images.removedAt)))
+		.returning({ id: images.id });
+	return claimed.length === 1;
 }
 
 /**
@@ -107,15 +123,23 @@ export async function expireImages(
 ): Promise<number> {
 	const cutoff = now - retentionDays * DAY_MS;
 	let expired = 0;
+	let calls = 0;
 	for (let batch = 0; batch < EXPIRE_MAX_BATCHES; batch++) {
 		const due = await db
-			.select({ id: images.id, r2Key: images.r2Key })
+			.select({ id: images.id, r2Key: images.r2Key, hasTransforms: images.hasTransforms })
 			.from(images)
 			.where(and(isNull(images.removedAt), lt(images.createdAt, cutoff)))
 			.orderBy(asc(images.createdAt))
 			.limit(EXPIRE_BATCH);
-		expired += await removeImages(db, env.IMAGES, due, 'expired', now);
-		if (due.length < EXPIRE_BATCH) break;
+		// Within the budget: as many of the due rows as it allows (all, unless many have transforms).
+		let take = due.length;
+		const cost = (rows: typeof due) =>
+			D1_CALLS_PER_BATCH + deleteImagesCalls(rows.map((row) => ({ key: row.r2Key, transforms: row.hasTransforms })));
+		while (take > 0 && calls + cost(due.slice(0, take)) > EXPIRE_CALL_BUDGET) take--;
+		const rows = due.slice(0, take);
+		calls += cost(rows);
+		expired += await removeImages(db, env.IMAGES, rows, 'expired', now);
+		if (due.length < EXPIRE_BATCH || take < due.length) break;
 	}
 	return expired;
 }
@@ -137,7 +161,7 @@ export async function deleteOwnImage(
 	if (!image) return { outcome: 'not_found' };
 	if (image.removedAt !== null) {
 		// Marked before its objects are deleted: if that delete failed, asking again finishes it.
-		await deleteImages(env.IMAGES, [image.r2Key]);
+		await deleteImages(env.IMAGES, [{ key: image.r2Key, transforms: image.hasTransforms }]);
 		return { outcome: 'already_removed', image };
 	}
 	await removeImages(db, env.IMAGES, [image], 'deleted', now);

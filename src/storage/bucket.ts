@@ -77,28 +77,51 @@ const R2_LIST_MAX_KEYS = 1000;
 /** Prefix listings run this many at a time. */
 const LIST_CONCURRENCY = 8;
 
+/** An image to delete, and whether transforms of it may be kept (`images.has_transforms`). */
+export interface ImageObjects {
+	key: string;
+	transforms: boolean;
+}
+
 /**
- * Deletes the images under `keys` with everything derived from them: each one's preview and
- * transforms (`<key>/…`). One R2 list per image finds those (transforms are made on request,
- * so their names are not known ahead); deletes go in calls of at most R2_DELETE_MAX_KEYS.
- * A missing key is not an error, so deleting twice is harmless.
+ * Deletes images with everything derived from them: each one's preview (its key is known) and,
+ * for those that may have them, its transforms (`<key>/t/…`, made on request, so one R2 list
+ * per such image finds them). Deletes go in calls of at most R2_DELETE_MAX_KEYS. A missing
+ * key is not an error, so deleting twice is harmless.
  *
- * The images go first, then what was derived from them: a transform made at the same time
- * checks after writing that its image still exists and removes itself when not
- * (`keepIfImageExists`), and one written before the listing is found by it, so none outlives
- * its image. If a later step fails, the caller's retry deletes again and lists again.
+ * The images and previews go first, then the transforms: a preview or transform made at the
+ * same time checks after writing that its image still exists and removes itself when not
+ * (`keepIfImageExists`), and a transform written before the listing is found by it, so none
+ * outlives its image. A transform is only written after its row is marked as having
+ * transforms, which the caller reads when it marks the row removed (src/jobs/image-removal.ts).
+ * If a later step fails, the caller's retry deletes again and lists again.
  */
-export async function deleteImages(bucket: R2Bucket, keys: readonly string[]): Promise<void> {
-	if (keys.length === 0) return;
-	await deleteKeys(bucket, keys);
+export async function deleteImages(bucket: R2Bucket, targets: readonly ImageObjects[]): Promise<void> {
+	if (targets.length === 0) return;
+	await deleteKeys(
+		bucket,
+		targets.flatMap(({ key }) => [key, previewKey(key)]),
+	);
+	const withTransforms = targets.filter((target) => target.transforms).map((target) => target.key);
 	const derived: string[] = [];
-	for (let start = 0; start < keys.length; start += LIST_CONCURRENCY) {
+	for (let start = 0; start < withTransforms.length; start += LIST_CONCURRENCY) {
 		const listed = await Promise.all(
-			keys.slice(start, start + LIST_CONCURRENCY).map((key) => listDerived(bucket, key)),
+			withTransforms.slice(start, start + LIST_CONCURRENCY).map((key) => listDerived(bucket, key)),
 		);
 		derived.push(...listed.flat());
 	}
 	await deleteKeys(bucket, derived);
+}
+
+/**
+ * R2 calls `deleteImages` makes for these images, for the caller's budget of calls to
+ * Cloudflare services: the deletes of images and previews, one list per image with transforms
+ * and one delete of what they found (more only past 1,000 transforms, which the budget's
+ * margin absorbs).
+ */
+export function deleteImagesCalls(targets: readonly ImageObjects[]): number {
+	const withTransforms = targets.filter((target) => target.transforms).length;
+	return Math.ceil((2 * targets.length) / R2_DELETE_MAX_KEYS) + withTransforms + (withTransforms > 0 ? 1 : 0);
 }
 
 async function deleteKeys(bucket: R2Bucket, keys: readonly string[]): Promise<void> {
@@ -107,7 +130,7 @@ async function deleteKeys(bucket: R2Bucket, keys: readonly string[]): Promise<vo
 	}
 }
 
-/** Every object derived from the image under `key`: its preview and its transforms. */
+/** Every object kept under the image's prefix: its preview and its transforms. */
 async function listDerived(bucket: R2Bucket, key: string): Promise<string[]> {
 	const found: string[] = [];
 	let cursor: string | undefined;

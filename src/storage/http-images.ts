@@ -94,6 +94,7 @@ export async function serveImageRequest(
 	transformer: ImageTransformer,
 	request: ImageRequest,
 	conditions: Headers,
+	claimTransforms: (key: string) => Promise<boolean>,
 ): Promise<ServedImage> {
 	const { key, original, transform } = request;
 	if (original === 'any' || original.length > 0) {
@@ -112,7 +113,7 @@ export async function serveImageRequest(
 		}
 	}
 	if (!transform) return { kind: 'missing' };
-	return serveTransform(bucket, transformer, key, transform, conditions);
+	return serveTransform(bucket, transformer, key, transform, conditions, claimTransforms);
 }
 
 async function serveTransform(
@@ -121,11 +122,12 @@ async function serveTransform(
 	key: string,
 	spec: TransformSpec,
 	conditions: Headers,
+	claimTransforms: (key: string) => Promise<boolean>,
 ): Promise<ServedImage> {
 	const kept = await readImageForHttp(bucket, transformKey(key, transformName(spec)), conditions);
 	if (kept) return { kind: 'image', image: kept };
 	try {
-		const made = await makeStoredTransform(bucket, transformer, key, spec);
+		const made = await makeStoredTransform(bucket, transformer, key, spec, () => claimTransforms(key));
 		if (!made) return { kind: 'missing' };
 		return { kind: 'image', image: freshImageForHttp(made.image.bytes, made.image.contentType, made.etag) };
 	} catch (error) {

@@ -175,37 +175,26 @@ export interface StoredTransform {
 
 /**
  * Makes the transform `spec` of the image under `key` and keeps it under `transformKey(key,
- * transformName(spec))`, where later requests find it. Null when the image is not stored (or
- * was deleted while this ran). A failing transform throws; nothing is kept then.
+ * transformName(spec))`, where later requests find it. `claim` first records that the image
+ * has transforms (src/jobs/image-removal.ts `claimTransforms`), so that removing it looks for
+ * them; when it refuses (the image is not finished, or is being removed), nothing is made.
+ * Null then, and when the image is not stored or was deleted while this ran. A failing
+ * transform throws; nothing is kept then.
  */
 export async function makeStoredTransform(
 	bucket: R2Bucket,
 	transformer: ImageTransformer,
 	key: string,
 	spec: TransformSpec,
+	claim: () => Promise<boolean>,
 ): Promise<StoredTransform | null> {
 	const original = await readImage(bucket, key);
-	if (!original) return null;
+	if (!original || !(await claim())) return null;
 	const image = await transformer.transform(original, spec);
 	const derivedKey = transformKey(key, transformName(spec));
 	const etag = await storeDerived(bucket, derivedKey, image);
 	if (!(await keepIfImageExists(bucket, key, derivedKey))) return null;
 	return { image, etag };
-}
-
-/**
- * The transform `spec` of the image under `key`, from R2 when it was made before, else made
- * now and kept. Null when the image is not stored; throws when the transform fails.
- */
-export async function readTransformed(
-	bucket: R2Bucket,
-	transformer: ImageTransformer,
-	key: string,
-	spec: TransformSpec,
-): Promise<TransformedImage | null> {
-	const kept = await readImage(bucket, transformKey(key, transformName(spec)));
-	if (kept) return { bytes: kept, contentType: spec.format };
-	return (await makeStoredTransform(bucket, transformer, key, spec))?.image ?? null;
 }
 
 /** The format a view gives when its query names none. */

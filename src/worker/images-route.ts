@@ -7,7 +7,7 @@
  * these URLs without credentials.
  */
 import { getDb } from '../db/client';
-import { explainMissingImage } from '../jobs/image-removal';
+import { claimTransforms, explainMissingImage } from '../jobs/image-removal';
 import { parseImageRequest, serveImageRequest } from '../storage/http-images';
 import { imagesBindingTransformer } from '../storage/transform';
 
@@ -69,7 +69,9 @@ export async function serveImage(
 	const parsed = parseImageRequest(path, new URL(request.url).searchParams);
 	if (!parsed.ok) return errorResponse(parsed.error.status, { error: parsed.error.message });
 	const transformer = imagesBindingTransformer(env.IMAGE_TRANSFORMS);
-	const served = await serveImageRequest(env.IMAGES, transformer, parsed.value, request.headers);
+	const served = await serveImageRequest(env.IMAGES, transformer, parsed.value, request.headers, (key) =>
+		claimTransforms(getDb(env), key),
+	);
 	switch (served.kind) {
 		case 'missing':
 			return missing(env, parsed.value.key);

@@ -1,0 +1,1 @@
+ALTER TABLE `images` ADD `has_transforms` integer DEFAULT false NOT NULL;
