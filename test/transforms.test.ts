@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runJob } from '../src/consumer/run-job';
 import { sniffOutput } from '../src/storage/sniff';
 import { FITS, TRANSFORM_LIMITS } from '../src/storage/transform';
-import { insertJob } from './helpers/fixtures';
+import { insertJob, insertStoredImage } from './helpers/fixtures';
 import { BASE, callTool } from './helpers/mcp';
 
 /** A job the real consumer finished: a width × height offline PNG under `<job_id>/0`. */
@@ -136,8 +136,7 @@ describe('transforms: every format and fit', () => {
 		const gif = Uint8Array.from(atob('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=='), (character) =>
 			character.charCodeAt(0),
 		);
-		const key = `${crypto.randomUUID()}/0`;
-		await env.IMAGES.put(key, gif, { httpMetadata: { contentType: 'image/gif' } });
+		const { key } = await insertStoredImage(gif, { contentType: 'image/gif' });
 		const original = await get(`${key}.gif`);
 		expect(original.status).toBe(200);
 		expect(original.headers.get('content-type')).toBe('image/gif');

@@ -31,7 +31,7 @@ import { ensurePreview, makePreview, PREVIEW_MAX_BYTES, storeNewPreview } from '
 import { sniffOutput } from '../../src/storage/sniff';
 import { imagesBindingTransformer, transformName } from '../../src/storage/transform';
 import { MAX_PREVIEW_BASE64_PER_RESULT } from '../../src/tools/previews';
-import { insertJob } from '../../test/helpers/fixtures';
+import { insertJob, insertStoredImage } from '../../test/helpers/fixtures';
 import { formatTable, type Stats, summarise } from '../stats.ts';
 
 const FULL = env.BENCH_MODE === 'full';
@@ -154,9 +154,8 @@ it('times previews (eager and lazy) and transforms (kept, new, R2 or Cache API),
 	rows.push(...Object.entries(storing), ...Object.entries(using), ...Object.entries(jobs));
 
 	// 3. Transforms over HTTP against the plain GET.
-	const job = await insertJob({ status: 'completed', params: { width: SIDE, height: SIDE, steps: 4 } });
-	const key = buildImageKey(job.id, 0);
-	await storeImage(env.IMAGES, key, bytes, 'image/png', { jobId: job.id, ...OWNER });
+	// A finished image with its row: transforms are kept only for live images (claimTransforms).
+	const { key } = await insertStoredImage(bytes);
 	const kept = `${key}.webp?w=256&h=256&fit=cover`;
 	const transformedBytes = await fetched(kept);
 	await fetched(`${key}.webp`);

@@ -128,11 +128,12 @@ export async function insertStoredImage(
 		owner = 'default',
 		createdAt = Date.now(),
 		preview,
-	}: { owner?: string; createdAt?: number; preview?: Uint8Array } = {},
+		contentType = 'image/png',
+	}: { owner?: string; createdAt?: number; preview?: Uint8Array; contentType?: string } = {},
 ): Promise<{ job: JobRow; key: string }> {
 	const job = await insertJob({ owner, status: 'completed', createdAt, completedAt: createdAt });
 	const key = `${job.id}/0`;
-	await env.IMAGES.put(key, bytes);
+	await env.IMAGES.put(key, bytes, { httpMetadata: { contentType } });
 	if (preview) await env.IMAGES.put(`${key}/preview.webp`, preview);
 	await getDb(env).insert(images).values({
 		id: key,
@@ -140,7 +141,7 @@ export async function insertStoredImage(
 		idx: 0,
 		owner,
 		r2Key: key,
-		contentType: 'image/png',
+		contentType,
 		width: 64,
 		height: 48,
 		bytes: bytes.length,
