@@ -53,6 +53,9 @@ describe('empty optional fields from a form-filling client mean "not given"', ()
 		['list_models', async () => ({})],
 		['get_usage', async () => ({})],
 		['delete_image', async () => ({ image: `image://${await finishedJobId()}/0` })],
+		['browse_gallery', async () => ({})],
+		['gallery_page', async () => ({})],
+		['view_image', async () => ({ job_id: await finishedJobId() })],
 	])('%s', async (tool, required) => {
 		const args = { ...emptyOptionals(tool), ...(await required()) };
 		const result = await callTool(tool, args);
@@ -78,6 +81,9 @@ describe('empty optional fields from a form-filling client mean "not given"', ()
 				'list_jobs',
 				'list_models',
 				'wait_for_completion',
+				'browse_gallery',
+				'gallery_page',
+				'view_image',
 			].sort(),
 		);
 	});

@@ -79,12 +79,40 @@ export interface Generation {
 	job: Pick<JobRow, 'id' | 'prompt' | 'model'>;
 }
 
+/** Narrows a listing of images: only those still stored, and those whose prompt holds some text. */
+export interface GenerationFilter {
+	liveOnly?: boolean;
+	/**
+	 * Found in the prompt, ignoring ASCII case. `instr`, not LIKE: D1 caps LIKE patterns at 50
+	 * bytes, and no character of the text is a wildcard.
+	 */
+	promptContains?: string;
+}
+
 export async function listOwnedGenerations(
 	db: Db,
 	scope: OwnerScope,
 	options: { limit: number; offset: number },
+	filter: GenerationFilter = {},
 ): Promise<Page<Generation>> {
-	const where = ownerCondition(images.owner, scope);
+	const where = and(
+		ownerCondition(images.owner, scope),
+		filter.liveOnly ? isNull(images.removedAt) : undefined,
+		filter.promptContains
+			? inArray(
+					images.jobId,
+					db
+						.select({ id: jobs.id })
+						.from(jobs)
+						.where(
+							and(
+								ownerCondition(jobs.owner, scope),
+								sql`instr(lower(${jobs.prompt}), lower(${filter.promptContains})) > 0`,
+							),
+						),
+				)
+			: undefined,
+	);
 	// Two queries rather than a join: the tables share column names (id, owner, seed, …),
 	// which a D1 join result cannot keep apart.
 	const [page, [totals]] = await db.batch([

@@ -11,7 +11,13 @@ import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
 /** Most job ids one wait_for_completion or cancel_job call takes. */
 export const MAX_JOBS_PER_CALL = 20;
 
-const jobIdSchema = z.string().trim().toLowerCase().min(1).max(100).describe('A job id returned by generate_image.');
+export const jobIdSchema = z
+	.string()
+	.trim()
+	.toLowerCase()
+	.min(1)
+	.max(100)
+	.describe('A job id returned by generate_image.');
 
 /** `job_id` or `job_ids`, exactly one: the shape of the tools that act on several jobs. */
 export function jobSelectionSchema<Extra extends z.ZodRawShape>(manyDescription: string, extra: Extra) {
@@ -54,7 +60,7 @@ const pagination = {
 	offset: z.number().int().min(0).max(1_000_000).default(0).describe('How many to skip, 0 or more (default 0).'),
 };
 
-const pageOutput = {
+export const pageOutput = {
 	total_count: z.number().int(),
 	returned_count: z.number().int(),
 	has_more: z.boolean(),
@@ -63,7 +69,7 @@ const pageOutput = {
 };
 
 /** The page fields of a listing's answer (`pageOutput`), for `returned` items from `offset` of `total`. */
-function pageFields(total: number, returned: number, limit: number, offset: number) {
+export function pageFields(total: number, returned: number, limit: number, offset: number) {
 	return { total_count: total, returned_count: returned, has_more: offset + returned < total, limit, offset };
 }
 
@@ -81,7 +87,12 @@ function listingScope(principal: Principal, allUsers: boolean): OwnerScope {
 	return allUsers ? { everyone: true } : { owner: principal.id };
 }
 
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+export const readOnly = {
+	readOnlyHint: true,
+	destructiveHint: false,
+	idempotentHint: true,
+	openWorldHint: false,
+} as const;
 
 export const getJobStatusTool = defineTool({
 	name: 'get_job_status',

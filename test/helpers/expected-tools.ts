@@ -10,4 +10,8 @@ export const EXPECTED_TOOLS = [
 	'cancel_job',
 	'delete_image',
 	'get_usage',
+	'browse_gallery',
+	// App-only (MCP Apps views call them; hosts hide them from the model), listed all the same.
+	'gallery_page',
+	'view_image',
 ] as const;
