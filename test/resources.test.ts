@@ -2,10 +2,12 @@
  * image:// resources with the official SDK client: the template, reading back the exact bytes
  * stored in R2, listing with a cursor, and other users' or removed images as not found.
  */
+
 import { env } from 'cloudflare:workers';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { type CallToolResult, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { GALLERY_URI, VIEWER_URI } from '../src/mcp/apps/views';
 import { RESOURCE_NOT_FOUND, RESOURCES_PAGE_SIZE } from '../src/mcp/resources';
 import { insertStoredImage } from './helpers/fixtures';
 import { rpcError, sdkClient, sdkClientAs } from './helpers/sdk-client';
@@ -131,7 +133,10 @@ describe('resources/list', () => {
 		await storedImage(`neighbour-${crypto.randomUUID()}@example.com`, new Uint8Array([7]), base + 10);
 
 		const as = await sdkClientAs(owner);
-		const first = await as.listResources();
+		const listed = await as.listResources();
+		// The MCP Apps views lead the first page (test/mcp-apps.test.ts); the images follow.
+		expect(listed.resources.slice(0, 2).map((resource) => resource.uri)).toEqual([VIEWER_URI, GALLERY_URI]);
+		const first = { ...listed, resources: listed.resources.slice(2) };
 		expect(first.resources).toHaveLength(RESOURCES_PAGE_SIZE);
 		expect(first.nextCursor).toBeTypeOf('string');
 		const second = await as.listResources({ cursor: first.nextCursor });

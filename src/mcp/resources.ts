@@ -36,6 +36,7 @@ import { oneLine } from '../text';
 import type { RequestScope } from '../tools/context';
 import { presentImageMetadata } from '../tools/image-metadata';
 import { removalMessage } from '../tools/job-view';
+import { APP_MIME_TYPE, APP_VIEWS, findView, viewHtml } from './apps/views';
 import {
 	decodeKeysetCursor,
 	encodeKeysetCursor,
@@ -200,16 +201,42 @@ async function readImageResource(scope: RequestScope, uri: string): Promise<Read
 	}
 }
 
+const APP_VIEW_RESOURCES: Resource[] = APP_VIEWS.map((view) => ({
+	uri: view.uri,
+	name: view.name,
+	title: view.title,
+	description: view.description,
+	mimeType: APP_MIME_TYPE,
+}));
+
+/** An MCP Apps view: its HTML, bordered by hosts that draw one. */
+function readViewResource(uri: string) {
+	const view = findView(uri);
+	if (!view) {
+		throw notFound(uri, `The views are ${APP_VIEWS.map((entry) => entry.uri).join(' and ')}.`);
+	}
+	return {
+		contents: [
+			{ uri: view.uri, mimeType: APP_MIME_TYPE, text: viewHtml(view), _meta: { ui: { prefersBorder: true } } },
+		],
+	};
+}
+
 export function registerResources(server: Server, scope: RequestScope): void {
 	server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
 		resourceTemplates: RESOURCE_TEMPLATES,
 	}));
 
-	server.setRequestHandler(ListResourcesRequestSchema, async (request) =>
-		listImageResources(scope.db, scope.principal.id, request.params?.cursor),
-	);
+	server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
+		const cursor = request.params?.cursor;
+		const page = await listImageResources(scope.db, scope.principal.id, cursor);
+		// The MCP Apps views lead the first page; image pages follow by their own cursor.
+		return cursor === undefined ? { ...page, resources: [...APP_VIEW_RESOURCES, ...page.resources] } : page;
+	});
 
-	server.setRequestHandler(ReadResourceRequestSchema, async (request) =>
-		withInternalErrorsHidden('resources/read', () => readImageResource(scope, request.params.uri)),
-	);
+	server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
+		const uri = request.params.uri;
+		if (uri.startsWith('ui://')) return readViewResource(uri);
+		return withInternalErrorsHidden('resources/read', () => readImageResource(scope, uri));
+	});
 }

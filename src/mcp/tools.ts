@@ -18,6 +18,7 @@ import type { RequestScope } from '../tools/context';
 import { toolError } from '../tools/context';
 import { findTool, TOOLS } from '../tools/index';
 import { parseArguments } from '../tools/validation';
+import { toolUiMeta } from './apps/views';
 import type { ToolContextFactory } from './context';
 import { hasErrorCode, protocolError } from './protocol';
 import { toCallToolResult } from './results';
@@ -97,11 +98,18 @@ function cachedToolList(scope: RequestScope): { tools: readonly Tool[]; json: st
 			outputSchema: jsonSchema(tool.output, 'output') as Tool['outputSchema'],
 			annotations: tool.annotations,
 			...(TASK_TOOLS.has(tool.name) ? { execution: { taskSupport: 'optional' as const } } : {}),
+			...withUiMeta(tool.name),
 		};
 	});
 	const built = { tools, json: JSON.stringify({ tools }) };
 	toolListCache.set(key, built);
 	return built;
+}
+
+/** `_meta.ui` for tools with an MCP Apps view (src/mcp/apps/views.ts). */
+function withUiMeta(name: string): { _meta?: Record<string, unknown> } {
+	const meta = toolUiMeta(name);
+	return meta ? { _meta: meta } : {};
 }
 
 /** tools/list and tools/call over the operations. */
