@@ -5,6 +5,7 @@
  * test/e2e/mcp-apps-browser.test.ts renders the views in Chromium.
  */
 import { describe, expect, it } from 'vitest';
+import { MAX_COUNT } from '../src/generation/request';
 import { APP_MIME_TYPE, APP_ONLY_TOOLS, GALLERY_URI, MAX_VIEW_BYTES, VIEWER_URI } from '../src/mcp/apps/views';
 import { sniffOutput } from '../src/storage/sniff';
 import { GALLERY_PAGE_MAX, GALLERY_QUERY_MAX, VIEW_IMAGE_MAX_EDGE } from '../src/tools/gallery.tools';
@@ -170,6 +171,11 @@ describe('view_image', () => {
 		const bad = await callTool('view_image', { job_id, index: -1 });
 		expect(bad.isError).toBe(true);
 		expect(bad.content[0]!.text).toContain('index');
+		// An index up to the last a job can have is a fair question; one past it is refused as such.
+		const last = await callTool('view_image', { job_id, index: MAX_COUNT - 1 });
+		expect(last.content[0]!.text).toContain('no image of yours');
+		const past = await callTool('view_image', { job_id, index: MAX_COUNT });
+		expect(past.content[0]!.text).toContain(`allowed: 0–${MAX_COUNT - 1}`);
 		const unknown = await callTool('view_image', { job_id, extra: 1 });
 		expect(unknown.isError).toBe(true);
 	});

@@ -8,6 +8,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { z } from 'zod';
+import { MAX_COUNT } from '../generation/request';
 import { listOwnedGenerations, readOwnedImage, readOwnedJobs } from '../jobs/queries';
 import { readImage } from '../storage/bucket';
 import { buildImageKey } from '../storage/images';
@@ -151,7 +152,13 @@ export const viewImageTool = defineTool({
 	description: `For the viewer and gallery views: one of your images as a WebP data: URI, longest edge at most ${VIEW_IMAGE_MAX_EDGE} px, with how it was made.`,
 	input: z.strictObject({
 		job_id: jobIdSchema,
-		index: z.number().int().min(0).max(19).default(0).describe('Position of the image within its job (default 0).'),
+		index: z
+			.number()
+			.int()
+			.min(0)
+			.max(MAX_COUNT - 1)
+			.default(0)
+			.describe(`Position of the image within its job, 0–${MAX_COUNT - 1} (default 0).`),
 	}),
 	output: z.object({
 		success: z.boolean(),
