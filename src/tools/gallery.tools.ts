@@ -160,20 +160,9 @@ export const viewImageTool = defineTool({
 			.default(0)
 			.describe(`Position of the image within its job, 0–${MAX_COUNT - 1} (default 0).`),
 	}),
-	output: z.object({
+	output: galleryImage.extend({
 		success: z.boolean(),
-		job_id: z.string(),
-		index: z.number().int(),
-		prompt: z.string(),
-		model: z.string(),
-		width: z.number().int(),
-		height: z.number().int(),
-		seed: z.number().int().nullable(),
 		estimated_cost_usd: z.number(),
-		created_at: z.string(),
-		image_url: z.string(),
-		resource_uri: z.string(),
-		markdown: z.string(),
 		data_url: z.string().describe(`data:image/webp;base64,…, longest edge at most ${VIEW_IMAGE_MAX_EDGE} px.`),
 	}),
 	annotations: { title: 'One image at viewing size', ...readOnly },
