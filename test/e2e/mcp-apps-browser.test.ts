@@ -6,13 +6,13 @@
  * `…/tool-result`, and proxies the view's `tools/call` to the server through the official SDK
  * client. Screenshots go to test-results/mcp-apps/.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { type Browser, chromium, type FrameLocator, type Page } from 'playwright-core';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser';
 import { type DevServer, PROJECT_ROOT, startDevServer } from './dev-server';
 import { callTool, connectClient, printServerLogsOnFailure } from './helpers';
 
@@ -20,20 +20,6 @@ const SCREENSHOTS = join(PROJECT_ROOT, 'test-results', 'mcp-apps');
 /** What hosts apply when a view declares no CSP (MCP Apps spec 2026-01-26). */
 const DEFAULT_CSP =
 	"default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' data:; connect-src 'none'";
-
-/** Debian's chromium, or CHROMIUM_PATH. `.ci/run` installs it when missing. */
-function chromiumPath(): string {
-	if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-	try {
-		return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], {
-			encoding: 'utf8',
-		}).trim();
-	} catch {
-		throw new Error(
-			'Chromium is needed for the MCP Apps browser tests: apt-get install -y chromium, or set CHROMIUM_PATH.',
-		);
-	}
-}
 
 /** The host page: one sandboxed iframe, and the host's half of the bridge. */
 const HOST_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>test host</title>
@@ -75,10 +61,7 @@ let browser: Browser;
 
 beforeAll(async () => {
 	mkdirSync(SCREENSHOTS, { recursive: true });
-	[server, browser] = await Promise.all([
-		startDevServer(),
-		chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] }),
-	]);
+	[server, browser] = await Promise.all([startDevServer(), launchChromium()]);
 	client = await connectClient(server.url);
 });
 
