@@ -20,7 +20,7 @@ import {
 	isOAuthProps,
 	oauthPrincipal,
 } from './auth';
-import { healthReport } from './health';
+import { healthReport, serviceHealth } from './health';
 import { localHostGuard } from './host-guard';
 import { serveImage } from './images-route';
 import { JSON_RPC, jsonRpcError } from './json-rpc';
@@ -29,6 +29,7 @@ import { SESSION_LIVE_WINDOW_MS, SSE_MAX_WAIT_SECONDS } from './legacy-sse/sessi
 import { openSseStream } from './legacy-sse/stream';
 import { handleMcpPost } from './mcp-route';
 import { registerOAuthRoutes } from './oauth/routes';
+import { landingCsp, landingHtml } from './pages/landing';
 import { preAuthenticated } from './principal';
 
 /**
@@ -70,6 +71,54 @@ function describeEntryAuth(setup: ReturnType<typeof authSetup>, config: AppConfi
 			: 'none configured: this local server serves loopback clients only (set AUTH_TOKEN in .dev.vars to serve others)';
 	}
 	return 'none configured: every MCP request is refused until the operator sets AUTH_TOKEN, AUTH_TOKENS or OAuth';
+}
+
+/**
+ * Whether the client asked for HTML over JSON: `text/html` named explicitly with a higher
+ * quality than `application/json` (or the same, and first), as browsers send it. curl's `*\/*`
+ * and API clients keep the JSON.
+ */
+function prefersHtml(accept: string | undefined): boolean {
+	const ranges = (accept ?? '').split(',').map((part) => {
+		const [type = '', ...parameters] = part.split(';').map((piece) => piece.trim().toLowerCase());
+		const q = parameters.find((parameter) => parameter.startsWith('q='));
+		return { type, q: q ? Number(q.slice(2)) || 0 : 1 };
+	});
+	const html = ranges.findIndex((range) => range.type === 'text/html' && range.q > 0);
+	if (html === -1) return false;
+	const json = ranges.findIndex((range) => range.type === 'application/json');
+	if (json === -1) return true;
+	return ranges[html]!.q > ranges[json]!.q || (ranges[html]!.q === ranges[json]!.q && html < json);
+}
+
+/** GET / for a browser: the landing page (src/worker/pages/landing.tsx). */
+async function landingPage(c: Context<AppEnv>): Promise<Response> {
+	const config = c.get('config');
+	const setup = authSetup(c.env);
+	const health = await serviceHealth(c.env, config);
+	const nonce = crypto.randomUUID().replaceAll('-', '');
+	const html = await landingHtml({
+		title: SERVER_INFO.title,
+		version: SERVER_INFO.version,
+		origin: config.publicBaseUrl ?? new URL(c.req.url).origin,
+		auth: describeEntryAuth(setup, config, c.req.raw),
+		needsToken: hasCredentials(setup) || !config.localDev,
+		health: {
+			healthy: health.healthy,
+			db: health.db,
+			images: health.images,
+			serving: health.auth.serving,
+			reason: health.auth.reason,
+		},
+		tools: TOOLS.map((tool) => ({ name: tool.name, title: tool.title })),
+		nonce,
+	});
+	return c.html(html, 200, {
+		'content-security-policy': landingCsp(nonce),
+		'cache-control': 'no-store',
+		vary: 'Accept',
+		'x-content-type-options': 'nosniff',
+	});
 }
 
 function notFound(c: Context<AppEnv>): Response {
@@ -184,8 +233,9 @@ export function createApp() {
 
 	app.get('/health', (c) => healthReport(c.req.raw, c.env, c.get('config')));
 
-	app.get('/', (c) =>
-		c.json({
+	app.get('/', async (c) => {
+		if (prefersHtml(c.req.header('accept'))) return landingPage(c);
+		return c.json({
 			name: SERVER_INFO.name,
 			title: SERVER_INFO.title,
 			version: SERVER_INFO.version,
@@ -194,8 +244,8 @@ export function createApp() {
 			auth: describeEntryAuth(authSetup(c.env), c.get('config'), c.req.raw),
 			tools: TOOLS.map((tool) => tool.name),
 			health: '/health',
-		}),
-	);
+		});
+	});
 
 	// A known path asked with a method it does not take: 405 naming the methods it does, not a 404.
 	app.all('/mcp', methodNotAllowed);

@@ -23,15 +23,20 @@ function settingName(warning: string): string {
 	return /^[A-Z][A-Z0-9_]+/.exec(warning)?.[0] ?? 'configuration';
 }
 
-export async function healthReport(request: Request, env: Env, config: AppConfig): Promise<Response> {
+/** Whether D1 and R2 answer and MCP requests are served: what /health and the landing page report. */
+export async function serviceHealth(env: Env, config: AppConfig) {
 	const [db, images] = await Promise.all([
 		probe(() => env.DB.prepare('SELECT 1').first()),
 		probe(() => probeImageBucket(env.IMAGES)),
 	]);
+	const auth = describeAuth(authSetup(env), config);
+	return { db, images, auth, healthy: db === 'ok' && images === 'ok' && auth.serving };
+}
+
+export async function healthReport(request: Request, env: Env, config: AppConfig): Promise<Response> {
+	const { db, images, auth, healthy } = await serviceHealth(env, config);
 	const setup = authSetup(env);
-	const auth = describeAuth(setup, config);
 	const warnings = [...catalogFor(env).warnings, ...settingWarnings(env)];
-	const healthy = db === 'ok' && images === 'ok' && auth.serving;
 	const status = healthy ? 200 : 503;
 	const headers = { 'cache-control': 'no-store' };
 	if (!(await authenticate(request, setup, config)).ok) {
