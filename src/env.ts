@@ -13,6 +13,8 @@ interface OptionalSettings {
 	AUTH_TOKEN?: string;
 	/** Local dev: comma-separated hostnames besides loopback that MCP requests may address (a LAN IP). */
 	ALLOWED_HOSTS?: string;
+	/** "true": browse-only; the operations that generate, cancel or delete are neither listed nor run. */
+	READ_ONLY?: string;
 	/** JSON array of principals, each with the SHA-256 of its bearer token (secret; docs/security.md). */
 	AUTH_TOKENS?: string;
 	/** OAuth client id at the upstream OpenID Connect provider (Google by default). */
@@ -90,6 +92,8 @@ export interface AppConfig {
 	imageRetentionDays: number | null;
 	/** PREVIEWS: whether results carry inline previews when a call does not say ("auto", the default, or "none"). */
 	previews: PreviewMode;
+	/** READ_ONLY: browse-only, no operation that changes anything is listed or run. */
+	readOnly: boolean;
 	/** PROVIDER_TIMEOUT_MS when it is a positive number; undefined: the per-model timeouts apply. */
 	providerTimeoutMs: number | undefined;
 	budgets: DefaultBudgets;
@@ -259,6 +263,17 @@ const previewMode = trimmed.transform((raw): Checked<PreviewMode> => {
 	return { value: 'auto', warning: `PREVIEWS "${raw}" is not one of auto, none; previews are on ("auto").` };
 });
 
+/** READ_ONLY: "true" or "false" (or empty); anything else means read-only, since that is what was asked for. */
+const readOnlyMode = trimmed.transform((raw): Checked<boolean> => {
+	const value = raw?.toLowerCase();
+	if (value === undefined || value === 'false') return { value: false };
+	if (value === 'true') return { value: true };
+	return {
+		value: true,
+		warning: `READ_ONLY "${raw}" is not true or false; the server is read-only until it is fixed.`,
+	};
+});
+
 const offlineLatency = given.transform((raw) => {
 	const ms = Number(raw);
 	return Number.isFinite(ms) && ms > 0 ? ms : 0;
@@ -296,6 +311,7 @@ const settingsSchema = z
 		SSE_MAX_OUTBOX_BYTES: positiveInteger(SSE_DEFAULT_MAX_OUTBOX_BYTES),
 		IMAGE_RETENTION_DAYS: retentionDays,
 		PREVIEWS: previewMode,
+		READ_ONLY: readOnlyMode,
 		PROVIDER_TIMEOUT_MS: providerTimeoutMs,
 		DAILY_BUDGET_USD: budgetUsd('DAILY_BUDGET_USD'),
 		MONTHLY_BUDGET_USD: budgetUsd('MONTHLY_BUDGET_USD'),
@@ -337,6 +353,7 @@ const settingsSchema = z
 				},
 				imageRetentionDays: vars.IMAGE_RETENTION_DAYS.value,
 				previews: vars.PREVIEWS.value,
+				readOnly: vars.READ_ONLY.value,
 				providerTimeoutMs: vars.PROVIDER_TIMEOUT_MS.value,
 				budgets: { dailyUsd: vars.DAILY_BUDGET_USD.value, monthlyUsd: vars.MONTHLY_BUDGET_USD.value },
 				offline: { latencyMs: vars.OFFLINE_LATENCY_MS, failureRate: vars.OFFLINE_FAILURE_RATE },
@@ -361,6 +378,7 @@ const settingsSchema = z
 				vars.MONTHLY_BUDGET_USD,
 				vars.IMAGE_RETENTION_DAYS,
 				vars.PREVIEWS,
+				vars.READ_ONLY,
 				vars.PROVIDER_TIMEOUT_MS,
 			].flatMap((setting) => setting.warning ?? []),
 		}),

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { configuredModels, defaultModel } from '../providers/catalog';
 import type { RequestScope } from '../tools/context';
 import { toolError } from '../tools/context';
-import { findTool, TOOLS } from '../tools/index';
+import { changesState, findTool, offeredTools, readOnlyRefusal, TOOLS } from '../tools/index';
 import { parseArguments } from '../tools/validation';
 import { toolUiMeta } from './apps/views';
 import type { ToolContextFactory } from './context';
@@ -76,10 +76,11 @@ export function toolListResultJson(scope: RequestScope): string {
 function cachedToolList(scope: RequestScope): { tools: readonly Tool[]; json: string } {
 	const names = configuredModels(scope.env).map((entry) => entry.alias);
 	const fallback = defaultModel(scope.env, scope.config.defaultModel).alias;
-	const key = `${names.join(',')}|${fallback}`;
+	const { readOnly } = scope.config;
+	const key = `${names.join(',')}|${fallback}|${readOnly ? 'read-only' : ''}`;
 	const cached = toolListCache.get(key);
 	if (cached) return cached;
-	const tools = TOOLS.map((tool) => {
+	const tools = offeredTools(readOnly).map((tool) => {
 		let inputSchema = jsonSchema(tool.input, 'input');
 		const properties = inputSchema.properties as Record<string, object> | undefined;
 		if (properties?.model) {
@@ -128,6 +129,11 @@ export function registerTools(server: Server, scope: RequestScope, contextFor: T
 				);
 			}
 			const asTask = request.params.task !== undefined;
+			if (scope.config.readOnly && changesState(tool)) {
+				// Not listed here; a client that calls it anyway learns why, as a result (or, for a task, an error).
+				if (asTask) throw protocolError(ErrorCode.InvalidParams, readOnlyRefusal(tool));
+				return toCallToolResult(toolError(readOnlyRefusal(tool)));
+			}
 			if (asTask && !tool.startTask) {
 				// MCP 2025-11-25 tasks "Tool-Level Negotiation": a tool without taskSupport is not a task.
 				throw protocolError(

@@ -33,3 +33,20 @@ const BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
 export function findTool(name: string): ToolDefinition | undefined {
 	return BY_NAME.get(name);
 }
+
+/** Whether an operation changes anything (generates, cancels, deletes): what READ_ONLY turns off. */
+export function changesState(tool: ToolDefinition): boolean {
+	return tool.annotations.readOnlyHint !== true;
+}
+
+const BROWSING = TOOLS.filter((tool) => !changesState(tool));
+
+/** The operations a deployment offers: every one, or in read-only mode those that change nothing. */
+export function offeredTools(readOnly: boolean): readonly ToolDefinition[] {
+	return readOnly ? BROWSING : TOOLS;
+}
+
+/** What a face answers when a read-only deployment is asked to run an operation that changes something. */
+export function readOnlyRefusal(tool: ToolDefinition): string {
+	return `This server is read-only (READ_ONLY=true): ${tool.name} is turned off. You can browse with ${BROWSING.map((entry) => entry.name).join(', ')}.`;
+}

@@ -7,7 +7,7 @@ import { type AppConfig, readConfig } from '../env';
 import { SERVER_INFO } from '../mcp/server';
 import { ok } from '../result';
 import type { RequestScope } from '../tools/context';
-import { TOOLS } from '../tools/index';
+import { offeredTools } from '../tools/index';
 import { MAX_WAIT_SECONDS } from '../tools/wait';
 import type { AppEnv } from './app-env';
 import {
@@ -110,7 +110,8 @@ async function landingPage(c: Context<AppEnv>): Promise<Response> {
 			serving: health.auth.serving,
 			reason: health.auth.reason,
 		},
-		tools: TOOLS.map((tool) => ({ name: tool.name, title: tool.title })),
+		tools: offeredTools(config.readOnly).map((tool) => ({ name: tool.name, title: tool.title })),
+		readOnly: config.readOnly,
 		nonce,
 	});
 	return c.html(html, 200, {
@@ -242,7 +243,8 @@ export function createApp() {
 			mcp_endpoint: `${new URL(c.req.url).origin}/mcp`,
 			transport: 'Streamable HTTP (stateless), POST /mcp; legacy HTTP+SSE, GET /sse then POST /messages',
 			auth: describeEntryAuth(authSetup(c.env), c.get('config'), c.req.raw),
-			tools: TOOLS.map((tool) => tool.name),
+			tools: offeredTools(c.get('config').readOnly).map((tool) => tool.name),
+			...(c.get('config').readOnly ? { read_only: true } : {}),
 			health: '/health',
 		});
 	});

@@ -18,6 +18,8 @@ export interface LandingFacts {
 	needsToken: boolean;
 	health: { healthy: boolean; db: string; images: string; serving: boolean; reason?: string };
 	tools: { name: string; title: string }[];
+	/** READ_ONLY: browse-only, no generating, cancelling or deleting. */
+	readOnly: boolean;
 	/** The per-response nonce of the inline script and style. */
 	nonce: string;
 }
@@ -113,8 +115,12 @@ export const LandingPage: FC<{ facts: LandingFacts }> = ({ facts }) => {
 		`curl -s ${mcpUrl} \\`,
 		`  -H 'Content-Type: application/json' \\`,
 		...(token ? [`  -H 'Authorization: Bearer ${token}' \\`] : []),
-		`  -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"generate_image_and_wait","arguments":{"prompt":"a lighthouse at dusk"}}}' \\`,
-		`  | jq -r '.result.content[0].text | fromjson | .image_url'`,
+		facts.readOnly
+			? `  -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_generations","arguments":{}}}' \\`
+			: `  -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"generate_image_and_wait","arguments":{"prompt":"a lighthouse at dusk"}}}' \\`,
+		facts.readOnly
+			? `  | jq -r '.result.content[0].text | fromjson | .generations[].image_url'`
+			: `  | jq -r '.result.content[0].text | fromjson | .image_url'`,
 	].join('\n');
 	return (
 		<html lang="en">
@@ -137,6 +143,11 @@ export const LandingPage: FC<{ facts: LandingFacts }> = ({ facts }) => {
 						<a href="/health">/health</a>
 					</p>
 					{facts.health.reason ? <p class="muted">{facts.health.reason}</p> : null}
+					{facts.readOnly ? (
+						<p>
+							<b>Read-only:</b> this server shows the images it has; it does not make, cancel or delete any.
+						</p>
+					) : null}
 
 					<h2 id="endpoint">MCP endpoint</h2>
 					<div class="url">
@@ -171,7 +182,11 @@ export const LandingPage: FC<{ facts: LandingFacts }> = ({ facts }) => {
 					</section>
 					<section class="card" aria-labelledby="curl">
 						<h3 id="curl">curl</h3>
-						<p>One call makes an image and prints its URL:</p>
+						<p>
+							{facts.readOnly
+								? 'One call lists the images and prints their URLs:'
+								: 'One call makes an image and prints its URL:'}
+						</p>
 						<Snippet id="snippet-curl" label="curl command" text={curl} />
 					</section>
 
