@@ -6,7 +6,6 @@
  * src/storage/transform.ts), `…/metadata` reads how it was made, as JSON. Scoped like the
  * tools: another user's image is as unknown as a made-up one.
  */
-import { Buffer } from 'node:buffer';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
 	ErrorCode,
@@ -15,6 +14,7 @@ import {
 	ReadResourceRequestSchema,
 	type Resource,
 } from '@modelcontextprotocol/sdk/types.js';
+import { toBase64 } from '../bytes';
 import type { Db } from '../db/client';
 import type { ImageRow } from '../db/schema';
 import { listOwnedLiveImages, readJobSummaries, readOwnedImage, readOwnedJobs } from '../jobs/queries';
@@ -90,9 +90,6 @@ function notFound(uri: string, why: string): Error {
 }
 
 /** Base64 of bytes with the runtime's native encoder (nodejs_compat): a tenth of the time of btoa over a binary string. */
-function toBase64(bytes: Uint8Array): string {
-	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
 
 const { minSize, maxSize, minQuality, maxQuality } = TRANSFORM_LIMITS;
 

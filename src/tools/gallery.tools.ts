@@ -6,17 +6,18 @@
  * not honour declared image domains; so these two, unlike every model-facing result, carry
  * base64 in `structuredContent`. Everything is the caller's own, like every listing.
  */
-import { Buffer } from 'node:buffer';
 import { z } from 'zod';
+import { toBase64 } from '../bytes';
 import { MAX_COUNT } from '../generation/request';
 import { listOwnedGenerations, readOwnedImage, readOwnedJobs } from '../jobs/queries';
 import { readImage } from '../storage/bucket';
 import { buildImageKey } from '../storage/images';
-import { ensurePreview } from '../storage/previews';
+import { PREVIEW_CONTENT_TYPE } from '../storage/previews';
 import { imagesBindingTransformer } from '../storage/transform';
 import { defineTool, type ToolContext, toolError, toolResult } from './context';
 import { presentImage, removalMessage } from './job-view';
 import { jobIdSchema, pageFields, pageOutput, readOnly } from './jobs.tools';
+import { previewBase64 } from './previews';
 
 /** Images per gallery page: a 4×3 grid, and at most 12 previews (64 KB each) in one answer. */
 export const GALLERY_PAGE_MAX = 12;
@@ -96,7 +97,7 @@ async function galleryPage(context: ToolContext, args: z.output<typeof galleryIn
 }
 
 function dataUrl(bytes: Uint8Array, contentType: string): string {
-	return `data:${contentType};base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
+	return `data:${contentType};base64,${toBase64(bytes)}`;
 }
 
 export const browseGalleryTool = defineTool({
@@ -129,17 +130,10 @@ export const galleryPageTool = defineTool({
 	annotations: { title: 'Gallery page with thumbnails', ...readOnly },
 	handler: async (args, context) => {
 		const page = await galleryPage(context, args);
-		const transformer = imagesBindingTransformer(context.env.IMAGE_TRANSFORMS);
 		const images = await Promise.all(
 			page.images.map(async (image) => {
-				const key = buildImageKey(image.job_id, image.index);
-				try {
-					const preview = await ensurePreview(context.env.IMAGES, transformer, key);
-					return { ...image, thumbnail: preview ? dataUrl(preview, 'image/webp') : null };
-				} catch (error) {
-					console.error(`gallery_page: the preview of ${key} could not be read`, error);
-					return { ...image, thumbnail: null };
-				}
+				const preview = await previewBase64(context, image.job_id, image.index);
+				return { ...image, thumbnail: preview ? `data:${PREVIEW_CONTENT_TYPE};base64,${preview}` : null };
 			}),
 		);
 		return toolResult({ ...page, images });

@@ -5,8 +5,8 @@
  * caps keep a result far below the sizes at which clients fail (about 1 MB in Claude, a
  * 25k-token cap in Claude Code): past them an image is a link only.
  */
-import { Buffer } from 'node:buffer';
 import { z } from 'zod';
+import { toBase64 } from '../bytes';
 import { PREVIEW_MODES, type PreviewMode } from '../env';
 import { buildImageKey } from '../storage/images';
 import { ensurePreview, PREVIEW_CONTENT_TYPE, PREVIEW_MAX_EDGE } from '../storage/previews';
@@ -61,24 +61,33 @@ export async function loadPreviews(
 	requested: PreviewMode | undefined,
 ): Promise<InlinePreview[]> {
 	if ((requested ?? context.config.previews) === 'none' || images.length === 0) return [];
-	const transformer = imagesBindingTransformer(context.env.IMAGE_TRANSFORMS);
 	const loaded = await Promise.all(
 		images.slice(0, MAX_PREVIEWS_PER_RESULT).map(async ({ job_id, index }): Promise<InlinePreview | null> => {
-			const key = buildImageKey(job_id, index);
-			try {
-				// Null when the image is gone or its preview cannot be made (ensurePreview logs why).
-				const bytes = await ensurePreview(context.env.IMAGES, transformer, key);
-				return bytes ? { job_id, index, data: toBase64(bytes), mimeType: PREVIEW_CONTENT_TYPE } : null;
-			} catch (error) {
-				console.error(`the preview of ${key} could not be read; the result links the image only`, error);
-				return null;
-			}
+			const data = await previewBase64(context, job_id, index);
+			return data ? { job_id, index, data, mimeType: PREVIEW_CONTENT_TYPE } : null;
 		}),
 	);
 	return selectPreviews(loaded.filter((preview) => preview !== null));
 }
 
-/** Base64 with the runtime's native encoder (nodejs_compat), as src/mcp/resources.ts does. */
-function toBase64(bytes: Uint8Array): string {
-	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+/**
+ * The preview of one image as base64 (made from the original and kept when missing), or null
+ * when the image is gone or its preview cannot be had; a failure is logged, and whoever shows
+ * the image links it instead.
+ */
+export async function previewBase64(
+	context: Pick<ToolContext, 'env'>,
+	jobId: string,
+	index: number,
+): Promise<string | null> {
+	const key = buildImageKey(jobId, index);
+	try {
+		const transformer = imagesBindingTransformer(context.env.IMAGE_TRANSFORMS);
+		// Null when the image is gone or its preview cannot be made (ensurePreview logs why).
+		const bytes = await ensurePreview(context.env.IMAGES, transformer, key);
+		return bytes ? toBase64(bytes) : null;
+	} catch (error) {
+		console.error(`the preview of ${key} could not be read; it is linked instead`, error);
+		return null;
+	}
 }

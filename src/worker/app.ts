@@ -95,7 +95,6 @@ function prefersHtml(accept: string | undefined): boolean {
 async function landingPage(c: Context<AppEnv>): Promise<Response> {
 	const config = c.get('config');
 	const setup = authSetup(c.env);
-	const health = await serviceHealth(c.env, config);
 	const nonce = crypto.randomUUID().replaceAll('-', '');
 	const html = await landingHtml({
 		title: SERVER_INFO.title,
@@ -103,13 +102,7 @@ async function landingPage(c: Context<AppEnv>): Promise<Response> {
 		origin: config.publicBaseUrl ?? new URL(c.req.url).origin,
 		auth: describeEntryAuth(setup, config, c.req.raw),
 		needsToken: hasCredentials(setup) || !config.localDev,
-		health: {
-			healthy: health.healthy,
-			db: health.db,
-			images: health.images,
-			serving: health.auth.serving,
-			reason: health.auth.reason,
-		},
+		health: await serviceHealth(c.env, config),
 		tools: offeredTools(config.readOnly).map((tool) => ({ name: tool.name, title: tool.title })),
 		readOnly: config.readOnly,
 		nonce,

@@ -14,8 +14,6 @@ import appHtml from './app.html';
 
 /** The MIME type of an MCP Apps view (`RESOURCE_MIME_TYPE` in @modelcontextprotocol/ext-apps). */
 export const APP_MIME_TYPE = 'text/html;profile=mcp-app';
-/** The extension's id, for capabilities. */
-export const APPS_EXTENSION_ID = 'io.modelcontextprotocol/ui';
 
 export const VIEWER_URI = 'ui://image-mcp/viewer.html';
 export const GALLERY_URI = 'ui://image-mcp/gallery.html';

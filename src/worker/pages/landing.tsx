@@ -16,7 +16,8 @@ export interface LandingFacts {
 	auth: string;
 	/** Whether a client must send a bearer token here. */
 	needsToken: boolean;
-	health: { healthy: boolean; db: string; images: string; serving: boolean; reason?: string };
+	/** serviceHealth's answer (src/worker/health.ts). */
+	health: { healthy: boolean; db: string; images: string; auth: { serving: boolean; reason?: string } };
 	tools: { name: string; title: string }[];
 	/** READ_ONLY: browse-only, no generating, cancelling or deleting. */
 	readOnly: boolean;
@@ -83,7 +84,7 @@ const Snippet: FC<{ id: string; label: string; text: string }> = ({ id, label, t
 
 function healthLine(health: LandingFacts['health']): { text: string; ok: boolean } {
 	if (health.healthy) return { text: 'Healthy', ok: true };
-	if (!health.serving) return { text: 'Not serving MCP requests', ok: false };
+	if (!health.auth.serving) return { text: 'Not serving MCP requests', ok: false };
 	const broken = [health.db !== 'ok' ? 'D1' : '', health.images !== 'ok' ? 'R2' : ''].filter(Boolean).join(' and ');
 	return { text: `Degraded: ${broken} not answering`, ok: false };
 }
@@ -142,7 +143,7 @@ export const LandingPage: FC<{ facts: LandingFacts }> = ({ facts }) => {
 						</span>{' '}
 						<a href="/health">/health</a>
 					</p>
-					{facts.health.reason ? <p class="muted">{facts.health.reason}</p> : null}
+					{facts.health.auth.reason ? <p class="muted">{facts.health.auth.reason}</p> : null}
 					{facts.readOnly ? (
 						<p>
 							<b>Read-only:</b> this server shows the images it has; it does not make, cancel or delete any.
