@@ -8,10 +8,11 @@
  */
 import { z } from 'zod';
 import { toBase64 } from '../bytes';
+import type { ImageRow, JobRow } from '../db/schema';
 import { MAX_COUNT } from '../generation/request';
 import { listOwnedGenerations, readOwnedImage, readOwnedJobs } from '../jobs/queries';
 import { readImage } from '../storage/bucket';
-import { buildImageKey } from '../storage/images';
+import { buildImageKey, type UrlBases } from '../storage/images';
 import { PREVIEW_CONTENT_TYPE } from '../storage/previews';
 import { imagesBindingTransformer } from '../storage/transform';
 import { defineTool, type ToolContext, toolError, toolResult } from './context';
@@ -64,6 +65,24 @@ const galleryOutput = {
 	images: z.array(galleryImage),
 };
 
+/** An image as the gallery and the views show it (`galleryImage`). */
+function galleryItem(image: ImageRow, job: Pick<JobRow, 'id' | 'prompt' | 'model'>, urls: UrlBases) {
+	const view = presentImage(image, job.prompt, urls);
+	return {
+		job_id: job.id,
+		index: view.index,
+		prompt: job.prompt,
+		model: job.model,
+		width: view.width,
+		height: view.height,
+		seed: view.seed,
+		created_at: new Date(image.createdAt).toISOString(),
+		image_url: view.url,
+		resource_uri: view.resource_uri,
+		markdown: view.markdown,
+	};
+}
+
 /** One page of the caller's stored images, newest first, optionally those whose prompt holds `query`. */
 async function galleryPage(context: ToolContext, args: z.output<typeof galleryInput>) {
 	const page = await listOwnedGenerations(
@@ -72,22 +91,7 @@ async function galleryPage(context: ToolContext, args: z.output<typeof galleryIn
 		{ limit: args.limit, offset: args.offset },
 		{ liveOnly: true, promptContains: args.query || undefined },
 	);
-	const images = page.items.map(({ image, job }) => {
-		const view = presentImage(image, job.prompt, context.urls);
-		return {
-			job_id: job.id,
-			index: view.index,
-			prompt: job.prompt,
-			model: job.model,
-			width: view.width,
-			height: view.height,
-			seed: view.seed,
-			created_at: new Date(image.createdAt).toISOString(),
-			image_url: view.url,
-			resource_uri: view.resource_uri,
-			markdown: view.markdown,
-		};
-	});
+	const images = page.items.map(({ image, job }) => galleryItem(image, job, context.urls));
 	return {
 		success: true,
 		...pageFields(page.total, images.length, args.limit, args.offset),
@@ -181,21 +185,10 @@ export const viewImageTool = defineTool({
 			fit: 'scale-down',
 			format: 'image/webp',
 		});
-		const presented = presentImage(image, job.prompt, context.urls);
 		return toolResult({
 			success: true,
-			job_id,
-			index,
-			prompt: job.prompt,
-			model: job.model,
-			width: image.width,
-			height: image.height,
-			seed: image.seed,
+			...galleryItem(image, job, context.urls),
 			estimated_cost_usd: job.estimatedCostUsd,
-			created_at: new Date(image.createdAt).toISOString(),
-			image_url: presented.url,
-			resource_uri: presented.resource_uri,
-			markdown: presented.markdown,
 			data_url: dataUrl(view.bytes, view.contentType),
 		});
 	},
