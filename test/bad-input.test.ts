@@ -6,7 +6,7 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/worker/app';
-import { MAX_BODY_BYTES } from '../src/worker/mcp-post';
+import { MAX_BODY_BYTES } from '../src/worker/json-body';
 import { BASE, post, rpcBody } from './helpers/mcp';
 
 type RpcError = { jsonrpc: string; id: unknown; error: { code: number; message: string } };

@@ -12,7 +12,7 @@ import { images } from '../src/db/schema';
 import { MAX_COUNT } from '../src/generation/request';
 import { EXPIRE_BATCH, EXPIRE_CALL_BUDGET, EXPIRE_MAX_BATCHES, expireImages } from '../src/jobs/image-removal';
 import { MAX_JOBS_PER_CALL, MAX_PAGE_LIMIT } from '../src/tools/jobs.tools';
-import { MAX_BODY_BYTES } from '../src/worker/mcp-post';
+import { MAX_BODY_BYTES } from '../src/worker/json-body';
 import { countR2Objects, insertJob } from './helpers/fixtures';
 import { callTool, post, rpcBody, textJson } from './helpers/mcp';
 import { callAs, recordingQueue, usersEnv } from './helpers/users';

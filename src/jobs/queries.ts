@@ -49,12 +49,21 @@ export async function withImages(db: Db, rows: JobRow[]): Promise<JobWithImages[
 export interface Page<T> {
 	total: number;
 	items: T[];
+	/** Where the next page starts, when there is one (a keyset: see encodeKeysetCursor). */
+	next?: Keyset;
+}
+
+/** A page of a newest-first listing: `limit` rows, after skipping `offset`, after the keyset `after` if given. */
+export interface PageRequest {
+	limit: number;
+	offset: number;
+	after?: Keyset;
 }
 
 export async function listOwnedJobs(
 	db: Db,
 	scope: OwnerScope,
-	options: { status: JobStatus | 'all'; limit: number; offset: number },
+	options: { status: JobStatus | 'all' } & PageRequest,
 ): Promise<Page<JobWithImages>> {
 	const where = and(
 		ownerCondition(jobs.owner, scope),
@@ -64,13 +73,14 @@ export async function listOwnedJobs(
 		db
 			.select()
 			.from(jobs)
-			.where(where)
+			.where(and(where, afterKeyset(jobs.createdAt, jobs.id, options.after)))
 			.orderBy(desc(jobs.createdAt), asc(jobs.id))
-			.limit(options.limit)
+			.limit(options.limit + 1)
 			.offset(options.offset),
 		db.select({ total: count() }).from(jobs).where(where),
 	]);
-	return { total: totals?.total ?? 0, items: await withImages(db, rows) };
+	const { page, next } = keysetPage(rows, options.limit);
+	return { total: totals?.total ?? 0, items: await withImages(db, page), ...(next ? { next } : {}) };
 }
 
 /** One finished image with the job it came from: the gallery view. */
@@ -92,7 +102,7 @@ export interface GenerationFilter {
 export async function listOwnedGenerations(
 	db: Db,
 	scope: OwnerScope,
-	options: { limit: number; offset: number },
+	options: PageRequest,
 	filter: GenerationFilter = {},
 ): Promise<Page<Generation>> {
 	const where = and(
@@ -115,22 +125,24 @@ export async function listOwnedGenerations(
 	);
 	// Two queries rather than a join: the tables share column names (id, owner, seed, …),
 	// which a D1 join result cannot keep apart.
-	const [page, [totals]] = await db.batch([
+	// Newest first, a job's images in id order (`<job_id>/<index>`), so a keyset (created_at, id) resumes it.
+	const [rows, [totals]] = await db.batch([
 		db
 			.select()
 			.from(images)
-			.where(where)
-			.orderBy(desc(images.createdAt), asc(images.idx), asc(images.id))
-			.limit(options.limit)
+			.where(and(where, afterKeyset(images.createdAt, images.id, options.after)))
+			.orderBy(desc(images.createdAt), asc(images.id))
+			.limit(options.limit + 1)
 			.offset(options.offset),
 		db.select({ total: count() }).from(images).where(where),
 	]);
+	const { page, next } = keysetPage(rows, options.limit);
 	const byId = await readJobSummaries(db, page);
 	const items = page.flatMap((image) => {
 		const job = byId.get(image.jobId);
 		return job ? [{ image, job }] : [];
 	});
-	return { total: totals?.total ?? 0, items };
+	return { total: totals?.total ?? 0, items, ...(next ? { next } : {}) };
 }
 
 /** Prompt and model of the jobs `images` belong to. Two queries rather than a join: the tables share column names. */
@@ -152,6 +164,22 @@ export async function readJobSummaries(
 export interface Keyset {
 	createdAt: number;
 	id: string;
+}
+
+/** An opaque list cursor for a keyset (created_at, id): what nextCursor carries. */
+export function encodeKeysetCursor(key: Keyset): string {
+	return btoa(JSON.stringify({ c: key.createdAt, i: key.id })).replace(/=+$/, '');
+}
+
+/** The keyset a cursor from encodeKeysetCursor names; null for anything else. */
+export function decodeKeysetCursor(cursor: string): Keyset | null {
+	try {
+		const value = JSON.parse(atob(cursor)) as { c?: unknown; i?: unknown };
+		if (typeof value.c === 'number' && typeof value.i === 'string') return { createdAt: value.c, id: value.i };
+	} catch {
+		// Not base64 or not JSON: not ours.
+	}
+	return null;
 }
 
 /** The rows after `after` in a listing ordered by `createdAt DESC, id ASC`; no condition for the first page. */

@@ -4,7 +4,6 @@
  */
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { Keyset } from '../jobs/queries';
 
 /**
  * A JSON-RPC error for the SDK to send as is: a plain Error with a code, not McpError, whose
@@ -40,20 +39,4 @@ export async function withInternalErrorsHidden<T>(method: string, work: () => Pr
  */
 export function lenientRequestSchema<Method extends string>(method: Method) {
 	return z.object({ method: z.literal(method), params: z.unknown().optional() });
-}
-
-/** An opaque list cursor for a keyset (created_at, id): what nextCursor carries. */
-export function encodeKeysetCursor(key: Keyset): string {
-	return btoa(JSON.stringify({ c: key.createdAt, i: key.id })).replace(/=+$/, '');
-}
-
-/** The keyset a cursor from encodeKeysetCursor names; null for anything else. */
-export function decodeKeysetCursor(cursor: string): Keyset | null {
-	try {
-		const value = JSON.parse(atob(cursor)) as { c?: unknown; i?: unknown };
-		if (typeof value.c === 'number' && typeof value.i === 'string') return { createdAt: value.c, id: value.i };
-	} catch {
-		// Not base64 or not JSON: not ours.
-	}
-	return null;
 }

@@ -17,7 +17,14 @@ import {
 import { toBase64 } from '../bytes';
 import type { Db } from '../db/client';
 import type { ImageRow } from '../db/schema';
-import { listOwnedLiveImages, readJobSummaries, readOwnedImage, readOwnedJobs } from '../jobs/queries';
+import {
+	decodeKeysetCursor,
+	encodeKeysetCursor,
+	listOwnedLiveImages,
+	readJobSummaries,
+	readOwnedImage,
+	readOwnedJobs,
+} from '../jobs/queries';
 import { isTerminal } from '../jobs/wait';
 import { readImage } from '../storage/bucket';
 import {
@@ -37,13 +44,7 @@ import type { RequestScope } from '../tools/context';
 import { presentImageMetadata } from '../tools/image-metadata';
 import { removalMessage } from '../tools/job-view';
 import { APP_MIME_TYPE, APP_VIEWS, findView, viewHtml } from './apps/views';
-import {
-	decodeKeysetCursor,
-	encodeKeysetCursor,
-	invalidParams,
-	protocolError,
-	withInternalErrorsHidden,
-} from './protocol';
+import { invalidParams, protocolError, withInternalErrorsHidden } from './protocol';
 
 /** Resources per resources/list page. */
 export const RESOURCES_PAGE_SIZE = 50;

@@ -26,6 +26,7 @@ import type { Db } from '../db/client';
 import type { JobRow } from '../db/schema';
 import { imageRetentionDays } from '../env';
 import { cancelJobs, TASK_CANCELLED_MESSAGE } from '../jobs/cancel';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../jobs/queries';
 import { listTaskJobs, readTaskJobs } from '../jobs/tasks';
 import { expectedRunMs } from '../providers/catalog';
 import { ok } from '../result';
@@ -33,7 +34,7 @@ import type { RequestScope, ToolContext } from '../tools/context';
 import { describeGeneration } from '../tools/generate.tools';
 import { waitAndPresent } from '../tools/wait';
 import type { ToolContextFactory } from './context';
-import { decodeKeysetCursor, encodeKeysetCursor, protocolError } from './protocol';
+import { protocolError } from './protocol';
 import { toCallToolResult } from './results';
 
 /** Tasks per tasks/list page. */

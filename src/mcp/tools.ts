@@ -15,8 +15,8 @@ import {
 import { z } from 'zod';
 import { configuredModels, defaultModel } from '../providers/catalog';
 import type { RequestScope } from '../tools/context';
-import { toolError } from '../tools/context';
 import { changesState, findTool, offeredTools, readOnlyRefusal, TOOLS } from '../tools/index';
+import { internalFailureMessage, runOperation } from '../tools/run';
 import { parseArguments } from '../tools/validation';
 import { toolUiMeta } from './apps/views';
 import type { ToolContextFactory } from './context';
@@ -128,13 +128,16 @@ export function registerTools(server: Server, scope: RequestScope, contextFor: T
 					`Unknown tool "${request.params.name.slice(0, 100)}". Available tools: ${TOOLS.map((t) => t.name).join(', ')}.`,
 				);
 			}
-			const asTask = request.params.task !== undefined;
-			if (scope.config.readOnly && changesState(tool)) {
-				// Not listed here; a client that calls it anyway learns why, as a result (or, for a task, an error).
-				if (asTask) throw protocolError(ErrorCode.InvalidParams, readOnlyRefusal(tool));
-				return toCallToolResult(toolError(readOnlyRefusal(tool)));
+			if (request.params.task === undefined) {
+				return toCallToolResult(
+					await runOperation(tool, request.params.arguments, contextFor(extra, request.params._meta)),
+				);
 			}
-			if (asTask && !tool.startTask) {
+			// Task-augmented: a call that starts nothing must answer with an error, never a result.
+			if (scope.config.readOnly && changesState(tool)) {
+				throw protocolError(ErrorCode.InvalidParams, readOnlyRefusal(tool));
+			}
+			if (!tool.startTask) {
 				// MCP 2025-11-25 tasks "Tool-Level Negotiation": a tool without taskSupport is not a task.
 				throw protocolError(
 					ErrorCode.MethodNotFound,
@@ -142,30 +145,19 @@ export function registerTools(server: Server, scope: RequestScope, contextFor: T
 				);
 			}
 			const parsed = parseArguments(tool.name, tool.input, request.params.arguments);
-			if (!parsed.ok) {
-				// A task-augmented call must answer with a task; with nothing started, the error is the answer.
-				if (asTask) throw protocolError(ErrorCode.InvalidParams, parsed.error);
-				return toCallToolResult(toolError(parsed.error));
-			}
-
+			if (!parsed.ok) throw protocolError(ErrorCode.InvalidParams, parsed.error);
 			const context = contextFor(extra, request.params._meta);
+			let started: Awaited<ReturnType<typeof tool.startTask>>;
 			try {
-				if (asTask && tool.startTask) {
-					const started = await tool.startTask(parsed.value, context);
-					if (!started.ok) {
-						throw protocolError(ErrorCode.InvalidParams, started.error.message, started.error.details);
-					}
-					return { task: toTask(started.value, scope.env) };
-				}
-				return toCallToolResult(await tool.handler(parsed.value, context));
+				started = await tool.startTask(parsed.value, context);
 			} catch (error) {
-				if (asTask && hasErrorCode(error)) throw error;
+				if (hasErrorCode(error)) throw error;
 				// The reason is logged, never sent (CONVENTIONS.md "Errors").
 				console.error(`tool ${tool.name} failed`, error);
-				const message = `${tool.name} failed with an internal error. Try again in a moment; list_jobs shows any job that was created.`;
-				if (asTask) throw protocolError(ErrorCode.InternalError, message);
-				return toCallToolResult(toolError(message));
+				throw protocolError(ErrorCode.InternalError, internalFailureMessage(tool));
 			}
+			if (!started.ok) throw protocolError(ErrorCode.InvalidParams, started.error.message, started.error.details);
+			return { task: toTask(started.value, scope.env) };
 		},
 	);
 }

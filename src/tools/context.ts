@@ -109,7 +109,28 @@ export interface ToolSuccess {
 export interface ToolFailure {
 	message: string;
 	details?: Record<string, unknown>;
+	/** What kind of failure, for faces that answer with a status (HTTP): `invalid` when absent. */
+	kind?: FailureKind;
+	/** For bad arguments: the fields that were wrong (the message says how). */
+	fields?: string[];
 }
+
+/**
+ * Kinds of handled failure. MCP shows them all as an `isError` result; the HTTP faces map each
+ * to a status (src/worker/api/problem.ts): 400, 404, 403, 409, 429, 429, 403, 503, 500.
+ */
+export const FAILURE_KINDS = [
+	'invalid',
+	'not_found',
+	'forbidden',
+	'conflict',
+	'rate_limited',
+	'budget_exceeded',
+	'read_only',
+	'unavailable',
+	'internal',
+] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** What an operation's handler returns; each face renders it its own way. */
 export type ToolOutcome = Result<ToolSuccess, ToolFailure>;
@@ -143,9 +164,18 @@ export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<I
 	return definition as unknown as ToolDefinition;
 }
 
-/** A handled failure (see ToolFailure). */
-export function toolError(message: string, details?: Record<string, unknown>): Err<ToolFailure> {
-	return err(details ? { message, details } : { message });
+/** A handled failure (see ToolFailure); `kind` when it is not bad input. */
+export function toolError(
+	message: string,
+	details?: Record<string, unknown>,
+	kind?: Exclude<FailureKind, 'invalid'>,
+): Err<ToolFailure> {
+	return err({ message, ...(details ? { details } : {}), ...(kind ? { kind } : {}) });
+}
+
+/** Nothing of the caller's by that name or id: the message names the field (`job_id: …`). */
+export function notFoundError(message: string): Err<ToolFailure> {
+	return toolError(message, undefined, 'not_found');
 }
 
 /** An operation's answer: `structured` is its output schema's object. */

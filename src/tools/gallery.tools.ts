@@ -11,13 +11,14 @@ import { toBase64 } from '../bytes';
 import type { ImageRow, JobRow } from '../db/schema';
 import { MAX_COUNT } from '../generation/request';
 import { listOwnedGenerations, readOwnedImage, readOwnedJobs } from '../jobs/queries';
+import { ok } from '../result';
 import { readImage } from '../storage/bucket';
 import { buildImageKey, type UrlBases } from '../storage/images';
 import { PREVIEW_CONTENT_TYPE } from '../storage/previews';
 import { imagesBindingTransformer } from '../storage/transform';
-import { defineTool, type ToolContext, toolError, toolResult } from './context';
+import { defineTool, notFoundError, type ToolContext, toolResult } from './context';
 import { presentImage, removalMessage } from './job-view';
-import { jobIdSchema, pageFields, pageOutput, readOnly } from './jobs.tools';
+import { cursorSchema, jobIdSchema, pageFields, pageOutput, pageRequest, readOnly } from './jobs.tools';
 import { previewBase64 } from './previews';
 
 /** Images per gallery page: a 4×3 grid, and at most 12 previews (64 KB each) in one answer. */
@@ -42,6 +43,7 @@ const galleryInput = z.strictObject({
 		.default(GALLERY_PAGE_MAX)
 		.describe(`Images per page, 1–${GALLERY_PAGE_MAX} (default ${GALLERY_PAGE_MAX}).`),
 	offset: z.number().int().min(0).max(1_000_000).default(0).describe('How many to skip, 0 or more (default 0).'),
+	cursor: cursorSchema,
 });
 
 const galleryImage = z.object({
@@ -85,19 +87,19 @@ function galleryItem(image: ImageRow, job: Pick<JobRow, 'id' | 'prompt' | 'model
 
 /** One page of the caller's stored images, newest first, optionally those whose prompt holds `query`. */
 async function galleryPage(context: ToolContext, args: z.output<typeof galleryInput>) {
-	const page = await listOwnedGenerations(
-		context.db,
-		{ owner: context.principal.id },
-		{ limit: args.limit, offset: args.offset },
-		{ liveOnly: true, promptContains: args.query || undefined },
-	);
+	const request = pageRequest(args);
+	if (!request.ok) return request;
+	const page = await listOwnedGenerations(context.db, { owner: context.principal.id }, request.value, {
+		liveOnly: true,
+		promptContains: args.query || undefined,
+	});
 	const images = page.items.map(({ image, job }) => galleryItem(image, job, context.urls));
-	return {
+	return ok({
 		success: true,
-		...pageFields(page.total, images.length, args.limit, args.offset),
+		...pageFields(page.total, images.length, args.limit, args.offset, page.next),
 		query: args.query ?? '',
 		images,
-	};
+	});
 }
 
 function dataUrl(bytes: Uint8Array, contentType: string): string {
@@ -114,7 +116,10 @@ export const browseGalleryTool = defineTool({
 	input: galleryInput,
 	output: z.object(galleryOutput),
 	annotations: { title: 'Browse your image gallery', ...readOnly },
-	handler: async (args, context) => toolResult(await galleryPage(context, args)),
+	handler: async (args, context) => {
+		const page = await galleryPage(context, args);
+		return page.ok ? toolResult(page.value) : page;
+	},
 });
 
 export const galleryPageTool = defineTool({
@@ -133,7 +138,9 @@ export const galleryPageTool = defineTool({
 	}),
 	annotations: { title: 'Gallery page with thumbnails', ...readOnly },
 	handler: async (args, context) => {
-		const page = await galleryPage(context, args);
+		const listed = await galleryPage(context, args);
+		if (!listed.ok) return listed;
+		const page = listed.value;
 		const images = await Promise.all(
 			page.images.map(async (image) => {
 				const preview = await previewBase64(context, image.job_id, image.index);
@@ -171,14 +178,14 @@ export const viewImageTool = defineTool({
 			readOwnedJobs(context.db, context.principal.id, [job_id]),
 		]);
 		if (!image || !job) {
-			return toolError(
+			return notFoundError(
 				`job_id: no image of yours at job "${job_id}", index ${index}. browse_gallery lists your images.`,
 			);
 		}
 		const gone = removalMessage(image);
-		if (gone) return toolError(`job_id: that image is gone. ${gone}`);
+		if (gone) return notFoundError(`job_id: that image is gone. ${gone}`);
 		const bytes = await readImage(context.env.IMAGES, key);
-		if (!bytes) return toolError('job_id: that image is no longer stored; generate it again if you need it.');
+		if (!bytes) return notFoundError('job_id: that image is no longer stored; generate it again if you need it.');
 		const view = await imagesBindingTransformer(context.env.IMAGE_TRANSFORMS).transform(bytes, {
 			width: VIEW_IMAGE_MAX_EDGE,
 			height: VIEW_IMAGE_MAX_EDGE,

@@ -85,6 +85,8 @@ export async function startGeneration(input: GenerateInput, context: ToolContext
 		case 'queue_unavailable':
 			return toolError(
 				`The job queue is unavailable, so nothing was started (job ${refusal.jobs[0]?.id ?? '?'} is marked failed). Try again in a moment.`,
+				undefined,
+				'unavailable',
 			);
 	}
 }

@@ -1,8 +1,19 @@
 /** Reading jobs: get_job_status, list_jobs, list_generations, wait_for_completion. */
 import { z } from 'zod';
 import { IMAGE_REMOVED_REASONS, JOB_STATUSES } from '../db/schema';
-import { listOwnedGenerations, listOwnedJobs, type OwnerScope, readOwnedJobs, withImages } from '../jobs/queries';
-import { defineTool, type Principal, toolError, toolResult } from './context';
+import {
+	decodeKeysetCursor,
+	encodeKeysetCursor,
+	type Keyset,
+	listOwnedGenerations,
+	listOwnedJobs,
+	type OwnerScope,
+	type PageRequest,
+	readOwnedJobs,
+	withImages,
+} from '../jobs/queries';
+import { ok, type Result } from '../result';
+import { defineTool, notFoundError, type Principal, type ToolFailure, toolError, toolResult } from './context';
 import { jobViewSchema, presentImage, presentJob, removalMessage } from './job-view';
 import { requireAdminForAllUsers } from './limits';
 import { loadPreviews, previewArgumentSchema } from './previews';
@@ -49,6 +60,17 @@ export function selectedJobIds(args: { job_id?: string; job_ids?: string[] }): s
 /** Most rows one page of a listing returns. */
 export const MAX_PAGE_LIMIT = 50;
 
+/** A listing's `cursor` argument: where the page starts, from the previous page's next_cursor. */
+export const cursorSchema = z
+	.string()
+	.trim()
+	.min(1)
+	.max(200)
+	.optional()
+	.describe(
+		'next_cursor from the previous page: the page after it, stable while new items arrive (use instead of offset).',
+	);
+
 const pagination = {
 	limit: z
 		.number()
@@ -58,7 +80,23 @@ const pagination = {
 		.default(10)
 		.describe(`How many to return, 1–${MAX_PAGE_LIMIT} (default 10).`),
 	offset: z.number().int().min(0).max(1_000_000).default(0).describe('How many to skip, 0 or more (default 0).'),
+	cursor: cursorSchema,
 };
+
+/** The keyset a listing's `cursor` names, or the refusal: a cursor this server did not give, or one beside an offset. */
+export function pageRequest(args: {
+	limit: number;
+	offset: number;
+	cursor?: string;
+}): Result<PageRequest, ToolFailure> {
+	if (args.cursor === undefined) return ok({ limit: args.limit, offset: args.offset });
+	if (args.offset > 0)
+		return toolError('offset: give either cursor or offset, not both; a cursor already says where the page starts.');
+	const after = decodeKeysetCursor(args.cursor);
+	if (!after)
+		return toolError('cursor: not a cursor this server gave out; pass next_cursor from the previous page exactly.');
+	return ok({ limit: args.limit, offset: 0, after });
+}
 
 export const pageOutput = {
 	total_count: z.number().int(),
@@ -66,11 +104,19 @@ export const pageOutput = {
 	has_more: z.boolean(),
 	limit: z.number().int(),
 	offset: z.number().int(),
+	next_cursor: z.string().optional().describe('Pass as cursor for the next page; absent on the last page.'),
 };
 
-/** The page fields of a listing's answer (`pageOutput`), for `returned` items from `offset` of `total`. */
-export function pageFields(total: number, returned: number, limit: number, offset: number) {
-	return { total_count: total, returned_count: returned, has_more: offset + returned < total, limit, offset };
+/** The page fields of a listing's answer (`pageOutput`): `returned` items of `total`, and where the next page starts. */
+export function pageFields(total: number, returned: number, limit: number, offset: number, next: Keyset | undefined) {
+	return {
+		total_count: total,
+		returned_count: returned,
+		has_more: next !== undefined,
+		limit,
+		offset,
+		...(next ? { next_cursor: encodeKeysetCursor(next) } : {}),
+	};
 }
 
 /** `all_users` on the listings: everyone's, for admins; id-based tools stay owner-scoped for all. */
@@ -106,7 +152,7 @@ export const getJobStatusTool = defineTool({
 	handler: async ({ job_id, preview }, context) => {
 		const [job] = await readOwnedJobs(context.db, context.principal.id, [job_id]);
 		if (!job) {
-			return toolError(`job_id: no job "${job_id}" found for you. Use list_jobs to see your jobs.`);
+			return notFoundError(`job_id: no job "${job_id}" found for you. Use list_jobs to see your jobs.`);
 		}
 		const [entry] = await withImages(context.db, [job]);
 		const view = presentJob(entry!, context.urls);
@@ -140,18 +186,21 @@ export const listJobsTool = defineTool({
 		jobs: z.array(jobViewSchema.extend({ owner: ownerField })),
 	}),
 	annotations: { title: 'List jobs', ...readOnly },
-	handler: async ({ status, limit, offset, all_users }, context) => {
+	handler: async ({ status, all_users, ...paging }, context) => {
 		const refused = all_users ? requireAdminForAllUsers(context.principal, 'listing jobs') : undefined;
 		if (refused) return refused;
+		const request = pageRequest(paging);
+		if (!request.ok) return request;
+		const { limit, offset } = paging;
 		const scope = listingScope(context.principal, all_users);
-		const page = await listOwnedJobs(context.db, scope, { status, limit, offset });
+		const page = await listOwnedJobs(context.db, scope, { status, ...request.value });
 		const views = page.items.map((item) => ({
 			...presentJob(item, context.urls),
 			...(all_users ? { owner: item.job.owner } : {}),
 		}));
 		return toolResult({
 			success: true,
-			...pageFields(page.total, views.length, limit, offset),
+			...pageFields(page.total, views.length, limit, offset, page.next),
 			status,
 			all_users,
 			jobs: views,
@@ -193,10 +242,13 @@ export const listGenerationsTool = defineTool({
 		generations: z.array(generationSchema),
 	}),
 	annotations: { title: 'List generated images', ...readOnly },
-	handler: async ({ limit, offset, all_users }, context) => {
+	handler: async ({ all_users, ...paging }, context) => {
 		const refused = all_users ? requireAdminForAllUsers(context.principal, 'listing images') : undefined;
 		if (refused) return refused;
-		const page = await listOwnedGenerations(context.db, listingScope(context.principal, all_users), { limit, offset });
+		const request = pageRequest(paging);
+		if (!request.ok) return request;
+		const { limit, offset } = paging;
+		const page = await listOwnedGenerations(context.db, listingScope(context.principal, all_users), request.value);
 		const generations = page.items.map(({ image, job }) => {
 			const view = presentImage(image, job.prompt, context.urls);
 			const gone = removalMessage(image);
@@ -218,7 +270,7 @@ export const listGenerationsTool = defineTool({
 		});
 		return toolResult({
 			success: true,
-			...pageFields(page.total, generations.length, limit, offset),
+			...pageFields(page.total, generations.length, limit, offset, page.next),
 			all_users,
 			generations,
 		});

@@ -50,6 +50,7 @@ export function budgetRefusal(refusal: BudgetRefusal): Err<ToolFailure> {
 			request_usd: refusal.requestUsd,
 			resets_at: resetsAt,
 		},
+		'budget_exceeded',
 	);
 }
 
@@ -67,6 +68,7 @@ export function rateLimitRefusal(outcome: RateLimitRefusal): Err<ToolFailure> {
 			recent_calls: outcome.recentCalls,
 			resets_at: resetsAt,
 		},
+		'rate_limited',
 	);
 }
 
@@ -84,5 +86,7 @@ export function requireAdminForAllUsers(principal: Principal, what: string): Too
 	if (principal.role === 'admin') return undefined;
 	return toolError(
 		`all_users: ${what} of every user needs the admin role, and you ("${principal.name}") are a user. Omit all_users (or pass false) to see your own.`,
+		undefined,
+		'forbidden',
 	);
 }

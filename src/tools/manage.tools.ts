@@ -4,7 +4,7 @@ import { JOB_STATUSES, type JobRow } from '../db/schema';
 import { cancelJobs } from '../jobs/cancel';
 import { deleteOwnImage } from '../jobs/image-removal';
 import { imageKeyFrom } from '../storage/images';
-import { defineTool, toolError, toolResult } from './context';
+import { defineTool, notFoundError, toolError, toolResult } from './context';
 import { jobSelectionSchema, selectedJobIds } from './jobs.tools';
 
 const cancelResultSchema = z.object({
@@ -45,7 +45,7 @@ export const cancelJobTool = defineTool({
 		const ids = selectedJobIds(args);
 		const outcome = await cancelJobs(context.db, context.env.IMAGES, context.principal.id, ids, Date.now());
 		if (outcome.missing.length === ids.length) {
-			return toolError(
+			return notFoundError(
 				`${args.job_id ? 'job_id' : 'job_ids'}: no job ${ids.map((id) => `"${id}"`).join(', ')} found for you. Use list_jobs to see your jobs.`,
 			);
 		}
@@ -114,7 +114,7 @@ export const deleteImageTool = defineTool({
 		const result = await deleteOwnImage(context.env, context.db, context.principal.id, key, Date.now());
 		if (result.outcome === 'not_found') {
 			const [jobId] = key.split('/');
-			return toolError(
+			return notFoundError(
 				`image: no finished image "${key}" of yours. Check job ${jobId} with get_job_status; to stop a job that is still running, use cancel_job.`,
 			);
 		}

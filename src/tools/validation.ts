@@ -75,16 +75,39 @@ function withoutEmptyOptionals(schema: z.ZodType, args: unknown): unknown {
 	return kept;
 }
 
+/** Bad arguments: the message naming each field and what is allowed, and the fields' names. */
+export interface InvalidArguments {
+	message: string;
+	/** Each bad field's path (`count`, `reference_images.0`), or the unknown arguments' names. */
+	fields: string[];
+}
+
 /** The arguments as the schema's output, or a message naming each bad field and what is allowed. */
 export function parseArguments<S extends z.ZodType>(toolName: string, schema: S, args: unknown): Result<z.output<S>> {
+	const parsed = parseArgumentFields(toolName, schema, args);
+	return parsed.ok ? parsed : err(parsed.error.message);
+}
+
+/** parseArguments, also saying which fields were wrong (the HTTP faces name them in the problem). */
+export function parseArgumentFields<S extends z.ZodType>(
+	toolName: string,
+	schema: S,
+	args: unknown,
+): Result<z.output<S>, InvalidArguments> {
 	// JSON.parse makes `"__proto__"` an own key, which zod's unknown-key check never sees.
 	if (args !== null && typeof args === 'object' && Object.hasOwn(args, '__proto__')) {
 		const allowed = schema instanceof z.ZodObject ? Object.keys(schema.shape).join(', ') : 'see the tool schema';
-		return err(`Invalid arguments for ${toolName}: unknown argument(s) "__proto__". Allowed arguments: ${allowed}.`);
+		return err({
+			message: `Invalid arguments for ${toolName}: unknown argument(s) "__proto__". Allowed arguments: ${allowed}.`,
+			fields: ['__proto__'],
+		});
 	}
 	const result = schema.safeParse(withoutEmptyOptionals(schema, args ?? {}));
 	if (result.success) return ok(result.data);
-	return err(formatValidationError(toolName, schema, result.error));
+	const fields = result.error.issues.flatMap((issue) =>
+		issue.code === 'unrecognized_keys' ? issue.keys : [issue.path.length ? issue.path.join('.') : 'arguments'],
+	);
+	return err({ message: formatValidationError(toolName, schema, result.error), fields: [...new Set(fields)] });
 }
 
 /** Rejects control characters other than tab and newlines, C0 and C1 (they are never meant). */

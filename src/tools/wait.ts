@@ -11,7 +11,7 @@ import { withImages } from '../jobs/queries';
 import { isTerminal, waitForJobs } from '../jobs/wait';
 import { expectedRunMs } from '../providers/catalog';
 import type { ToolContext, ToolOutcome } from './context';
-import { toolError, toolResult } from './context';
+import { notFoundError, toolResult } from './context';
 import { jobViewSchema, presentJob } from './job-view';
 import { loadPreviews } from './previews';
 
@@ -88,7 +88,7 @@ export async function waitAndPresent(
 	const found = new Set(outcome.rows.map((row) => row.id));
 	const missing = jobIds.filter((id) => !found.has(id));
 	if (missing.length > 0) {
-		return toolError(
+		return notFoundError(
 			`job_id: no job ${missing.map((id) => `"${id}"`).join(', ')} found for you. Use the job_id returned by generate_image, or list_jobs to see your jobs.`,
 		);
 	}

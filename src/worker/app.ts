@@ -9,6 +9,8 @@ import { ok } from '../result';
 import type { RequestScope } from '../tools/context';
 import { offeredTools } from '../tools/index';
 import { MAX_WAIT_SECONDS } from '../tools/wait';
+import { problemResponse } from './api/problem';
+import { API_BASE, registerRestRoutes } from './api/rest';
 import type { AppEnv } from './app-env';
 import {
 	type AuthResult,
@@ -21,7 +23,7 @@ import {
 	oauthPrincipal,
 } from './auth';
 import { healthReport, serviceHealth } from './health';
-import { localHostGuard } from './host-guard';
+import { HOST_REFUSED, localRequestRefusal } from './host-guard';
 import { serveImage } from './images-route';
 import { JSON_RPC, jsonRpcError } from './json-rpc';
 import { handleSseMessagePost } from './legacy-sse/messages';
@@ -132,6 +134,22 @@ const OAUTH_ENDPOINT_PATHS = ['/register', '/token'];
 const NO_OAUTH =
 	'This server does not use OAuth: it takes a bearer token. Send the header "Authorization: Bearer <token>" ' +
 	'(mcp-remote: --header "Authorization: Bearer <token>"; the operator gives out the token, see docs/security.md).';
+/** Why the guard in front of an endpoint refused a request: its Host, its Origin, or its credentials. */
+type RefusalReason = 'host' | 'origin' | 'auth';
+/** How an endpoint says no, in its own error shape. */
+type Refuse = (
+	c: Context<AppEnv>,
+	status: number,
+	message: string,
+	headers: Record<string, string>,
+	why: RefusalReason,
+) => Response;
+const RPC_REFUSAL_CODES: Record<RefusalReason, number> = {
+	host: HOST_REFUSED,
+	origin: JSON_RPC.invalidRequest,
+	auth: JSON_RPC.unauthorized,
+};
+
 export function createApp() {
 	const app = new Hono<AppEnv>();
 
@@ -140,39 +158,61 @@ export function createApp() {
 		await next();
 	});
 
-	const mcpPaths = ['/mcp', '/sse', '/messages'];
-	for (const path of mcpPaths) {
-		app.use(path, localHostGuard);
+	const guard = (path: string, refuse: Refuse, allowHeaders: string[], exposeHeaders: string[]) => {
+		// Local dev only: DNS-rebinding protection by Host (src/worker/host-guard.ts).
+		app.use(path, async (c, next) => {
+			const config = c.get('config');
+			const refusal = config.localDev ? localRequestRefusal(c.req.raw, config) : null;
+			if (refusal) return refuse(c, 403, refusal, {}, 'host');
+			await next();
+		});
 		app.use(
 			path,
 			cors({
 				origin: (origin, c) => (isAllowedOrigin(origin, c.req.url, c.get('config')) ? origin : null),
 				allowMethods: ['POST', 'GET', 'DELETE', 'OPTIONS'],
-				allowHeaders: [
-					'Content-Type',
-					'Accept',
-					'Authorization',
-					'Mcp-Protocol-Version',
-					'Mcp-Session-Id',
-					'Last-Event-ID',
-				],
-				exposeHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'],
+				allowHeaders,
+				exposeHeaders,
 				maxAge: 86400,
 			}),
 		);
 		app.use(path, async (c, next) => {
 			if (!isAllowedOrigin(c.req.header('origin'), c.req.url, c.get('config'))) {
-				return jsonRpcError(403, JSON_RPC.invalidRequest, 'Forbidden: requests from this Origin are not allowed.');
+				return refuse(c, 403, 'Forbidden: requests from this Origin are not allowed.', {}, 'origin');
 			}
 			const auth = await callerOf(c);
 			if (!auth.ok) {
 				const challenge: Record<string, string> =
 					auth.error.status === 401 ? { 'www-authenticate': 'Bearer realm="image-mcp"' } : {};
-				return jsonRpcError(auth.error.status, JSON_RPC.unauthorized, auth.error.message, challenge);
+				return refuse(c, auth.error.status, auth.error.message, challenge, 'auth');
 			}
 			c.set('principal', auth.value);
 			await next();
 		});
+	};
+
+	for (const path of ['/mcp', '/sse', '/messages']) {
+		guard(
+			path,
+			(_c, status, message, headers, why) => jsonRpcError(status, RPC_REFUSAL_CODES[why], message, headers),
+			['Content-Type', 'Accept', 'Authorization', 'Mcp-Protocol-Version', 'Mcp-Session-Id', 'Last-Event-ID'],
+			['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'],
+		);
+	}
+	const problemRefuse: Refuse = (c, status, message, headers) =>
+		problemResponse({
+			kind: status === 401 ? 'unauthorized' : status === 503 ? 'unavailable' : 'forbidden',
+			detail: message,
+			instance: new URL(c.req.url).pathname,
+			headers,
+		});
+	for (const path of [`${API_BASE}/*`, '/admin/*']) {
+		guard(
+			path,
+			problemRefuse,
+			['Content-Type', 'Accept', 'Authorization', 'Idempotency-Key'],
+			['Location', 'Retry-After', 'WWW-Authenticate'],
+		);
 	}
 
 	// Stateless: no server-initiated stream and no session to delete (MCP 2025-11-25 transports).
@@ -195,6 +235,7 @@ export function createApp() {
 		};
 	};
 	app.post('/mcp', (c) => handleMcpPost(c.req.raw, scopeOf(c)));
+	registerRestRoutes(app, (c) => scopeOf(c));
 	// Clients that try Streamable HTTP first on the URL they were given (mcp-remote, Better Chatbot).
 	app.post('/sse', (c) => handleMcpPost(c.req.raw, scopeOf(c)));
 

@@ -5,7 +5,7 @@
  * evil.example whose DNS name the attacker re-points at 127.0.0.1 reaches a server on the victim's
  * loopback from the victim's browser, as a same-origin request: Host and Origin say
  * evil.example, and no CORS preflight stops it. A token-less `wrangler dev` trusts loopback, so
- * in local dev every request to an MCP endpoint must be addressed to a loopback host (or one
+ * in local dev every request to an MCP or API endpoint must be addressed to a loopback host (or one
  * in ALLOWED_HOSTS), and its Origin, when a browser sends one, must name such a host too
  * (MCP 2025-11-25 transports, "Security Warning": servers MUST validate Origin).
  *
@@ -13,15 +13,12 @@
  * it is addressed to, so a rebound name never reaches ours, and every MCP request needs a token
  * a rebinding page does not have. The Origin check in app.ts applies there.
  */
-import type { MiddlewareHandler } from 'hono';
 import type { AppConfig } from '../env';
 import { clip } from '../text';
-import type { AppEnv } from './app-env';
 import { isLoopbackHost } from './auth';
-import { jsonRpcError } from './json-rpc';
 
 /** JSON-RPC "server error", what the MCP SDK's own hostHeaderValidation middleware answers with. */
-const HOST_REFUSED = -32000;
+export const HOST_REFUSED = -32000;
 
 function isLocalHost(hostname: string, config: AppConfig): boolean {
 	return isLoopbackHost(hostname) || config.allowedHosts.includes(hostname);
@@ -56,11 +53,3 @@ export function localRequestRefusal(request: Request, config: AppConfig): string
 	if (originHost !== undefined && isLocalHost(originHost, config)) return null;
 	return `Forbidden: this local server takes browser requests only from pages on ${allowedHostsText(config)}, or from an origin listed in ALLOWED_ORIGINS, and this one came from Origin "${clip(origin, 100)}" (DNS-rebinding protection).`;
 }
-
-/** Mounted on the MCP endpoints (/mcp, /sse, /messages) ahead of CORS and auth; does nothing outside local dev. */
-export const localHostGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
-	const config = c.get('config');
-	const refusal = config.localDev ? localRequestRefusal(c.req.raw, config) : null;
-	if (refusal) return jsonRpcError(403, HOST_REFUSED, refusal);
-	await next();
-};

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from './dev-server';
 import { printServerLogsOnFailure, type RawResponse, send } from './helpers';
 
-/** The server's limit (src/worker/mcp-post.ts MAX_BODY_BYTES), restated: the test pins it. */
+/** The server's limit (src/worker/json-body.ts MAX_BODY_BYTES), restated: the test pins it. */
 const MAX_BODY_BYTES = 1024 * 1024;
 const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
 const A_UUID = '0f8fad5b-d9cb-469f-a165-70867728950e';
