@@ -110,6 +110,11 @@ export async function claimTransforms(db: Db, key: string): Promise<boolean> {
 	return claimed.length === 1;
 }
 
+/** Images created before this instant are due for expiry. */
+export function retentionCutoff(retentionDays: number, now: number): number {
+	return now - retentionDays * DAY_MS;
+}
+
 /**
  * Deletes the objects of images created more than `retentionDays` ago and marks their rows
  * expired. Safe to run concurrently with itself: R2 deletes are idempotent and a row is
@@ -121,7 +126,7 @@ export async function expireImages(
 	retentionDays: number,
 	now: number,
 ): Promise<number> {
-	const cutoff = now - retentionDays * DAY_MS;
+	const cutoff = retentionCutoff(retentionDays, now);
 	let expired = 0;
 	let calls = 0;
 	for (let batch = 0; batch < EXPIRE_MAX_BATCHES; batch++) {

@@ -12,10 +12,11 @@ import {
 	ListToolsRequestSchema,
 	type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { configuredModels, defaultModel } from '../providers/catalog';
 import type { RequestScope } from '../tools/context';
 import { changesState, findTool, offeredTools, readOnlyRefusal, TOOLS } from '../tools/index';
+import { toJsonSchema } from '../tools/json-schema';
 import { internalFailureMessage, runOperation } from '../tools/run';
 import { parseArguments } from '../tools/validation';
 import { toolUiMeta } from './apps/views';
@@ -28,28 +29,7 @@ import { toTask } from './tasks';
 const TASK_TOOLS = new Set(TOOLS.filter((tool) => tool.startTask).map((tool) => tool.name));
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchema'] {
-	const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
-		string,
-		unknown
-	>;
-	return withoutSafeIntegerBounds(rest) as Tool['inputSchema'];
-}
-
-/**
- * zod writes `"minimum": -9007199254740991, "maximum": 9007199254740991` on every `.int()`
- * without bounds of its own: about a fifth of the tool list's bytes, and saying nothing a JSON
- * integer does not. Real bounds (1–20, 64–2048, …) are kept.
- */
-function withoutSafeIntegerBounds(value: unknown): unknown {
-	if (Array.isArray(value)) return value.map(withoutSafeIntegerBounds);
-	if (typeof value !== 'object' || value === null) return value;
-	const out: Record<string, unknown> = {};
-	for (const [key, item] of Object.entries(value)) {
-		if (key === 'minimum' && item === Number.MIN_SAFE_INTEGER) continue;
-		if (key === 'maximum' && item === Number.MAX_SAFE_INTEGER) continue;
-		out[key] = withoutSafeIntegerBounds(item);
-	}
-	return out;
+	return toJsonSchema(schema, io) as Tool['inputSchema'];
 }
 
 /**

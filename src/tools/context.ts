@@ -48,6 +48,11 @@ export interface RequestScope {
 	 * SSE, whose POSTs are answered at once and run on `waitUntil` (limited to 30 s).
 	 */
 	maxWaitSeconds: number;
+	/**
+	 * The principals the deployment configures (AUTH_TOKENS' entries, and AUTH_TOKEN's `default`),
+	 * for the admin listing of users; OAuth users are known by their jobs. Empty when not given.
+	 */
+	configuredPrincipals?: readonly Principal[];
 }
 
 export interface ToolContext extends RequestScope {

@@ -9,13 +9,16 @@ import { ok } from '../result';
 import type { RequestScope } from '../tools/context';
 import { offeredTools } from '../tools/index';
 import { MAX_WAIT_SECONDS } from '../tools/wait';
+import { ADMIN_BASE, ADMIN_ROUTES } from './api/admin';
+import { openApiDocument, openApiJson } from './api/openapi';
 import { problemResponse } from './api/problem';
-import { API_BASE, registerRestRoutes } from './api/rest';
+import { API_BASE, REST_ROUTES, registerRoutes } from './api/rest';
 import type { AppEnv } from './app-env';
 import {
 	type AuthResult,
 	authenticate,
 	authSetup,
+	configuredPrincipals,
 	hasCredentials,
 	isLoopbackHost,
 	isLoopbackRequest,
@@ -31,6 +34,7 @@ import { SESSION_LIVE_WINDOW_MS, SSE_MAX_WAIT_SECONDS } from './legacy-sse/sessi
 import { openSseStream } from './legacy-sse/stream';
 import { handleMcpPost } from './mcp-route';
 import { registerOAuthRoutes } from './oauth/routes';
+import { apiReferenceHtml } from './pages/api-reference';
 import { landingCsp, landingHtml } from './pages/landing';
 import { preAuthenticated } from './principal';
 
@@ -206,7 +210,7 @@ export function createApp() {
 			instance: new URL(c.req.url).pathname,
 			headers,
 		});
-	for (const path of [`${API_BASE}/*`, '/admin/*']) {
+	for (const path of [`${API_BASE}/*`, `${ADMIN_BASE}/*`]) {
 		guard(
 			path,
 			problemRefuse,
@@ -232,10 +236,12 @@ export function createApp() {
 			principal: c.get('principal'),
 			urls: { workerBase: config.publicBaseUrl ?? new URL(c.req.url).origin, r2Base: config.r2PublicBaseUrl },
 			maxWaitSeconds,
+			configuredPrincipals: configuredPrincipals(authSetup(c.env)),
 		};
 	};
 	app.post('/mcp', (c) => handleMcpPost(c.req.raw, scopeOf(c)));
-	registerRestRoutes(app, (c) => scopeOf(c));
+	registerRoutes(app, API_BASE, REST_ROUTES, (c) => scopeOf(c));
+	registerRoutes(app, ADMIN_BASE, ADMIN_ROUTES, (c) => scopeOf(c));
 	// Clients that try Streamable HTTP first on the URL they were given (mcp-remote, Better Chatbot).
 	app.post('/sse', (c) => handleMcpPost(c.req.raw, scopeOf(c)));
 
@@ -267,6 +273,24 @@ export function createApp() {
 	registerOAuthRoutes(app);
 
 	app.get('/health', (c) => healthReport(c.req.raw, c.env, c.get('config')));
+
+	// The API's description: public (it holds nobody's data), readable from any origin.
+	const apiOrigin = (c: Context<AppEnv>) => c.get('config').publicBaseUrl ?? new URL(c.req.url).origin;
+	app.get('/openapi.json', (c) =>
+		c.body(openApiJson(apiOrigin(c)), 200, {
+			'content-type': 'application/json; charset=utf-8',
+			'access-control-allow-origin': '*',
+			'cache-control': 'public, max-age=300',
+		}),
+	);
+	app.get('/api/docs', async (c) => {
+		const nonce = crypto.randomUUID().replaceAll('-', '');
+		return c.html(await apiReferenceHtml(openApiDocument(apiOrigin(c)), apiOrigin(c), nonce), 200, {
+			'content-security-policy': landingCsp(nonce),
+			'cache-control': 'no-store',
+			'x-content-type-options': 'nosniff',
+		});
+	});
 
 	app.get('/', async (c) => {
 		if (prefersHtml(c.req.header('accept'))) return landingPage(c);
@@ -300,6 +324,8 @@ export function createApp() {
 		});
 	app.all('/images/:jobId/:file', plainMethodNotAllowed('GET, HEAD'));
 	app.all('/health', plainMethodNotAllowed('GET, HEAD'));
+	app.all('/openapi.json', plainMethodNotAllowed('GET, HEAD'));
+	app.all('/api/docs', plainMethodNotAllowed('GET, HEAD'));
 	app.all('/', plainMethodNotAllowed('GET, HEAD'));
 
 	// Without OAuth, clients that try it anyway (mcp-remote after a 401) learn what to do instead

@@ -78,6 +78,14 @@ export function authSetup(env: AuthEnv): AuthSetup {
 	return setup;
 }
 
+/** The principals the bearer tokens name: AUTH_TOKENS' entries, then AUTH_TOKEN's `default`. */
+export function configuredPrincipals(setup: AuthSetup): Principal[] {
+	return [
+		...(setup.tokens?.entries.map((entry) => entry.principal) ?? []),
+		...(setup.authToken ? [DEFAULT_PRINCIPAL] : []),
+	];
+}
+
 /** Whether anything at all can authenticate a caller. */
 export function hasCredentials(setup: AuthSetup): boolean {
 	return Boolean(setup.authToken || setup.tokens || setup.oauth);

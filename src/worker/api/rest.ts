@@ -57,8 +57,9 @@ export interface RestRoute {
 	headers?: { name: string; description: string }[];
 	/** The operation's arguments from the request; by default its `query` parameters. */
 	args?: (request: RestRequest) => unknown;
-	/** Which operation runs: the route's own, or another chosen by the request (a wait). */
+	/** Which operation runs: the route's own, or one of `alternatives` chosen by the request (a wait). */
 	pick?: (request: RestRequest) => ToolDefinition;
+	alternatives?: ToolDefinition[];
 	/** The status and headers for a successful answer. */
 	answer: (success: ToolSuccess, request: RestRequest) => RestAnswer;
 	/** Success statuses, for the document. */
@@ -111,6 +112,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
 		body: generationBody,
 		headers: [idempotencyHeader],
 		pick: (request) => (waitSeconds(request) === 0 ? generateImageTool : generateImageAndWaitTool),
+		alternatives: [generateImageAndWaitTool],
 		args: (request) => {
 			const wait = waitSeconds(request);
 			const key = request.query['idempotency-key'];
@@ -140,6 +142,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
 		pathParams: [{ name: 'job_id', schema: z.string(), description: 'The job id generate returned.' }],
 		extraQuery: [waitQuery],
 		pick: (request) => (waitSeconds(request) === 0 ? getJobStatusTool : waitForCompletionTool),
+		alternatives: [waitForCompletionTool],
 		args: (request) => {
 			const wait = waitSeconds(request);
 			return wait === 0
@@ -363,11 +366,16 @@ async function runRoute(c: Context<AppEnv>, route: RestRoute, scope: RequestScop
 	return c.json(outcome.value.structured, status as 200, { 'cache-control': 'no-store', ...headers });
 }
 
-/** Registers every route of REST_ROUTES under API_BASE; `scopeOf` gives the caller's scope. */
-export function registerRestRoutes(app: Hono<AppEnv>, scopeOf: (c: Context<AppEnv>) => RequestScope): void {
+/** Registers the routes of a table under `base`; `scopeOf` gives the caller's scope. */
+export function registerRoutes(
+	app: Hono<AppEnv>,
+	base: string,
+	routes: readonly RestRoute[],
+	scopeOf: (c: Context<AppEnv>) => RequestScope,
+): void {
 	const methods = new Map<string, string[]>();
-	for (const route of REST_ROUTES) {
-		const path = API_BASE + route.path.replaceAll(/\{(\w+)\}/g, ':$1');
+	for (const route of routes) {
+		const path = base + route.path.replaceAll(/\{(\w+)\}/g, ':$1');
 		app.on(route.method.toUpperCase(), path, (c) => runRoute(c, route, scopeOf(c)));
 		methods.set(path, [...(methods.get(path) ?? []), route.method.toUpperCase()]);
 	}
@@ -383,10 +391,10 @@ export function registerRestRoutes(app: Hono<AppEnv>, scopeOf: (c: Context<AppEn
 			}),
 		);
 	}
-	app.all(`${API_BASE}/*`, (c) =>
+	app.all(`${base}/*`, (c) =>
 		problemResponse({
 			kind: 'not_found',
-			detail: `No API route ${c.req.method} ${new URL(c.req.url).pathname}. The routes are listed at /openapi.json and /api/docs.`,
+			detail: `No route ${c.req.method} ${new URL(c.req.url).pathname}. The routes are listed at /openapi.json and /api/docs.`,
 			instance: new URL(c.req.url).pathname,
 		}),
 	);

@@ -25,7 +25,7 @@ export interface LandingFacts {
 	nonce: string;
 }
 
-const STYLE = `
+export const PAGE_STYLE = `
 :root { color-scheme: light dark; --bg: #fbfbfc; --fg: #1b1b1f; --muted: #5b6068; --line: #d6d9df; --card: #fff; --accent: #2450b3; --ok: #1e7a3a; --bad: #b3261e; --code: #f1f3f6; }
 @media (prefers-color-scheme: dark) { :root { --bg: #131417; --fg: #eceef2; --muted: #a7acb5; --line: #33363d; --card: #1b1d22; --accent: #8fb1ff; --ok: #7ddc97; --bad: #ffb4ab; --code: #23262c; } }
 * { box-sizing: border-box; }
@@ -129,7 +129,7 @@ export const LandingPage: FC<{ facts: LandingFacts }> = ({ facts }) => {
 				<meta charset="utf-8" />
 				<meta name="viewport" content="width=device-width, initial-scale=1" />
 				<title>{facts.title}</title>
-				<style nonce={facts.nonce}>{raw(STYLE)}</style>
+				<style nonce={facts.nonce}>{raw(PAGE_STYLE)}</style>
 			</head>
 			<body>
 				<main>
