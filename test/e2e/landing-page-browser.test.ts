@@ -75,3 +75,29 @@ describe('the landing page in a browser', () => {
 		await context.close();
 	});
 });
+
+describe('the API reference page in a browser', () => {
+	it('lists every operation with a working anchor, under its CSP, with no errors', async () => {
+		const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+		const page = await context.newPage();
+		const errors: string[] = [];
+		page.on('console', (message) => {
+			if (message.type() === 'error') errors.push(message.text());
+		});
+		page.on('pageerror', (error) => errors.push(error.message));
+		const response = await page.goto(`${server.url}/api/docs`);
+		expect(response?.status()).toBe(200);
+		const links = page.getByRole('navigation', { name: 'Operations' }).getByRole('link');
+		expect(await links.count()).toBeGreaterThanOrEqual(8);
+		await page.getByRole('link', { name: 'POST /api/v1/generations' }).click();
+		await expect
+			.poll(() => page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash))
+			.toBe('#createGeneration');
+		expect(await page.locator('#createGeneration').getByText('prompt (required)').count()).toBe(1);
+		await page.screenshot({ path: join(SCREENSHOTS, 'api-reference.png'), fullPage: false });
+		await page.emulateMedia({ colorScheme: 'dark' });
+		await page.screenshot({ path: join(SCREENSHOTS, 'api-reference-dark.png'), fullPage: false });
+		expect(errors).toEqual([]);
+		await context.close();
+	});
+});

@@ -58,6 +58,11 @@ function describeType(schema: Json | undefined): string {
 	return [type === 'array' ? 'list' : type, ...bounds].join(', ');
 }
 
+/** Text whose `backticked` words (CommonMark code spans, as OpenAPI descriptions allow) show as code. */
+const Prose: FC<{ text: string }> = ({ text }) => (
+	<>{text.split('`').map((part, index) => (index % 2 === 1 ? <code>{part}</code> : part))}</>
+);
+
 function curlLine(origin: string, path: string, method: string, operation: Operation): string {
 	const auth = '-H "Authorization: Bearer $TOKEN"';
 	const url = `${origin}${path.replaceAll(/\{(\w+)\}/g, '<$1>')}`;
@@ -84,7 +89,9 @@ const OperationCard: FC<{ origin: string; path: string; method: string; operatio
 				<code>{path}</code>
 				<span>{operation.summary}</span>
 			</h3>
-			<p>{operation.description}</p>
+			<p>
+				<Prose text={operation.description} />
+			</p>
 			{operation.parameters?.length ? (
 				<table>
 					<caption class="muted">Parameters</caption>
@@ -105,7 +112,9 @@ const OperationCard: FC<{ origin: string; path: string; method: string; operatio
 								</td>
 								<td>{parameter.in}</td>
 								<td>{describeType(parameter.schema)}</td>
-								<td>{parameter.description ?? ''}</td>
+								<td>
+									<Prose text={parameter.description ?? ''} />
+								</td>
 							</tr>
 						))}
 					</tbody>
@@ -129,7 +138,9 @@ const OperationCard: FC<{ origin: string; path: string; method: string; operatio
 									{body.required?.includes(name) ? ' (required)' : ''}
 								</td>
 								<td>{describeType(field)}</td>
-								<td>{String(field.description ?? '')}</td>
+								<td>
+									<Prose text={String(field.description ?? '')} />
+								</td>
 							</tr>
 						))}
 					</tbody>
@@ -143,7 +154,9 @@ const OperationCard: FC<{ origin: string; path: string; method: string; operatio
 							<td>
 								<code>{status}</code>
 							</td>
-							<td>{response.description}</td>
+							<td>
+								<Prose text={response.description} />
+							</td>
 						</tr>
 					))}
 				</tbody>
