@@ -17,6 +17,8 @@ interface OptionalSettings {
 	READ_ONLY?: string;
 	/** JSON array of principals, each with the SHA-256 of its bearer token (secret; docs/security.md). */
 	AUTH_TOKENS?: string;
+	/** Bearer token for GET /metrics only (`wrangler secret put METRICS_TOKEN`; docs/metrics.md). */
+	METRICS_TOKEN?: string;
 	/** OAuth client id at the upstream OpenID Connect provider (Google by default). */
 	OAUTH_CLIENT_ID?: string;
 	/** OAuth client secret at the upstream provider (secret). */
@@ -102,6 +104,8 @@ export interface AppConfig {
 	modelOverrides: string;
 	providers: ProviderSettings;
 	auth: TokenSettings;
+	/** METRICS_TOKEN, trimmed: a bearer token that opens GET /metrics and nothing else. */
+	metricsToken: string | undefined;
 	oauth: OAuthVars;
 }
 
@@ -327,6 +331,7 @@ const settingsSchema = z
 		SD_WEBUI_CHECKPOINT: trimmed,
 		AUTH_TOKEN: trimmed,
 		AUTH_TOKENS: given,
+		METRICS_TOKEN: trimmed,
 		OAUTH_CLIENT_ID: trimmed,
 		OAUTH_CLIENT_SECRET: trimmed,
 		OAUTH_DISCOVERY_URL: trimmed,
@@ -364,6 +369,7 @@ const settingsSchema = z
 					sdWebUi: { url: vars.SD_WEBUI_URL, auth: vars.SD_WEBUI_AUTH, checkpoint: vars.SD_WEBUI_CHECKPOINT },
 				},
 				auth: { token: vars.AUTH_TOKEN, tokens: vars.AUTH_TOKENS },
+				metricsToken: vars.METRICS_TOKEN,
 				oauth: {
 					clientId: vars.OAUTH_CLIENT_ID,
 					clientSecret: vars.OAUTH_CLIENT_SECRET,

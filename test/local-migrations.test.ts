@@ -16,6 +16,14 @@ async function tableNames(): Promise<string[]> {
 	return results.map((row) => row.name);
 }
 
+/** The triggers (the metrics counters' of migration 0008): statements with semicolons inside BEGIN … END. */
+async function triggerNames(): Promise<string[]> {
+	const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all<{
+		name: string;
+	}>();
+	return results.map((row) => row.name);
+}
+
 describe('the migrations bundled for local runs', () => {
 	it('are exactly the files in migrations/, in order, with the same text', () => {
 		expect(MIGRATIONS.map((migration) => migration.name)).toEqual(
@@ -36,11 +44,14 @@ describe('the migrations bundled for local runs', () => {
 
 	it('bring an empty database to the schema wrangler’s migrations give, once', async () => {
 		const migrated = await tableNames();
+		const triggers = await triggerNames();
+		expect(triggers.length).toBeGreaterThan(0);
 		await reset();
 		expect(await tableNames()).toEqual([]);
 
 		expect(await applyMissingMigrations(env.DB)).toEqual(MIGRATIONS.map((migration) => migration.name));
 		expect(await tableNames()).toEqual(migrated);
+		expect(await triggerNames()).toEqual(triggers);
 		// Recorded as wrangler records them, so `npm run db:migrate:local` finds nothing to do.
 		const { results } = await env.DB.prepare('SELECT name FROM d1_migrations ORDER BY id').all<{ name: string }>();
 		expect(results.map((row) => row.name)).toEqual(MIGRATIONS.map((migration) => migration.name));

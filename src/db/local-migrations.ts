@@ -16,6 +16,8 @@ import imageRemoval0003 from '../../migrations/0003_image_removal.sql';
 import mcpTasks0004 from '../../migrations/0004_mcp_tasks.sql';
 import imageHasTransforms0005 from '../../migrations/0005_image_has_transforms.sql';
 import backfillHasTransforms0006 from '../../migrations/0006_backfill_has_transforms.sql';
+import metrics0007 from '../../migrations/0007_metrics.sql';
+import metricsTriggers0008 from '../../migrations/0008_metrics_triggers.sql';
 
 export interface Migration {
 	/** The file name, as wrangler records it in `d1_migrations.name`. */
@@ -31,6 +33,8 @@ export const MIGRATIONS: readonly Migration[] = [
 	{ name: '0004_mcp_tasks.sql', sql: mcpTasks0004 },
 	{ name: '0005_image_has_transforms.sql', sql: imageHasTransforms0005 },
 	{ name: '0006_backfill_has_transforms.sql', sql: backfillHasTransforms0006 },
+	{ name: '0007_metrics.sql', sql: metrics0007 },
+	{ name: '0008_metrics_triggers.sql', sql: metricsTriggers0008 },
 ];
 
 /** wrangler's table, with its DDL, so either side may create it first. */

@@ -3,7 +3,7 @@
  * Layout and state transitions are documented in docs/storage-schema.md.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { JobParams } from './job-params';
 
 /** Job states, the seed's names so existing clients and prompts keep working. */
@@ -153,3 +153,22 @@ export const logLevels = sqliteTable('log_levels', {
 	level: text('level').notNull(),
 	updatedAt: integer('updated_at').notNull(),
 });
+
+/**
+ * The durable values behind GET /metrics (docs/metrics.md): one row per metric and label set.
+ * Triggers on `jobs` and `images` (migration 0008_metrics_triggers) add to them inside the very
+ * statement that moves a job or stores or removes an image, so they cost no statement of their
+ * own and cannot disagree with the rows; the refusals, which move no job, add to theirs with one
+ * upsert (src/db/metric-counters.ts). Every value only grows: gauges are differences of two rows.
+ */
+export const metricCounters = sqliteTable(
+	'metric_counters',
+	{
+		/** The sample's name as exposed (`image_mcp_jobs_created_total`, `…_bucket`), or a gauge's part of it. */
+		name: text('name').notNull(),
+		/** The labels as a JSON object (SQLite's `json_object`, keys in a fixed order); `{}` for none. */
+		labels: text('labels').notNull().default('{}'),
+		value: real('value').notNull().default(0),
+	},
+	(t) => [primaryKey({ columns: [t.name, t.labels] })],
+);

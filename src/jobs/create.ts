@@ -8,6 +8,7 @@ import { and, asc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-o
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client';
 import { chunkForD1 } from '../db/limits';
+import { addToCounter, METRIC_ROWS } from '../db/metric-counters';
 import { type JobRow, jobs } from '../db/schema';
 import { err, ok, type Result } from '../result';
 import { type BudgetRefusal, type Budgets, chargedSpend, exceededBudget, fitsBudgetsCondition } from './budget';
@@ -78,7 +79,10 @@ export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJob
 	}
 	if (input.rateLimit) {
 		const limited = await checkJobRateLimit(input.rateLimit.limiter, db, input.owner, input.now);
-		if (!limited.ok) return err({ reason: 'rate_limited', refusal: limited.error });
+		if (!limited.ok) {
+			await countRefusal(db, METRIC_ROWS.rateLimitRefusals);
+			return err({ reason: 'rate_limited', refusal: limited.error });
+		}
 	}
 
 	const now = input.now ?? Date.now();
@@ -124,6 +128,7 @@ export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJob
 		const refusal =
 			exceededBudget(spent, requestUsd, input.budgets, now) ??
 			exceededBudget(spent, Number.POSITIVE_INFINITY, input.budgets, now)!;
+		await countRefusal(db, METRIC_ROWS.budgetRefusals, { period: refusal.period });
 		return err({ reason: 'budget_exceeded', refusal: { ...refusal, requestUsd } });
 	}
 
@@ -151,6 +156,18 @@ export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJob
 		return err({ reason: 'queue_unavailable', jobs: failed });
 	}
 	return ok({ jobs: created, reused: false });
+}
+
+/**
+ * Counts a refusal for GET /metrics: one upsert, on the refusal path only (a refusal moves no job,
+ * so no trigger sees it). A failure is logged and the caller still gets the refusal it is owed.
+ */
+async function countRefusal(db: Db, name: string, labels?: Record<string, string>): Promise<void> {
+	try {
+		await addToCounter(db, name, labels);
+	} catch (error) {
+		console.error(`could not count ${name}`, error);
+	}
 }
 
 type NewJobRow = typeof jobs.$inferInsert;

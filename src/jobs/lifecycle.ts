@@ -84,14 +84,16 @@ export async function completeJob(db: Db, job: JobRow, stored: StoredImage[], no
 				image.revisedPrompt,
 			),
 	);
+	// RETURNING, not `meta.changes`: the metrics triggers (docs/metrics.md) write counter rows
+	// within this statement, and local D1 counts those in `changes` too.
 	const complete = d1
 		.prepare(
 			`UPDATE jobs SET status = 'completed', completed_at = ?2, updated_at = ?2, lease_until = 0, error_code = NULL, error = NULL
-			WHERE id = ?1 AND status = 'processing'`,
+			WHERE id = ?1 AND status = 'processing' RETURNING id`,
 		)
 		.bind(job.id, now);
 	const results = await d1.batch([...inserts, complete]);
-	return (results[results.length - 1]?.meta.changes ?? 0) === 1;
+	return (results[results.length - 1]?.results.length ?? 0) === 1;
 }
 
 /** Keeps the job `processing`, notes the error, and releases the lease for the retry. */

@@ -33,6 +33,7 @@ import { handleSseMessagePost } from './legacy-sse/messages';
 import { SESSION_LIVE_WINDOW_MS, SSE_MAX_WAIT_SECONDS } from './legacy-sse/session-limits';
 import { openSseStream } from './legacy-sse/stream';
 import { handleMcpPost } from './mcp-route';
+import { serveMetrics } from './metrics-route';
 import { registerOAuthRoutes } from './oauth/routes';
 import { apiReferenceHtml } from './pages/api-reference';
 import { landingCsp, landingHtml } from './pages/landing';
@@ -291,6 +292,7 @@ export function createApp() {
 			'x-content-type-options': 'nosniff',
 		});
 	});
+	app.get('/metrics', (c) => serveMetrics(c.req.raw, c.env, c.get('config')));
 
 	app.get('/', async (c) => {
 		if (prefersHtml(c.req.header('accept'))) return landingPage(c);
@@ -326,6 +328,7 @@ export function createApp() {
 	app.all('/health', plainMethodNotAllowed('GET, HEAD'));
 	app.all('/openapi.json', plainMethodNotAllowed('GET, HEAD'));
 	app.all('/api/docs', plainMethodNotAllowed('GET, HEAD'));
+	app.all('/metrics', plainMethodNotAllowed('GET, HEAD'));
 	app.all('/', plainMethodNotAllowed('GET, HEAD'));
 
 	// Without OAuth, clients that try it anyway (mcp-remote after a 401) learn what to do instead
