@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { runLatency } from '../../bench/latency.ts';
 import { runNoticeLag } from '../../bench/notice-lag.ts';
 import { runRequestCost } from '../../bench/request-cost.ts';
+import { runRestRate } from '../../bench/rest-rate.ts';
 import { runSize } from '../../bench/size.ts';
 import { runSseLatency } from '../../bench/sse-latency.ts';
 import type { Stats } from '../../bench/stats.ts';
@@ -66,5 +67,14 @@ describe('bench smoke', () => {
 			expect(finite(cell.ratio) && finite(cell.second_floor.ratio)).toBe(true);
 		}
 		expect(result.tools_list_bytes).toBeGreaterThan(10_000);
+	}, 90_000);
+
+	it('rest-rate measures the REST create route and tools/call side by side at each concurrency', async () => {
+		const result = await runRestRate({ durationS: 1, rounds: 1, warmupS: 0, log: () => {} });
+		expect(result.cells.map((cell) => cell.concurrency)).toEqual([1, 8]);
+		for (const cell of result.cells) {
+			expect(cell.rest.rps > 0 && cell.mcp.rps > 0).toBe(true);
+			expect(finite(cell.ratio)).toBe(true);
+		}
 	}, 90_000);
 });
