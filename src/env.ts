@@ -15,6 +15,8 @@ interface OptionalSettings {
 	ALLOWED_HOSTS?: string;
 	/** "true": browse-only; the operations that generate, cancel or delete are neither listed nor run. */
 	READ_ONLY?: string;
+	/** USD: a generate call estimated above it answers a quote to confirm instead of starting (docs/tools.md). */
+	CONFIRM_ABOVE_USD?: string;
 	/** JSON array of principals, each with the SHA-256 of its bearer token (secret; docs/security.md). */
 	AUTH_TOKENS?: string;
 	/** Bearer token for GET /metrics only (`wrangler secret put METRICS_TOKEN`; docs/metrics.md). */
@@ -96,6 +98,8 @@ export interface AppConfig {
 	previews: PreviewMode;
 	/** READ_ONLY: browse-only, no operation that changes anything is listed or run. */
 	readOnly: boolean;
+	/** CONFIRM_ABOVE_USD: calls estimated above it need a confirmation; null: none do (users may set their own). */
+	confirmAboveUsd: number | null;
 	/** PROVIDER_TIMEOUT_MS when it is a positive number; undefined: the per-model timeouts apply. */
 	providerTimeoutMs: number | undefined;
 	budgets: DefaultBudgets;
@@ -236,6 +240,17 @@ function budgetUsd(name: string) {
 	});
 }
 
+/** CONFIRM_ABOVE_USD: a number of dollars, 0 or more; unset: no confirmation. Anything else asks for every priced call. */
+const confirmThreshold = trimmed.transform((raw): Checked<number | null> => {
+	if (!raw) return { value: null };
+	const usd = Number(raw);
+	if (Number.isFinite(usd) && usd >= 0) return { value: usd };
+	return {
+		value: 0,
+		warning: `CONFIRM_ABOVE_USD "${raw}" is not a number of US dollars, so every priced call asks for confirmation until it is fixed. Use e.g. "0.50", or leave it empty.`,
+	};
+});
+
 /** Days an image is kept; null (forever) when unset, "0" or not a positive number (with a warning). */
 const retentionDays = trimmed.transform((raw): Checked<number | null> => {
 	if (!raw) return { value: null };
@@ -316,6 +331,7 @@ const settingsSchema = z
 		IMAGE_RETENTION_DAYS: retentionDays,
 		PREVIEWS: previewMode,
 		READ_ONLY: readOnlyMode,
+		CONFIRM_ABOVE_USD: confirmThreshold,
 		PROVIDER_TIMEOUT_MS: providerTimeoutMs,
 		DAILY_BUDGET_USD: budgetUsd('DAILY_BUDGET_USD'),
 		MONTHLY_BUDGET_USD: budgetUsd('MONTHLY_BUDGET_USD'),
@@ -359,6 +375,7 @@ const settingsSchema = z
 				imageRetentionDays: vars.IMAGE_RETENTION_DAYS.value,
 				previews: vars.PREVIEWS.value,
 				readOnly: vars.READ_ONLY.value,
+				confirmAboveUsd: vars.CONFIRM_ABOVE_USD.value,
 				providerTimeoutMs: vars.PROVIDER_TIMEOUT_MS.value,
 				budgets: { dailyUsd: vars.DAILY_BUDGET_USD.value, monthlyUsd: vars.MONTHLY_BUDGET_USD.value },
 				offline: { latencyMs: vars.OFFLINE_LATENCY_MS, failureRate: vars.OFFLINE_FAILURE_RATE },
@@ -385,6 +402,7 @@ const settingsSchema = z
 				vars.IMAGE_RETENTION_DAYS,
 				vars.PREVIEWS,
 				vars.READ_ONLY,
+				vars.CONFIRM_ABOVE_USD,
 				vars.PROVIDER_TIMEOUT_MS,
 			].flatMap((setting) => setting.warning ?? []),
 		}),

@@ -34,6 +34,11 @@ async function finishedJobId(): Promise<string> {
 	return job.id;
 }
 
+async function savedStyle(): Promise<string> {
+	await callTool('save_style', { name: 'empty-optionals', brief: 'plain' });
+	return 'empty-optionals';
+}
+
 describe('empty optional fields from a form-filling client mean "not given"', () => {
 	it('generate_image_and_wait with only a prompt and every optional field empty makes the image', async () => {
 		const args = { ...emptyOptionals('generate_image_and_wait'), prompt: 'a kite over a beach' };
@@ -56,6 +61,13 @@ describe('empty optional fields from a form-filling client mean "not given"', ()
 		['browse_gallery', async () => ({})],
 		['gallery_page', async () => ({})],
 		['view_image', async () => ({ job_id: await finishedJobId() })],
+		['generate_variations', async () => ({ job_id: await finishedJobId() })],
+		['save_style', async () => ({ name: 'empty-optionals', brief: 'plain' })],
+		['list_styles', async () => ({})],
+		['get_style', async () => ({ name: await savedStyle() })],
+		['delete_style', async () => ({ name: await savedStyle() })],
+		['set_preferences', async () => ({})],
+		['get_preferences', async () => ({})],
 	])('%s', async (tool, required) => {
 		const args = { ...emptyOptionals(tool), ...(await required()) };
 		const result = await callTool(tool, args);
@@ -84,6 +96,13 @@ describe('empty optional fields from a form-filling client mean "not given"', ()
 				'browse_gallery',
 				'gallery_page',
 				'view_image',
+				'generate_variations',
+				'save_style',
+				'list_styles',
+				'get_style',
+				'delete_style',
+				'set_preferences',
+				'get_preferences',
 			].sort(),
 		);
 	});

@@ -13,7 +13,16 @@ import { insertStoredImage } from './helpers/fixtures';
 import { postWithEnv, rpcBody, type ToolResult } from './helpers/mcp';
 
 const READ_ONLY = { READ_ONLY: 'true' };
-const CHANGING = ['generate_image', 'generate_image_and_wait', 'cancel_job', 'delete_image'];
+const CHANGING = [
+	'generate_image',
+	'generate_image_and_wait',
+	'cancel_job',
+	'delete_image',
+	'generate_variations',
+	'save_style',
+	'delete_style',
+	'set_preferences',
+];
 
 async function rpc(method: string, params: unknown, overrides: Partial<Env> = READ_ONLY) {
 	const response = await postWithEnv(overrides, rpcBody(method, params));

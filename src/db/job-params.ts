@@ -34,4 +34,10 @@ export interface JobParams extends ModelOptions {
 	mask?: ReferenceSpec;
 	/** Set when the caller asked for `model: "auto"`: why this model was picked. */
 	auto_reason?: string;
+	/** The library style the call named (issue 21); the job's prompt is the one sent, with the style's brief. */
+	style_name?: string;
+	/** With a style: the prompt as the caller wrote it, before the brief was combined with it. */
+	prompt_given?: string;
+	/** A variation's parent: the earlier job of the same owner it was made from (generate_variations). */
+	parent_job_id?: string;
 }

@@ -18,6 +18,7 @@ import imageHasTransforms0005 from '../../migrations/0005_image_has_transforms.s
 import backfillHasTransforms0006 from '../../migrations/0006_backfill_has_transforms.sql';
 import metrics0007 from '../../migrations/0007_metrics.sql';
 import metricsTriggers0008 from '../../migrations/0008_metrics_triggers.sql';
+import creative0009 from '../../migrations/0009_creative.sql';
 
 export interface Migration {
 	/** The file name, as wrangler records it in `d1_migrations.name`. */
@@ -35,6 +36,7 @@ export const MIGRATIONS: readonly Migration[] = [
 	{ name: '0006_backfill_has_transforms.sql', sql: backfillHasTransforms0006 },
 	{ name: '0007_metrics.sql', sql: metrics0007 },
 	{ name: '0008_metrics_triggers.sql', sql: metricsTriggers0008 },
+	{ name: '0009_creative.sql', sql: creative0009 },
 ];
 
 /** wrangler's table, with its DDL, so either side may create it first. */

@@ -172,3 +172,74 @@ export const metricCounters = sqliteTable(
 	},
 	(t) => [primaryKey({ columns: [t.name, t.labels] })],
 );
+
+/** Who a style belongs to when an admin publishes it for every user to read. */
+export const PUBLISHED_STYLE_OWNER = '*';
+
+/**
+ * The style library (issue 21, docs/tools.md#styles): a named brief to combine with prompts and
+ * defaults for what a call leaves out. One row per owner and name; an admin's published styles
+ * have the owner `*` and every user reads them (a user's own style of the same name wins).
+ */
+export const styles = sqliteTable(
+	'styles',
+	{
+		owner: text('owner').notNull(),
+		/** `[a-z0-9-]{1,64}`: what `style` names in a generate call and `style://<name>`. */
+		name: text('name').notNull(),
+		/** Markdown, up to 8 KB: combined with the prompt the way the model's family is best prompted. */
+		brief: text('brief').notNull(),
+		tags: text('tags', { mode: 'json' }).$type<string[]>().notNull(),
+		/** What the style fills in when a call leaves it out: model, size or aspect ratio, negative prompt, steps. */
+		defaults: text('defaults', { mode: 'json' }).$type<StyleDefaults>().notNull(),
+		createdAt: integer('created_at').notNull(),
+		updatedAt: integer('updated_at').notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.owner, t.name] })],
+);
+
+/** A style's defaults: each fills the generate argument of the same name when the call gives none. */
+export interface StyleDefaults {
+	model?: string;
+	aspect_ratio?: string;
+	width?: number;
+	height?: number;
+	negative_prompt?: string;
+	steps?: number;
+}
+
+/**
+ * Each user's defaults (issue 21, set_preferences): used by every face when a call is silent.
+ * A column left null means "the deployment's default".
+ */
+export const preferences = sqliteTable('preferences', {
+	owner: text('owner').primaryKey(),
+	defaultModel: text('default_model'),
+	defaultAspectRatio: text('default_aspect_ratio'),
+	defaultWidth: integer('default_width'),
+	defaultHeight: integer('default_height'),
+	/** `auto` or `none`: whether results carry inline previews when a call does not say. */
+	previews: text('previews'),
+	/** Ask before a generate call estimated above this many USD (the lower of this and CONFIRM_ABOVE_USD). */
+	confirmAboveUsd: real('confirm_above_usd'),
+	updatedAt: integer('updated_at').notNull(),
+});
+
+/**
+ * Quotes waiting for confirmation (issue 21): a generate call estimated above the threshold is
+ * not queued; it answers a quote with a short-lived token, and the same call with that token
+ * proceeds. The token is kept as its SHA-256; each is used once.
+ */
+export const confirmations = sqliteTable(
+	'confirmations',
+	{
+		tokenHash: text('token_hash').primaryKey(),
+		owner: text('owner').notNull(),
+		/** SHA-256 of the call's arguments (without `confirmation`): the token confirms exactly that call. */
+		requestHash: text('request_hash').notNull(),
+		estimatedCostUsd: real('estimated_cost_usd').notNull(),
+		expiresAt: integer('expires_at').notNull(),
+		usedAt: integer('used_at'),
+	},
+	(t) => [index('confirmations_expires_idx').on(t.expiresAt)],
+);

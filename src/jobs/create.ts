@@ -25,6 +25,12 @@ export interface NewJobsInput {
 	count: number;
 	estimatedCostPerImageUsd: number;
 	idempotencyKey?: string;
+	/**
+	 * The caller already looked the key up in this request (src/tools/generation-plan.ts reads it
+	 * with the preferences, in one statement) and found nothing: do not look again. A key used by
+	 * a concurrent call meanwhile still answers its jobs, through the unique index.
+	 */
+	idempotencyKeyChecked?: boolean;
 	/** The tool whose call this is; an MCP task's result takes its shape. */
 	tool?: string;
 	/** The owner's spend budgets; the jobs are created only if their cost fits all of them. */
@@ -53,7 +59,8 @@ export function randomSeed(): number {
 	return crypto.getRandomValues(new Uint32Array(1))[0]! % (MAX_SEED + 1);
 }
 
-async function findByIdempotencyKey(db: Db, owner: string, key: string): Promise<JobRow[] | undefined> {
+/** The jobs an idempotency key made for this owner (a whole batch), or undefined. */
+export async function findExistingJobs(db: Db, owner: string, key: string): Promise<JobRow[] | undefined> {
 	const first = await db.query.jobs.findFirst({ where: and(eq(jobs.owner, owner), eq(jobs.idempotencyKey, key)) });
 	if (!first) return undefined;
 	if (!first.batchId) return [first];
@@ -73,8 +80,8 @@ function isUniqueViolation(error: unknown): boolean {
  * limit, then the budgets (checked inside the insert).
  */
 export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJobsInput): Promise<CreateJobsResult> {
-	if (input.idempotencyKey) {
-		const existing = await findByIdempotencyKey(db, input.owner, input.idempotencyKey);
+	if (input.idempotencyKey && !input.idempotencyKeyChecked) {
+		const existing = await findExistingJobs(db, input.owner, input.idempotencyKey);
 		if (existing) return ok({ jobs: existing, reused: true });
 	}
 	if (input.rateLimit) {
@@ -116,7 +123,7 @@ export async function createJobs(db: Db, queue: Queue<JobMessage>, input: NewJob
 	} catch (error) {
 		// Two concurrent calls with one idempotency key: the loser returns the winner's jobs.
 		if (input.idempotencyKey && isUniqueViolation(error)) {
-			const existing = await findByIdempotencyKey(db, input.owner, input.idempotencyKey);
+			const existing = await findExistingJobs(db, input.owner, input.idempotencyKey);
 			if (existing) return ok({ jobs: existing, reused: true });
 		}
 		throw error;

@@ -13,12 +13,14 @@ import type { CompleteResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { searchCompletedJobIds } from '../jobs/job-id-search';
 import { readImagesOfJobs, readOwnedJobs } from '../jobs/queries';
+import { listVisibleStyles } from '../jobs/styles';
 import { IMAGE_METADATA_URI_TEMPLATE, IMAGE_URI_TEMPLATE, IMAGE_VIEW_URI_TEMPLATE } from '../storage/images';
 import { FITS, OUTPUT_FORMATS } from '../storage/transform';
 import type { RequestScope } from '../tools/context';
 import { configuredFamilyModels, familyByPrompt } from '../tools/prompt-guides';
-import { ITERATE_PROMPT } from './prompts';
+import { APPLY_STYLE_PROMPT, ITERATE_PROMPT } from './prompts';
 import { invalidParams, lenientRequestSchema, withInternalErrorsHidden } from './protocol';
+import { STYLE_URI_TEMPLATE } from './resources';
 
 /** The spec's cap on values per answer. */
 export const MAX_COMPLETION_VALUES = 100;
@@ -84,6 +86,15 @@ async function imageIndexCompletion(
 	return page(indices.slice(0, MAX_COMPLETION_VALUES), indices.length);
 }
 
+/** The names of the styles the caller can use that start with what was typed. */
+async function styleCompletion(scope: RequestScope, typed: string): Promise<Completion> {
+	const wanted = typed.trim().toLowerCase();
+	const names = (await listVisibleStyles(scope.db, scope.principal.id))
+		.map((style) => style.name)
+		.filter((name) => name.startsWith(wanted));
+	return page(names.slice(0, MAX_COMPLETION_VALUES), names.length);
+}
+
 /** The templates whose `job_id` and `index` name one of the caller's images. */
 const IMAGE_TEMPLATES: readonly string[] = [IMAGE_URI_TEMPLATE, IMAGE_VIEW_URI_TEMPLATE, IMAGE_METADATA_URI_TEMPLATE];
 
@@ -97,7 +108,11 @@ async function complete(params: CompleteParams, scope: RequestScope): Promise<Co
 	const { ref, argument } = params;
 	if (ref.type === 'ref/prompt' && ref.name !== undefined) {
 		if (ref.name === ITERATE_PROMPT && argument.name === 'job_id') return jobIdCompletion(scope, argument.value, false);
+		if (ref.name === APPLY_STYLE_PROMPT && argument.name === 'style') return styleCompletion(scope, argument.value);
 		if (argument.name === 'model') return modelCompletion(scope, ref.name, argument.value);
+	}
+	if (ref.type === 'ref/resource' && ref.uri === STYLE_URI_TEMPLATE && argument.name === 'name') {
+		return styleCompletion(scope, argument.value);
 	}
 	if (ref.type === 'ref/resource' && ref.uri !== undefined && IMAGE_TEMPLATES.includes(ref.uri)) {
 		if (argument.name === 'job_id') return jobIdCompletion(scope, argument.value, true);

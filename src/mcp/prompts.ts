@@ -11,9 +11,10 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { GetPromptResult, Prompt, PromptArgument, PromptMessage } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { ImageRow, JobRow } from '../db/schema';
+import { type ImageRow, type JobRow, PUBLISHED_STYLE_OWNER } from '../db/schema';
 import { MAX_PROMPT_CHARS } from '../generation/request';
 import { readImagesOfJobs, readOwnedJobs } from '../jobs/queries';
+import { findStyle } from '../jobs/styles';
 import { type JobParams, parseJobParams, type ReferenceSpec } from '../jobs/types';
 import { configuredModels, findModel, type ModelEntry } from '../providers/catalog';
 import { imageUri, imageUriOfKey } from '../storage/images';
@@ -31,6 +32,7 @@ import { CONTROL_CHARACTERS, formatValidationError } from '../tools/validation';
 import { invalidParams, lenientRequestSchema, withInternalErrorsHidden } from './protocol';
 
 export const ITERATE_PROMPT = 'iterate_on_image';
+export const APPLY_STYLE_PROMPT = 'apply_style';
 
 /** A text argument: trimmed, not empty, no control characters. */
 function textArgument(max: number) {
@@ -324,8 +326,68 @@ const iteratePrompt: PromptDefinition = {
 	get: iterateOnImage,
 };
 
+const applyStyleArguments = z.strictObject({
+	style: textArgument(64).describe('The name of a style you can use (list_styles, or style:// resources).'),
+	subject: textArgument(MAX_PROMPT_CHARS).describe("What the image should show, in the user's words."),
+});
+
+/** apply_style: a style's brief and defaults, and how to call generate with it for the subject. */
+async function applyStyle(args: PromptArguments, scope: RequestScope): Promise<GetPromptResult> {
+	const name = args.style!;
+	const subject = args.subject!;
+	const style = await findStyle(scope.db, scope.principal.id, name);
+	if (!style) {
+		throw invalidParams(
+			`Invalid arguments for prompt ${APPLY_STYLE_PROMPT}: style: no style "${clip(name, 64)}" for you. list_styles shows the styles you can use.`,
+		);
+	}
+	const defaults = Object.entries(style.defaults as Record<string, unknown>)
+		.map(([key, value]) => `${key}: ${JSON.stringify(value)}`)
+		.join(', ');
+	const text = [
+		`Make an image of: ${subject}`,
+		'',
+		`in the style "${style.name}"${style.owner === PUBLISHED_STYLE_OWNER ? ' (published for everyone)' : ''}. Its brief:`,
+		'',
+		style.brief,
+		'',
+		defaults ? `Its defaults (used for what the call leaves out): ${defaults}.` : 'It sets no defaults.',
+		'',
+		`Write a prompt for the subject alone: the server adds the brief itself. Then call generate_image_and_wait with prompt set to it and style: "${style.name}"; leave out what the style's defaults cover unless the user asked for something else. Show the user the image, and say which style was applied.`,
+	].join('\n');
+	return {
+		description: `Make "${clip(subject, 80)}" in the style ${style.name}`,
+		messages: [
+			{ role: 'user', content: { type: 'text', text } },
+			{
+				role: 'user',
+				content: {
+					type: 'resource_link',
+					uri: `style://${style.name}`,
+					name: style.name,
+					title: `Style ${style.name}`,
+					mimeType: 'text/markdown',
+				},
+			},
+		],
+	};
+}
+
+const applyStylePrompt: PromptDefinition = {
+	name: APPLY_STYLE_PROMPT,
+	title: 'Apply a style',
+	description: () =>
+		"Make an image of a subject in one of your saved styles (or a published one): gives the style's brief and defaults, and how to call generate_image_and_wait with it.",
+	args: applyStyleArguments,
+	get: applyStyle,
+};
+
 /** Every prompt, in the order prompts/list shows them. */
-export const PROMPTS: readonly PromptDefinition[] = [...MODEL_FAMILIES.map(guidePrompt), iteratePrompt];
+export const PROMPTS: readonly PromptDefinition[] = [
+	...MODEL_FAMILIES.map(guidePrompt),
+	iteratePrompt,
+	applyStylePrompt,
+];
 
 function describePrompt(prompt: PromptDefinition, scope: RequestScope): Prompt {
 	const dynamic = prompt.argumentDescriptions?.(scope) ?? {};

@@ -16,7 +16,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { toBase64 } from '../bytes';
 import type { Db } from '../db/client';
-import type { ImageRow } from '../db/schema';
+import { type ImageRow, PUBLISHED_STYLE_OWNER } from '../db/schema';
 import {
 	decodeKeysetCursor,
 	encodeKeysetCursor,
@@ -25,6 +25,7 @@ import {
 	readOwnedImage,
 	readOwnedJobs,
 } from '../jobs/queries';
+import { findStyle, listVisibleStyles, type StyleRow } from '../jobs/styles';
 import { isTerminal } from '../jobs/wait';
 import { readImage } from '../storage/bucket';
 import {
@@ -94,7 +95,11 @@ function notFound(uri: string, why: string): Error {
 
 const { minSize, maxSize, minQuality, maxQuality } = TRANSFORM_LIMITS;
 
-/** resources/templates/list: the image, its view and its metadata. */
+/** `style://{name}`: a style the caller can use. */
+export const STYLE_URI_TEMPLATE = 'style://{name}';
+const STYLE_URI_PREFIX = 'style://';
+
+/** resources/templates/list: the image, its view and its metadata, and a style. */
 export const RESOURCE_TEMPLATES = [
 	{
 		uriTemplate: IMAGE_URI_TEMPLATE,
@@ -123,7 +128,44 @@ export const RESOURCE_TEMPLATES = [
 			'when it was created and finished, and its URLs.',
 		mimeType: 'application/json',
 	},
+	{
+		uriTemplate: STYLE_URI_TEMPLATE,
+		name: 'style',
+		title: 'A style from your library',
+		description:
+			'A saved style (save_style), yours or one an admin published: its markdown brief, tags and defaults. Pass its name as `style` to generate_image.',
+		mimeType: 'text/markdown',
+	},
 ];
+
+
+function styleResource(row: StyleRow): Resource {
+	return {
+		uri: `${STYLE_URI_PREFIX}${row.name}`,
+		name: row.name,
+		title: `Style ${row.name}${row.owner === PUBLISHED_STYLE_OWNER ? ' (published)' : ''}`,
+		description: oneLine(row.brief, 200),
+		mimeType: 'text/markdown',
+		annotations: { lastModified: iso(row.updatedAt) },
+	};
+}
+
+/** A style as markdown: its brief, then its tags and defaults. */
+async function readStyleResource(scope: RequestScope, uri: string) {
+	const name = uri.slice(STYLE_URI_PREFIX.length);
+	const row = await findStyle(scope.db, scope.principal.id, name);
+	if (!row) throw notFound(uri, 'list_styles (or resources/list) shows the styles you can use.');
+	const defaults = Object.entries(row.defaults as Record<string, unknown>);
+	const text = [
+		row.brief,
+		'',
+		'---',
+		`Tags: ${row.tags.length ? row.tags.join(', ') : 'none'}`,
+		`Defaults: ${defaults.length ? defaults.map(([key, value]) => `${key} = ${JSON.stringify(value)}`).join(', ') : 'none'}`,
+		`Use: generate_image with style: "${row.name}"`,
+	].join('\n');
+	return { contents: [{ uri, mimeType: 'text/markdown', text }] };
+}
 
 /**
  * The owner's stored image a resource URI names, or the -32002 that says why there is none:
@@ -228,13 +270,17 @@ export function registerResources(server: Server, scope: RequestScope): void {
 	server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
 		const cursor = request.params?.cursor;
 		const page = await listImageResources(scope.db, scope.principal.id, cursor);
-		// The MCP Apps views lead the first page; image pages follow by their own cursor.
-		return cursor === undefined ? { ...page, resources: [...APP_VIEW_RESOURCES, ...page.resources] } : page;
+		if (cursor !== undefined) return page;
+		// The MCP Apps views and the caller's styles lead the first page; image pages follow by their own cursor.
+		const styles = (await listVisibleStyles(scope.db, scope.principal.id)).map(styleResource);
+		return { ...page, resources: [...APP_VIEW_RESOURCES, ...styles, ...page.resources] };
 	});
 
 	server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
 		const uri = request.params.uri;
 		if (uri.startsWith('ui://')) return readViewResource(uri);
+		if (uri.startsWith(STYLE_URI_PREFIX))
+			return withInternalErrorsHidden('resources/read', () => readStyleResource(scope, uri));
 		return withInternalErrorsHidden('resources/read', () => readImageResource(scope, uri));
 	});
 }

@@ -122,7 +122,7 @@ export interface ToolFailure {
 
 /**
  * Kinds of handled failure. MCP shows them all as an `isError` result; the HTTP faces map each
- * to a status (src/worker/api/problem.ts): 400, 404, 403, 409, 429, 429, 403, 503, 500.
+ * to a status (src/worker/api/problem.ts): 400, 404, 403, 409, 429, 429, 403, 428, 503, 500.
  */
 export const FAILURE_KINDS = [
 	'invalid',
@@ -132,6 +132,7 @@ export const FAILURE_KINDS = [
 	'rate_limited',
 	'budget_exceeded',
 	'read_only',
+	'confirmation_required',
 	'unavailable',
 	'internal',
 ] as const;

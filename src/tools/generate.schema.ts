@@ -36,6 +36,9 @@ function choicesByModel(pick: (entry: ModelEntry) => Choice | undefined): string
 	return [...groups].map(([values, models]) => `${models.join('/')}: ${values}`).join('; ');
 }
 
+/** The values of models' own `style` option (dall-e-3: vivid, natural); any other `style` names a library style. */
+export const PROVIDER_STYLE_VALUES: readonly string[] = choiceValues((entry) => entry.capabilities.style);
+
 const referenceSchema = z.string().trim().min(1, 'must not be empty').max(2048, 'is longer than 2048 characters');
 
 export const generateInputSchema = z.strictObject({
@@ -115,9 +118,14 @@ export const generateInputSchema = z.strictObject({
 		.optional()
 		.describe(`Quality level, per model: ${choicesByModel((entry) => entry.capabilities.quality)}.`),
 	style: z
-		.enum(choiceValues((entry) => entry.capabilities.style))
+		.string()
+		.trim()
+		.min(1)
+		.max(64)
 		.optional()
-		.describe(`Style, per model: ${choicesByModel((entry) => entry.capabilities.style)}.`),
+		.describe(
+			`A style from your library (list_styles): its brief is combined with the prompt and its defaults fill what you leave out. Or a model's own style option: ${choicesByModel((entry) => entry.capabilities.style)}.`,
+		),
 	background: z
 		.enum(choiceValues((entry) => entry.capabilities.background))
 		.optional()
@@ -162,6 +170,15 @@ export const generateInputSchema = z.strictObject({
 		.max(200)
 		.optional()
 		.describe('Optional key: calling again with the same key returns the same job(s) instead of new ones.'),
+	confirmation: z
+		.string()
+		.trim()
+		.min(1)
+		.max(100)
+		.optional()
+		.describe(
+			'The token of a quote: a call estimated above the confirmation threshold answers a quote instead of starting; make the same call again with its token to go ahead.',
+		),
 });
 
 export type GenerateInput = z.output<typeof generateInputSchema>;

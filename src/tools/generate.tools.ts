@@ -4,17 +4,19 @@ import type { JobRow } from '../db/schema';
 import { resolveGeneration } from '../generation/select';
 import { createJobs, randomSeed } from '../jobs/create';
 import { checkOwnImages } from '../jobs/references';
-import { parseJobParams } from '../jobs/types';
+import { type JobParams, parseJobParams } from '../jobs/types';
 import { estimateImageCost, findModel, isStandIn } from '../providers/catalog';
 import { ok, type Result } from '../result';
+import { confirmSpend } from './confirm';
 import { defineTool, type ToolContext, type ToolFailure, toolError, toolResult } from './context';
 import { type GenerateInput, generateInputSchema } from './generate.schema';
+import { combineWithBrief, prepareGeneration } from './generation-plan';
 import { jobViewSchema } from './job-view';
 import { budgetRefusal, principalBudgets, rateLimitApplies, rateLimitRefusal } from './limits';
 import { previewArgumentSchema } from './previews';
 import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
 
-const generateOutputSchema = z.object({
+export const generateOutputSchema = z.object({
 	success: z.boolean(),
 	job_id: z.string().describe('The first (or only) job; pass it to wait_for_completion.'),
 	job_ids: z.array(z.string()).describe('Every job created, one per image.'),
@@ -32,6 +34,9 @@ const generateOutputSchema = z.object({
 		.nullable()
 		.describe('Seed of the first image; image i uses seed + i. Null for models that take no seed.'),
 	model_choice: z.string().optional().describe('With model "auto": which model was picked and why.'),
+	style: z.string().optional().describe('The library style applied; `prompt` is then the prompt sent, with its brief.'),
+	prompt_given: z.string().optional().describe('With a style: the prompt as you wrote it.'),
+	parent_job_id: z.string().optional().describe('For a variation: the job it was made from.'),
 	estimated_cost_usd: z.number().describe('Estimated cost of all images together.'),
 	estimated_time_seconds: z.number().describe("The model's typical time per image."),
 	message: z.string(),
@@ -51,23 +56,57 @@ type GenerateOutput = z.infer<typeof generateOutputSchema>;
 /** What starting a generation gives: the jobs made (or reused), or the refusal to show. */
 export type Started = Result<{ jobs: JobRow[]; reused: boolean }, ToolFailure>;
 
-/** Validates against the model, creates the jobs and enqueues them. */
-export async function startGeneration(input: GenerateInput, context: ToolContext, tool: string): Promise<Started> {
-	const resolution = resolveGeneration(input, context.env, context.config.defaultModel, context.urls);
+/** What else a generation records: the earlier job a variation comes from. */
+export interface StartOptions {
+	parentJobId?: string;
+	/** The arguments a quote's token must match, when they are not `input` (generate_variations' own). */
+	confirmArgs?: Record<string, unknown>;
+}
+
+/**
+ * Applies the caller's preferences and style (src/tools/generation-plan.ts), validates against
+ * the model, asks for confirmation above the threshold, creates the jobs and enqueues them.
+ */
+export async function startGeneration(
+	input: GenerateInput,
+	context: ToolContext,
+	tool: string,
+	options: StartOptions = {},
+): Promise<Started> {
+	const prepared = await prepareGeneration(input, context);
+	if (!prepared.ok) return prepared;
+	if ('reused' in prepared.value) return ok({ jobs: prepared.value.reused, reused: true });
+	const { plan } = prepared.value;
+	const resolution = resolveGeneration(plan.input, context.env, context.config.defaultModel, context.urls);
 	if (!resolution.ok) return toolError(resolution.error);
-	const { entry, params, ownImages } = resolution.value;
+	const { entry, ownImages } = resolution.value;
+	const params: JobParams = {
+		...resolution.value.params,
+		...(plan.style ? { style_name: plan.style.name, prompt_given: plan.promptGiven } : {}),
+		...(options.parentJobId ? { parent_job_id: options.parentJobId } : {}),
+	};
+	const prompt = plan.style ? combineWithBrief(plan.input.prompt, plan.style.brief, entry.alias) : plan.input.prompt;
 	const missing = await checkOwnImages(context.db, context.principal.id, ownImages);
 	if (missing) return toolError(missing);
+	const perImageUsd = estimateImageCost(entry, context.env, params);
+	const confirmed = await confirmSpend(
+		context,
+		options.confirmArgs ?? (input as Record<string, unknown>),
+		{ model: entry.alias, count: input.count, estimatedCostUsd: Math.round(perImageUsd * input.count * 1e6) / 1e6 },
+		plan.preferences,
+	);
+	if (!confirmed.ok) return confirmed;
 	const { principal } = context;
 	const created = await createJobs(context.db, context.env.JOBS, {
 		owner: principal.id,
 		model: entry.alias,
-		prompt: input.prompt,
+		prompt,
 		params,
-		seed: entry.capabilities.seed === 'none' ? null : (input.seed ?? randomSeed()),
+		seed: entry.capabilities.seed === 'none' ? null : (plan.input.seed ?? randomSeed()),
 		count: input.count,
-		estimatedCostPerImageUsd: estimateImageCost(entry, context.env, params),
+		estimatedCostPerImageUsd: perImageUsd,
 		idempotencyKey: input.idempotency_key,
+		idempotencyKeyChecked: true,
 		tool,
 		budgets: principalBudgets(context),
 		// A missing binding (a deployment from before it existed) is not limited; the type says it is always there.
@@ -116,6 +155,8 @@ export function describeGeneration(rows: readonly JobRow[], reused: boolean, con
 		steps: params.steps ?? null,
 		seed: first.seed,
 		...(params.auto_reason ? { model_choice: params.auto_reason } : {}),
+		...(params.style_name ? { style: params.style_name, prompt_given: params.prompt_given } : {}),
+		...(params.parent_job_id ? { parent_job_id: params.parent_job_id } : {}),
 		estimated_cost_usd: Math.round(costUsd * 1e6) / 1e6,
 		estimated_time_seconds: Math.ceil((entry?.typicalLatencyMs ?? 0) / 1000),
 		message:

@@ -8,7 +8,10 @@ import { generateImageAndWaitTool, generateImageTool } from './generate.tools';
 import { getJobStatusTool, listGenerationsTool, listJobsTool, waitForCompletionTool } from './jobs.tools';
 import { cancelJobTool, deleteImageTool } from './manage.tools';
 import { listModelsTool } from './models.tools';
+import { getPreferencesTool, setPreferencesTool } from './preferences.tools';
+import { deleteStyleTool, getStyleTool, listStylesTool, saveStyleTool } from './styles.tools';
 import { getUsageTool } from './usage.tools';
+import { generateVariationsTool } from './variations.tools';
 
 export const TOOLS: readonly ToolDefinition[] = [
 	generateImageTool,
@@ -21,6 +24,13 @@ export const TOOLS: readonly ToolDefinition[] = [
 	cancelJobTool,
 	deleteImageTool,
 	getUsageTool,
+	generateVariationsTool,
+	saveStyleTool,
+	listStylesTool,
+	getStyleTool,
+	deleteStyleTool,
+	setPreferencesTool,
+	getPreferencesTool,
 	browseGalleryTool,
 	// Called by the MCP Apps views only (src/mcp/apps/views.ts marks them app-only).
 	galleryPageTool,

@@ -59,6 +59,9 @@ export const jobViewSchema = z.object({
 		.describe('The reference images the call gave: image:// URIs of earlier images, or https URLs.'),
 	mask_image: z.string().optional().describe('The inpainting mask the call gave.'),
 	model_choice: z.string().optional().describe('With model "auto": which model was picked and why.'),
+	style: z.string().optional().describe('The library style the call named; `prompt` is what the model was sent.'),
+	prompt_given: z.string().optional().describe('With a style: the prompt as the call wrote it, before the style.'),
+	parent_job_id: z.string().optional().describe('For a variation: the job it was made from (its lineage).'),
 	revised_prompt: z
 		.string()
 		.optional()
@@ -126,7 +129,8 @@ export function presentRemovedImage(row: ImageRow): z.infer<typeof removedImageS
 
 export function presentJob({ job, images }: JobWithImages, urls: UrlBases): JobView {
 	const params = parseJobParams(job);
-	const views = images.filter((row) => row.removedAt === null).map((row) => presentImage(row, job.prompt, urls));
+	const shownPrompt = params.prompt_given ?? job.prompt;
+	const views = images.filter((row) => row.removedAt === null).map((row) => presentImage(row, shownPrompt, urls));
 	const removed = images.filter((row) => row.removedAt !== null).map(presentRemovedImage);
 	const first = views[0];
 	const view: JobView = {
@@ -152,6 +156,9 @@ export function presentJob({ job, images }: JobWithImages, urls: UrlBases): JobV
 	if (params.reference_images?.length) view.reference_images = params.reference_images.map(referenceText);
 	if (params.mask) view.mask_image = referenceText(params.mask);
 	if (params.auto_reason) view.model_choice = params.auto_reason;
+	if (params.style_name) view.style = params.style_name;
+	if (params.prompt_given) view.prompt_given = params.prompt_given;
+	if (params.parent_job_id) view.parent_job_id = params.parent_job_id;
 	if (first) {
 		if (first.revised_prompt) view.revised_prompt = first.revised_prompt;
 		view.image_url = first.url;

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { toBase64 } from '../bytes';
 import { PREVIEW_MODES, type PreviewMode } from '../env';
+import { readPreferences } from '../jobs/preferences';
 import { buildImageKey } from '../storage/images';
 import { ensurePreview, PREVIEW_CONTENT_TYPE, PREVIEW_MAX_EDGE } from '../storage/previews';
 import { imagesBindingTransformer } from '../storage/transform';
@@ -24,7 +25,7 @@ export const previewArgumentSchema = z
 	.describe(
 		`Inline previews of finished images: "auto" adds a small WebP (longest edge ${PREVIEW_MAX_EDGE} px) of each image, ` +
 			`at most ${MAX_PREVIEWS_PER_RESULT} per result, before the links; "none" gives links only. ` +
-			'Default: auto, unless this deployment set PREVIEWS to none.',
+			'Default: your preference (set_preferences), else auto unless this deployment set PREVIEWS to none.',
 	);
 
 /** An image whose preview a result may carry. */
@@ -56,11 +57,17 @@ export function selectPreviews(previews: readonly InlinePreview[]): InlinePrevie
  * that cannot be had is logged and left out: the image keeps its link.
  */
 export async function loadPreviews(
-	context: Pick<ToolContext, 'env' | 'config'>,
+	context: Pick<ToolContext, 'env' | 'config'> & Partial<Pick<ToolContext, 'db' | 'principal'>>,
 	images: readonly PreviewCandidate[],
 	requested: PreviewMode | undefined,
 ): Promise<InlinePreview[]> {
-	if ((requested ?? context.config.previews) === 'none' || images.length === 0) return [];
+	if (images.length === 0) return [];
+	// The call, else the caller's preference (set_preferences), else the deployment's PREVIEWS.
+	const preferred =
+		requested === undefined && context.db && context.principal
+			? (await readPreferences(context.db, context.principal.id)).previews
+			: undefined;
+	if ((requested ?? preferred ?? context.config.previews) === 'none') return [];
 	const loaded = await Promise.all(
 		images.slice(0, MAX_PREVIEWS_PER_RESULT).map(async ({ job_id, index }): Promise<InlinePreview | null> => {
 			const data = await previewBase64(context, job_id, index);

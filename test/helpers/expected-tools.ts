@@ -10,6 +10,13 @@ export const EXPECTED_TOOLS = [
 	'cancel_job',
 	'delete_image',
 	'get_usage',
+	'generate_variations',
+	'save_style',
+	'list_styles',
+	'get_style',
+	'delete_style',
+	'set_preferences',
+	'get_preferences',
 	'browse_gallery',
 	// App-only (MCP Apps views call them; hosts hide them from the model), listed all the same.
 	'gallery_page',

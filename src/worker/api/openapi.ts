@@ -54,6 +54,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 	409: 'Conflict: the job already finished, or the Idempotency-Key was used for a different request.',
 	413: 'The request body is larger than the limit.',
 	415: 'The body is not JSON.',
+	428: 'The estimate is above the confirmation threshold: the problem carries a quote and a `confirmation` token; send the same request again with it. Nothing was created.',
 	429: 'A rate limit or budget was reached; `Retry-After` says when to try again. Nothing was created.',
 	500: 'Internal error; nothing about it is shown.',
 	503: 'A service this one needs (the queue) is unavailable; nothing was created.',

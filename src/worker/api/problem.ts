@@ -22,6 +22,7 @@ const PROBLEMS: Record<ProblemKind, { status: number; title: string }> = {
 	conflict: { status: 409, title: 'Conflict' },
 	payload_too_large: { status: 413, title: 'Request body too large' },
 	unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+	confirmation_required: { status: 428, title: 'Confirmation required' },
 	rate_limited: { status: 429, title: 'Rate limit reached' },
 	budget_exceeded: { status: 429, title: 'Budget reached' },
 	internal: { status: 500, title: 'Internal error' },

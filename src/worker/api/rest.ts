@@ -299,7 +299,7 @@ function reusedForAnotherRequest(success: ToolSuccess, body: unknown): string | 
 	if (out.reused !== true || !isObject(body)) return undefined;
 	const prompt = typeof body.prompt === 'string' ? body.prompt.trim() : undefined;
 	const count = typeof body.count === 'number' ? body.count : 1;
-	if (prompt === out.prompt && count === out.count) return undefined;
+	if (prompt === (out.prompt_given ?? out.prompt) && count === out.count) return undefined;
 	return `Idempotency-Key: this key was used for an earlier request with a different prompt or count (job ${String(out.job_id)}). Use a new key for a new request.`;
 }
 
