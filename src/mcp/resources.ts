@@ -138,7 +138,6 @@ export const RESOURCE_TEMPLATES = [
 	},
 ];
 
-
 function styleResource(row: StyleRow): Resource {
 	return {
 		uri: `${STYLE_URI_PREFIX}${row.name}`,
