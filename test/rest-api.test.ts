@@ -371,3 +371,72 @@ describe('auth and routing', () => {
 		expect(await jobCount(alice)).toBe(0);
 	});
 });
+
+describe('styles, preferences and variations over REST', () => {
+	it('saves (201, then 200), gets, lists and deletes a style, and generates with it', async () => {
+		const alice = unique('alice');
+		const bindings = await usersEnv([{ id: alice }]);
+		const style = { name: 'watercolour', brief: 'soft watercolour washes', defaults: { model: 'offline' } };
+		const created = await api(bindings, 'POST', '/styles', { user: alice, body: style });
+		expect(created.status).toBe(201);
+		expect(created.headers.get('location')).toBe('/api/v1/styles/watercolour');
+		expect((await api(bindings, 'POST', '/styles', { user: alice, body: style })).status).toBe(200);
+		expect(await (await api(bindings, 'GET', '/styles/watercolour', { user: alice })).json()).toMatchObject({
+			brief: 'soft watercolour washes',
+		});
+		const listed = (await (await api(bindings, 'GET', '/styles?tag=none', { user: alice })).json()) as {
+			count: number;
+		};
+		expect(listed.count).toBe(0);
+
+		const generated = await api(bindings, 'POST', '/generations', {
+			user: alice,
+			body: { prompt: 'a harbour', style: 'watercolour', width: 64, height: 64 },
+		});
+		expect(generated.status).toBe(202);
+		expect(await generated.json()).toMatchObject({ style: 'watercolour', prompt_given: 'a harbour', model: 'offline' });
+
+		const bad = await api(bindings, 'POST', '/styles', { user: alice, body: { name: 'Bad Name', brief: 'x' } });
+		expect(bad.status).toBe(400);
+		expect((await problemOf(bad)).field).toBe('name');
+		expect((await api(bindings, 'DELETE', '/styles/watercolour', { user: alice })).status).toBe(200);
+		expect((await api(bindings, 'GET', '/styles/watercolour', { user: alice })).status).toBe(404);
+	});
+
+	it('patches preferences, and the next create uses them', async () => {
+		const alice = unique('alice');
+		const bindings = await usersEnv([{ id: alice }]);
+		const patched = await api(bindings, 'PATCH', '/preferences', {
+			user: alice,
+			body: { default_model: 'offline', default_size: '96x64' },
+		});
+		expect(patched.status).toBe(200);
+		const created = (await (
+			await api(bindings, 'POST', '/generations', { user: alice, body: { prompt: 'a gate' } })
+		).json()) as {
+			width: number;
+		};
+		expect(created.width).toBe(96);
+		const bad = await api(bindings, 'PATCH', '/preferences', { user: alice, body: { previews: 'sometimes' } });
+		expect((await problemOf(bad)).field).toBe('previews');
+		expect(await (await api(bindings, 'GET', '/preferences', { user: alice })).json()).toMatchObject({
+			default_model: 'offline',
+			default_size: '96x64',
+		});
+	});
+
+	it('creates variations of a job of mine (202, with its parent), and of nobody else’s (404)', async () => {
+		const alice = unique('alice');
+		const mallory = unique('mallory');
+		const bindings = await usersEnv([{ id: alice }, { id: mallory }]);
+		const parent = (await (await api(bindings, 'POST', '/generations', { user: alice, body: FREE })).json()) as {
+			job_id: string;
+		};
+		const made = await api(bindings, 'POST', `/jobs/${parent.job_id}/variations`, { user: alice, body: { count: 2 } });
+		expect(made.status).toBe(202);
+		expect(await made.json()).toMatchObject({ count: 2, parent_job_id: parent.job_id });
+		const theirs = await api(bindings, 'POST', `/jobs/${parent.job_id}/variations`, { user: mallory, body: {} });
+		expect(theirs.status).toBe(404);
+		expect(await jobCount(mallory)).toBe(0);
+	});
+});

@@ -60,41 +60,44 @@ export const getPreferencesTool = defineTool({
 		toolResult({ success: true, ...present(await readPreferences(context.db, context.principal.id), context) }),
 });
 
+/** set_preferences' arguments, also the body of PATCH /api/v1/preferences. */
+export const setPreferencesInputSchema = z.strictObject({
+	default_model: z
+		.string()
+		.trim()
+		.min(1)
+		.max(200)
+		.nullable()
+		.optional()
+		.describe('A model from list_models (or "auto"); null clears it.'),
+	default_size: z
+		.string()
+		.trim()
+		.max(20)
+		.nullable()
+		.optional()
+		.describe(`An aspect ratio (${ASPECT_RATIOS.join(', ')}) or "WIDTHxHEIGHT" like "1024x768"; null clears it.`),
+	previews: z
+		.enum(['auto', 'none'])
+		.nullable()
+		.optional()
+		.describe('auto: results carry inline previews; none: they do not.'),
+	confirm_above_usd: z
+		.number()
+		.min(0)
+		.max(1000)
+		.nullable()
+		.optional()
+		.describe('Ask before a call estimated above this many USD (0–1000); null clears it.'),
+});
+
 export const setPreferencesTool = defineTool({
 	name: 'set_preferences',
 	title: 'Set my preferences',
 	description:
 		'Set your defaults, used by every face (MCP, REST, web) whenever a call is silent: default_model, default_size (an aspect ratio or WIDTHxHEIGHT), previews (auto or none) and confirm_above_usd. ' +
 		'Give only what you change; null clears a field back to the deployment default.',
-	input: z.strictObject({
-		default_model: z
-			.string()
-			.trim()
-			.min(1)
-			.max(200)
-			.nullable()
-			.optional()
-			.describe('A model from list_models (or "auto"); null clears it.'),
-		default_size: z
-			.string()
-			.trim()
-			.max(20)
-			.nullable()
-			.optional()
-			.describe(`An aspect ratio (${ASPECT_RATIOS.join(', ')}) or "WIDTHxHEIGHT" like "1024x768"; null clears it.`),
-		previews: z
-			.enum(['auto', 'none'])
-			.nullable()
-			.optional()
-			.describe('auto: results carry inline previews; none: they do not.'),
-		confirm_above_usd: z
-			.number()
-			.min(0)
-			.max(1000)
-			.nullable()
-			.optional()
-			.describe('Ask before a call estimated above this many USD (0–1000); null clears it.'),
-	}),
+	input: setPreferencesInputSchema,
 	output: preferencesSchema.extend({ success: z.boolean(), message: z.string() }),
 	annotations: {
 		title: 'Set my preferences',

@@ -71,35 +71,38 @@ function ownerFor(context: ToolContext, published: boolean): string {
 	return published ? PUBLISHED_STYLE_OWNER : context.principal.id;
 }
 
+/** save_style's arguments, also the body of POST /api/v1/styles. */
+export const saveStyleInputSchema = z.strictObject({
+	name: styleNameSchema,
+	brief: z
+		.string()
+		.trim()
+		.min(1, 'must not be empty')
+		.refine(
+			(text) => new TextEncoder().encode(text).byteLength <= MAX_STYLE_BRIEF_BYTES,
+			`is longer than ${MAX_STYLE_BRIEF_BYTES} bytes`,
+		)
+		.refine((text) => !CONTROL_CHARACTERS.test(text), 'contains control characters')
+		.describe(`How images in this style look, in markdown (up to ${MAX_STYLE_BRIEF_BYTES} bytes).`),
+	tags: z
+		.array(z.string().trim().min(1).max(40))
+		.max(MAX_TAGS)
+		.default([])
+		.describe(`Up to ${MAX_TAGS} tags to find it by.`),
+	defaults: defaultsSchema.default({}).describe('What the style fills in when a call leaves it out.'),
+	published: z
+		.boolean()
+		.default(false)
+		.describe('Admins only: true publishes the style for every user to read and use.'),
+});
+
 export const saveStyleTool = defineTool({
 	name: 'save_style',
 	title: 'Save a style',
 	description:
 		'Save a named style to your library ("save this style as cyberpunk-night"): a markdown brief of how the images should look, with optional tags and defaults (model, aspect ratio or size, negative prompt, steps). ' +
 		'Then pass style: "<name>" to generate_image: the brief is combined with the prompt and the defaults fill what the call leaves out. Saving an existing name replaces it.',
-	input: z.strictObject({
-		name: styleNameSchema,
-		brief: z
-			.string()
-			.trim()
-			.min(1, 'must not be empty')
-			.refine(
-				(text) => new TextEncoder().encode(text).byteLength <= MAX_STYLE_BRIEF_BYTES,
-				`is longer than ${MAX_STYLE_BRIEF_BYTES} bytes`,
-			)
-			.refine((text) => !CONTROL_CHARACTERS.test(text), 'contains control characters')
-			.describe(`How images in this style look, in markdown (up to ${MAX_STYLE_BRIEF_BYTES} bytes).`),
-		tags: z
-			.array(z.string().trim().min(1).max(40))
-			.max(MAX_TAGS)
-			.default([])
-			.describe(`Up to ${MAX_TAGS} tags to find it by.`),
-		defaults: defaultsSchema.default({}).describe('What the style fills in when a call leaves it out.'),
-		published: z
-			.boolean()
-			.default(false)
-			.describe('Admins only: true publishes the style for every user to read and use.'),
-	}),
+	input: saveStyleInputSchema,
 	output: styleSchema.extend({ success: z.boolean(), created: z.boolean(), message: z.string() }),
 	annotations: {
 		title: 'Save a style',

@@ -74,25 +74,27 @@ function merged(parent: Omit<GenerateInput, 'count'>, overrides: Partial<Generat
 	return { ...base, ...overrides, count } as GenerateInput;
 }
 
+/** generate_variations' arguments but the job: the body of POST /api/v1/jobs/{job_id}/variations. */
+export const variationsBodySchema = z.strictObject({
+	count: z
+		.number()
+		.int()
+		.min(1)
+		.max(MAX_VARIATIONS)
+		.default(1)
+		.describe(`How many variations, 1–${MAX_VARIATIONS} (default 1).`),
+	overrides: overridesSchema.optional(),
+	idempotency_key: generateInputSchema.shape.idempotency_key,
+	confirmation: generateInputSchema.shape.confirmation,
+});
+
 export const generateVariationsTool = defineTool({
 	name: 'generate_variations',
 	title: 'Generate variations of an image',
 	description:
 		`Make 1–${MAX_VARIATIONS} new images from an earlier job of yours: the same prompt, model, size and options with fresh seeds ("more like this", "regenerate"), ` +
 		'or with overrides (any generate_image argument, e.g. a new prompt or aspect ratio). Returns the new job ids at once, like generate_image; each records its parent job.',
-	input: z.strictObject({
-		job_id: jobIdSchema,
-		count: z
-			.number()
-			.int()
-			.min(1)
-			.max(MAX_VARIATIONS)
-			.default(1)
-			.describe(`How many variations, 1–${MAX_VARIATIONS} (default 1).`),
-		overrides: overridesSchema.optional(),
-		idempotency_key: generateInputSchema.shape.idempotency_key,
-		confirmation: generateInputSchema.shape.confirmation,
-	}),
+	input: variationsBodySchema.extend({ job_id: jobIdSchema }),
 	output: generateOutputSchema,
 	annotations: {
 		title: 'Generate variations',

@@ -175,7 +175,7 @@ export function createApp() {
 			path,
 			cors({
 				origin: (origin, c) => (isAllowedOrigin(origin, c.req.url, c.get('config')) ? origin : null),
-				allowMethods: ['POST', 'GET', 'DELETE', 'OPTIONS'],
+				allowMethods: ['POST', 'GET', 'PATCH', 'DELETE', 'OPTIONS'],
 				allowHeaders,
 				exposeHeaders,
 				maxAge: 86400,

@@ -163,6 +163,8 @@ export function openApiDocument(origin: string): Json {
 			{ name: 'Generations', description: 'Making images, and the images made.' },
 			{ name: 'Jobs', description: 'One job per image: status, waiting, cancelling.' },
 			{ name: 'Models', description: 'What this server can generate with.' },
+			{ name: 'Styles', description: 'Your style library, and the published styles.' },
+			{ name: 'Preferences', description: 'Your defaults, used by every face when a call is silent.' },
 			{ name: 'Usage', description: 'Images, cost, budgets and the rate limit.' },
 			{ name: 'Admin', description: 'The admin role only: the whole service.' },
 		],

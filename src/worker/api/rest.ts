@@ -13,8 +13,18 @@ import { generateImageAndWaitTool, generateImageTool } from '../../tools/generat
 import { getJobStatusTool, listGenerationsTool, listJobsTool, waitForCompletionTool } from '../../tools/jobs.tools';
 import { cancelJobTool, deleteImageTool } from '../../tools/manage.tools';
 import { listModelsTool } from '../../tools/models.tools';
+import { getPreferencesTool, setPreferencesInputSchema, setPreferencesTool } from '../../tools/preferences.tools';
 import { runOperation } from '../../tools/run';
+import {
+	deleteStyleTool,
+	getStyleTool,
+	listStylesTool,
+	saveStyleInputSchema,
+	saveStyleTool,
+	styleNameSchema,
+} from '../../tools/styles.tools';
 import { getUsageTool } from '../../tools/usage.tools';
+import { generateVariationsTool, variationsBodySchema } from '../../tools/variations.tools';
 import { MAX_WAIT_SECONDS } from '../../tools/wait';
 import type { AppEnv } from '../app-env';
 import { readJsonBody } from '../json-body';
@@ -37,7 +47,7 @@ interface RestAnswer {
 
 /** One REST route: which operation it runs, how its arguments come from the request, how it answers. */
 export interface RestRoute {
-	method: 'get' | 'post' | 'delete';
+	method: 'get' | 'post' | 'patch' | 'delete';
 	/** OpenAPI style, `{name}` for a path parameter. */
 	path: string;
 	operationId: string;
@@ -51,8 +61,9 @@ export interface RestRoute {
 	/** Query parameters taken from the operation's input schema by name; `extraQuery` are the route's own. */
 	query?: string[];
 	extraQuery?: { name: string; schema: z.ZodType; description: string }[];
-	/** The JSON body's schema, when the route takes one. */
+	/** The JSON body's schema, when the route takes one, and an example for the message when it is missing. */
 	body?: z.ZodType;
+	bodyExample?: string;
 	/** Headers the route reads, for the document. */
 	headers?: { name: string; description: string }[];
 	/** The operation's arguments from the request; by default its `query` parameters. */
@@ -245,6 +256,115 @@ export const REST_ROUTES: readonly RestRoute[] = [
 		statuses: { 200: 'Usage.' },
 		failures: [],
 	},
+	{
+		method: 'post',
+		path: '/jobs/{job_id}/variations',
+		operationId: 'createVariations',
+		summary: 'Generate variations of a job',
+		description:
+			'New jobs from an earlier job of yours: the same request with fresh seeds, or with `overrides` (any generate argument). Each records its parent. Answers 202 like creating a generation.',
+		tags: ['Generations'],
+		tool: generateVariationsTool,
+		pathParams: [{ name: 'job_id', schema: z.string(), description: 'The job to vary.' }],
+		body: variationsBodySchema,
+		bodyExample: '{"count":2}',
+		headers: [idempotencyHeader],
+		args: (request) => {
+			const body = isObject(request.body) ? request.body : {};
+			const key = request.query['idempotency-key'];
+			return { ...body, job_id: request.params.job_id, ...(key === undefined ? {} : { idempotency_key: key }) };
+		},
+		answer: (success) => ({ status: 202, headers: jobLocation(success.structured.job_id) }),
+		statuses: { 202: 'The variations were queued.' },
+		failures: [404, 409, 413, 415, 428, 429, 503],
+	},
+	{
+		method: 'get',
+		path: '/styles',
+		operationId: 'listStyles',
+		summary: 'List styles',
+		description: 'The styles you can use: your own and the published ones.',
+		tags: ['Styles'],
+		tool: listStylesTool,
+		query: ['tag'],
+		answer: () => ({ status: 200 }),
+		statuses: { 200: 'The styles.' },
+		failures: [],
+	},
+	{
+		method: 'post',
+		path: '/styles',
+		operationId: 'saveStyle',
+		summary: 'Save a style',
+		description:
+			'Saves a named style (a markdown brief, tags, defaults) to your library; the same name replaces it. Pass its name as `style` when generating.',
+		tags: ['Styles'],
+		tool: saveStyleTool,
+		body: saveStyleInputSchema,
+		bodyExample: '{"name":"cyberpunk-night","brief":"neon rain"}',
+		args: (request) => request.body,
+		answer: (success) => ({
+			status: success.structured.created === true ? 201 : 200,
+			headers: { location: `${API_BASE}/styles/${String(success.structured.name)}` },
+		}),
+		statuses: { 200: 'Replaced.', 201: 'Created.' },
+		failures: [409, 413, 415],
+	},
+	{
+		method: 'get',
+		path: '/styles/{name}',
+		operationId: 'getStyle',
+		summary: 'Get a style',
+		description: 'One style by name: yours, else a published one.',
+		tags: ['Styles'],
+		tool: getStyleTool,
+		pathParams: [{ name: 'name', schema: styleNameSchema, description: 'The style name.' }],
+		answer: () => ({ status: 200 }),
+		statuses: { 200: 'The style.' },
+		failures: [404],
+	},
+	{
+		method: 'delete',
+		path: '/styles/{name}',
+		operationId: 'deleteStyle',
+		summary: 'Delete a style',
+		description: 'Deletes one of your styles (admins: `published=true` for a published one).',
+		tags: ['Styles'],
+		tool: deleteStyleTool,
+		pathParams: [{ name: 'name', schema: styleNameSchema, description: 'The style name.' }],
+		query: ['published'],
+		answer: () => ({ status: 200 }),
+		statuses: { 200: 'Deleted.' },
+		failures: [404],
+	},
+	{
+		method: 'get',
+		path: '/preferences',
+		operationId: 'getPreferences',
+		summary: 'Get my preferences',
+		description: 'Your defaults: model and size used when a call names none, previews, and the confirmation threshold.',
+		tags: ['Preferences'],
+		tool: getPreferencesTool,
+		query: [],
+		answer: () => ({ status: 200 }),
+		statuses: { 200: 'Your preferences.' },
+		failures: [],
+	},
+	{
+		method: 'patch',
+		path: '/preferences',
+		operationId: 'setPreferences',
+		summary: 'Change my preferences',
+		description: 'Sets the fields given; `null` clears one back to the deployment default. Every face uses them.',
+		tags: ['Preferences'],
+		tool: setPreferencesTool,
+		body: setPreferencesInputSchema,
+		bodyExample: '{"default_model":"offline"}',
+		args: (request) => request.body,
+		answer: () => ({ status: 200 }),
+		statuses: { 200: 'Your preferences as they now are.' },
+		failures: [413, 415],
+	},
 ];
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -317,7 +437,7 @@ async function runRoute(c: Context<AppEnv>, route: RestRoute, scope: RequestScop
 	if (route.body) {
 		const read = await readJsonBody(
 			c.req.raw,
-			'a JSON object of generate_image arguments, such as {"prompt":"a red fox"}',
+			`a JSON object of ${route.tool.name} arguments, such as ${route.bodyExample ?? '{"prompt":"a red fox"}'}`,
 		);
 		if (!read.ok) {
 			const kind =
@@ -355,7 +475,8 @@ async function runRoute(c: Context<AppEnv>, route: RestRoute, scope: RequestScop
 		body,
 	};
 	const tool = route.pick?.(request) ?? route.tool;
-	const args = route.args ? route.args(request) : coerceQuery(tool, query);
+	// By default the query's arguments, and the path's, whose names are the operation's own.
+	const args = route.args ? route.args(request) : { ...coerceQuery(tool, query), ...request.params };
 	const outcome = await runOperation(tool, args, httpToolContext(scope, c.req.raw));
 	if (!outcome.ok) return failureResponse(outcome.error, instance);
 	const refusal = reusedForAnotherRequest(outcome.value, body) ?? cancelConflict(route, outcome.value);

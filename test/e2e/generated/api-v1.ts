@@ -145,6 +145,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job_id}/variations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate variations of a job
+         * @description New jobs from an earlier job of yours: the same request with fresh seeds, or with `overrides` (any generate argument). Each records its parent. Answers 202 like creating a generation.
+         */
+        post: operations["createVariations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/styles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List styles
+         * @description The styles you can use: your own and the published ones.
+         */
+        get: operations["listStyles"];
+        put?: never;
+        /**
+         * Save a style
+         * @description Saves a named style (a markdown brief, tags, defaults) to your library; the same name replaces it. Pass its name as `style` when generating.
+         */
+        post: operations["saveStyle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/styles/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a style
+         * @description One style by name: yours, else a published one.
+         */
+        get: operations["getStyle"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a style
+         * @description Deletes one of your styles (admins: `published=true` for a published one).
+         */
+        delete: operations["deleteStyle"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get my preferences
+         * @description Your defaults: model and size used when a call names none, previews, and the confirmation threshold.
+         */
+        get: operations["getPreferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change my preferences
+         * @description Sets the fields given; `null` clears one back to the deployment default. Every face uses them.
+         */
+        patch: operations["setPreferences"];
+        trace?: never;
+    };
     "/admin/stats": {
         parameters: {
             query?: never;
@@ -245,6 +337,12 @@ export interface components {
             seed: number | null;
             /** @description With model "auto": which model was picked and why. */
             model_choice?: string;
+            /** @description The library style applied; `prompt` is then the prompt sent, with its brief. */
+            style?: string;
+            /** @description With a style: the prompt as you wrote it. */
+            prompt_given?: string;
+            /** @description For a variation: the job it was made from. */
+            parent_job_id?: string;
             /** @description Estimated cost of all images together. */
             estimated_cost_usd: number;
             /** @description The model's typical time per image. */
@@ -283,6 +381,12 @@ export interface components {
                 mask_image?: string;
                 /** @description With model "auto": which model was picked and why. */
                 model_choice?: string;
+                /** @description The library style the call named; `prompt` is what the model was sent. */
+                style?: string;
+                /** @description With a style: the prompt as the call wrote it, before the style. */
+                prompt_given?: string;
+                /** @description For a variation: the job it was made from (its lineage). */
+                parent_job_id?: string;
                 /** @description The prompt the model actually used, when it rewrites prompts (dall-e-3). */
                 revised_prompt?: string;
                 /** @description Deliveries to a provider so far. */
@@ -387,6 +491,12 @@ export interface components {
                 mask_image?: string;
                 /** @description With model "auto": which model was picked and why. */
                 model_choice?: string;
+                /** @description The library style the call named; `prompt` is what the model was sent. */
+                style?: string;
+                /** @description With a style: the prompt as the call wrote it, before the style. */
+                prompt_given?: string;
+                /** @description For a variation: the job it was made from (its lineage). */
+                parent_job_id?: string;
                 /** @description The prompt the model actually used, when it rewrites prompts (dall-e-3). */
                 revised_prompt?: string;
                 /** @description Deliveries to a provider so far. */
@@ -477,11 +587,8 @@ export interface components {
              * @enum {string}
              */
             quality?: "low" | "medium" | "high" | "auto" | "standard" | "hd";
-            /**
-             * @description Style, per model: dall-e-3: vivid, natural.
-             * @enum {string}
-             */
-            style?: "vivid" | "natural";
+            /** @description A style from your library (list_styles): its brief is combined with the prompt and its defaults fill what you leave out. Or a model's own style option: dall-e-3: vivid, natural. */
+            style?: string;
             /**
              * @description Background, per model ("transparent" for cut-outs and logos): gpt-image-1.5/gpt-image-1/gpt-image-1-mini: transparent, opaque, auto.
              * @enum {string}
@@ -502,6 +609,8 @@ export interface components {
             mask_image?: string;
             /** @description Optional key: calling again with the same key returns the same job(s) instead of new ones. */
             idempotency_key?: string;
+            /** @description The token of a quote: a call estimated above the confirmation threshold answers a quote instead of starting; make the same call again with its token to go ahead. */
+            confirmation?: string;
         };
         GetJobStatusResult: {
             job_id: string;
@@ -527,6 +636,12 @@ export interface components {
             mask_image?: string;
             /** @description With model "auto": which model was picked and why. */
             model_choice?: string;
+            /** @description The library style the call named; `prompt` is what the model was sent. */
+            style?: string;
+            /** @description With a style: the prompt as the call wrote it, before the style. */
+            prompt_given?: string;
+            /** @description For a variation: the job it was made from (its lineage). */
+            parent_job_id?: string;
             /** @description The prompt the model actually used, when it rewrites prompts (dall-e-3). */
             revised_prompt?: string;
             /** @description Deliveries to a provider so far. */
@@ -631,6 +746,12 @@ export interface components {
                 mask_image?: string;
                 /** @description With model "auto": which model was picked and why. */
                 model_choice?: string;
+                /** @description The library style the call named; `prompt` is what the model was sent. */
+                style?: string;
+                /** @description With a style: the prompt as the call wrote it, before the style. */
+                prompt_given?: string;
+                /** @description For a variation: the job it was made from (its lineage). */
+                parent_job_id?: string;
                 /** @description The prompt the model actually used, when it rewrites prompts (dall-e-3). */
                 revised_prompt?: string;
                 /** @description Deliveries to a provider so far. */
@@ -719,6 +840,12 @@ export interface components {
                 mask_image?: string;
                 /** @description With model "auto": which model was picked and why. */
                 model_choice?: string;
+                /** @description The library style the call named; `prompt` is what the model was sent. */
+                style?: string;
+                /** @description With a style: the prompt as the call wrote it, before the style. */
+                prompt_given?: string;
+                /** @description For a variation: the job it was made from (its lineage). */
+                parent_job_id?: string;
                 /** @description The prompt the model actually used, when it rewrites prompts (dall-e-3). */
                 revised_prompt?: string;
                 /** @description Deliveries to a provider so far. */
@@ -998,6 +1125,339 @@ export interface components {
             };
             /** @description The same in a few sentences, to tell the user. */
             summary: string;
+        };
+        GenerateVariationsResult: {
+            success: boolean;
+            /** @description The first (or only) job; pass it to wait_for_completion. */
+            job_id: string;
+            /** @description Every job created, one per image. */
+            job_ids: string[];
+            count: number;
+            /** @description Status of the first job: pending right after creation. */
+            status: string;
+            /** @description True when idempotency_key matched earlier jobs, which are returned instead. */
+            reused: boolean;
+            model: string;
+            prompt: string;
+            width: number;
+            height: number;
+            /** @description Null for models without a steps parameter. */
+            steps: number | null;
+            /** @description Seed of the first image; image i uses seed + i. Null for models that take no seed. */
+            seed: number | null;
+            /** @description With model "auto": which model was picked and why. */
+            model_choice?: string;
+            /** @description The library style applied; `prompt` is then the prompt sent, with its brief. */
+            style?: string;
+            /** @description With a style: the prompt as you wrote it. */
+            prompt_given?: string;
+            /** @description For a variation: the job it was made from. */
+            parent_job_id?: string;
+            /** @description Estimated cost of all images together. */
+            estimated_cost_usd: number;
+            /** @description The model's typical time per image. */
+            estimated_time_seconds: number;
+            message: string;
+            /** @description In an MCP task's result only: true, every job has finished. */
+            done?: boolean;
+            /** @description In an MCP task's result only: the first image's URL. */
+            image_url?: string;
+            /** @description In an MCP task's result only: the first image's markdown line. */
+            markdown?: string;
+            /** @description In an MCP task's result only: why a job failed. */
+            error?: string;
+            /** @description In an MCP task's result only: every job, as get_job_status shows it. */
+            results?: {
+                job_id: string;
+                /** @enum {string} */
+                status: "pending" | "processing" | "completed" | "failed" | "cancelled";
+                /** @description True when the job is completed, failed or cancelled and will not change again. */
+                done: boolean;
+                prompt: string;
+                model: string;
+                width: number;
+                height: number;
+                /** @description Null for models without a steps parameter. */
+                steps: number | null;
+                seed: number | null;
+                negative_prompt?: string;
+                /** @description The aspect ratio the call asked for, when it gave one. */
+                aspect_ratio?: string;
+                /** @description The resolution tier the call asked for (models sized by aspect ratio). */
+                image_size?: string;
+                /** @description The reference images the call gave: image:// URIs of earlier images, or https URLs. */
+                reference_images?: string[];
+                /** @description The inpainting mask the call gave. */
+                mask_image?: string;
+                /** @description With model "auto": which model was picked and why. */
+                model_choice?: string;
+                /** @description The library style the call named; `prompt` is what the model was sent. */
+                style?: string;
+                /** @description With a style: the prompt as the call wrote it, before the style. */
+                prompt_given?: string;
+                /** @description For a variation: the job it was made from (its lineage). */
+                parent_job_id?: string;
+                /** @description The prompt the model actually used, when it rewrites prompts (dall-e-3). */
+                revised_prompt?: string;
+                /** @description Deliveries to a provider so far. */
+                attempts: number;
+                estimated_cost_usd: number;
+                /** @description URL of the first image, once completed. */
+                image_url?: string;
+                /** @description Markdown image line of the first image, once completed. */
+                markdown?: string;
+                /** @description Images that can be fetched now. */
+                images: {
+                    /** @description Position of the image within its job, from 0. */
+                    index: number;
+                    /** @description Absolute HTTPS URL of the full-size image. */
+                    url: string;
+                    /** @description The same image as an MCP resource (image://<job_id>/<index>), for resources/read. */
+                    resource_uri: string;
+                    /** @description Ready-to-paste markdown image line. */
+                    markdown: string;
+                    /** @description MIME type sniffed from the bytes. */
+                    content_type: string;
+                    width: number;
+                    height: number;
+                    /** @description Size of the image file in bytes. */
+                    bytes: number;
+                    /** @description Seed that produced the image, for reproducing it; null when the model takes none. */
+                    seed: number | null;
+                    /** @description The prompt the model actually used, when it rewrote it (dall-e-3). */
+                    revised_prompt?: string;
+                }[];
+                /** @description Images of this job that expired or were deleted; they have no URL any more. */
+                removed_images?: {
+                    index: number;
+                    /**
+                     * @description expired: past the retention period; deleted: removed with delete_image.
+                     * @enum {string}
+                     */
+                    reason: "expired" | "deleted";
+                    /** @description ISO 8601 time. */
+                    removed_at: string;
+                    message: string;
+                }[];
+                /** @description Why the job failed, or the last transient error while it retries. */
+                error?: string;
+                error_code?: string;
+                /** @description ISO 8601 time. */
+                created_at: string;
+                updated_at: string;
+                completed_at?: string;
+                /** @description From creation to the terminal state. */
+                duration_ms?: number;
+            }[];
+        };
+        GenerateVariationsRequest: {
+            /**
+             * @description How many variations, 1–8 (default 1).
+             * @default 1
+             */
+            count?: number;
+            /** @description Any generate_image argument to change (prompt, model, size, style, …); the rest is the parent’s. */
+            overrides?: {
+                /** @description What the image should show, in plain language (1–4000 characters). */
+                prompt?: string;
+                /** @description Model name from list_models (for example "flux-schnell" or "offline"), or "auto" to let the server pick from the request (text in the image, reference images, transparency) and say why. Omit to use the deployment default. */
+                model?: string;
+                /** @description Image width in pixels (give height too). Allowed values depend on the model (a range or a list of sizes); see list_models. */
+                width?: number;
+                /** @description Image height in pixels (give width too). */
+                height?: number;
+                /**
+                 * @description Instead of width/height: one of 1:1, 4:3, 3:4, 3:2, 2:3, 5:4, 4:5, 16:9, 9:16, 21:9, 9:21, 4:1, 1:4, 8:1, 1:8. Sized models get about one megapixel; models with fixed size lists get the closest listed size.
+                 * @enum {string}
+                 */
+                aspect_ratio?: "1:1" | "4:3" | "3:4" | "3:2" | "2:3" | "5:4" | "4:5" | "16:9" | "9:16" | "21:9" | "9:21" | "4:1" | "1:4" | "8:1" | "1:8";
+                /**
+                 * @description Resolution tier for models sized by aspect ratio (Gemini: 1K default, 2K, 4K; see list_models).
+                 * @enum {string}
+                 */
+                image_size?: "1K" | "2K" | "4K";
+                /** @description Integer 0–2147483647 to reproduce an image (models that take a seed); omit for a random one (returned in the result). */
+                seed?: number;
+                /** @description Diffusion steps; the allowed range depends on the model (flux-schnell: 1–8). Omit for its default. */
+                steps?: number;
+                /** @description What the image should not show (models that support it; see list_models). */
+                negative_prompt?: string;
+                /** @description How closely to follow the prompt (guidance / CFG scale); range per model, see list_models. */
+                guidance?: number;
+                /**
+                 * @description Quality level, per model: gpt-image-1.5/gpt-image-1/gpt-image-1-mini: low, medium, high, auto; dall-e-3: standard, hd.
+                 * @enum {string}
+                 */
+                quality?: "low" | "medium" | "high" | "auto" | "standard" | "hd";
+                /** @description A style from your library (list_styles): its brief is combined with the prompt and its defaults fill what you leave out. Or a model's own style option: dall-e-3: vivid, natural. */
+                style?: string;
+                /**
+                 * @description Background, per model ("transparent" for cut-outs and logos): gpt-image-1.5/gpt-image-1/gpt-image-1-mini: transparent, opaque, auto.
+                 * @enum {string}
+                 */
+                background?: "transparent" | "opaque" | "auto";
+                /**
+                 * @description File format asked of the model: gpt-image-1.5/gpt-image-1/gpt-image-1-mini: png, jpeg, webp.
+                 * @enum {string}
+                 */
+                output_format?: "png" | "jpeg" | "webp";
+                /** @description Sampler name for Stable Diffusion WebUI, e.g. "DPM++ 2M" or "Euler a". */
+                sampler?: string;
+                /** @description With reference_images on img2img models: how far to move away from the reference, 0 (keep) to 1 (ignore). */
+                strength?: number;
+                /** @description Images to start from or iterate on ("same scene at night"), each a job id of yours (its first image), "<job_id>/<index>", "image://<job_id>/<index>", this server's image URL, or a public https URL of a PNG, JPEG, WebP or GIF. How many a model takes: see list_models. */
+                reference_images?: string[];
+                /** @description Inpainting mask (white = repaint), in the same forms as reference_images; needs reference_images and a model that takes a mask. */
+                mask_image?: string;
+            };
+            /** @description Optional key: calling again with the same key returns the same job(s) instead of new ones. */
+            idempotency_key?: string;
+            /** @description The token of a quote: a call estimated above the confirmation threshold answers a quote instead of starting; make the same call again with its token to go ahead. */
+            confirmation?: string;
+        };
+        ListStylesResult: {
+            success: boolean;
+            count: number;
+            /** @description How many styles your own library may keep. */
+            max_styles: number;
+            styles: {
+                name: string;
+                /** @description Markdown: how images in this style look. */
+                brief: string;
+                tags: string[];
+                /** @description What the style fills in when a call leaves it out. */
+                defaults: {
+                    [key: string]: unknown;
+                };
+                /** @description True for a style an admin published for everyone; false for your own. */
+                published: boolean;
+                /** @description style://<name>: the style as an MCP resource. */
+                resource_uri: string;
+                created_at: string;
+                updated_at: string;
+            }[];
+        };
+        SaveStyleResult: {
+            name: string;
+            /** @description Markdown: how images in this style look. */
+            brief: string;
+            tags: string[];
+            /** @description What the style fills in when a call leaves it out. */
+            defaults: {
+                [key: string]: unknown;
+            };
+            /** @description True for a style an admin published for everyone; false for your own. */
+            published: boolean;
+            /** @description style://<name>: the style as an MCP resource. */
+            resource_uri: string;
+            created_at: string;
+            updated_at: string;
+            success: boolean;
+            created: boolean;
+            message: string;
+        };
+        SaveStyleRequest: {
+            /** @description The style's name: 1–64 characters of a–z, 0–9 and "-", such as "cyberpunk-night". */
+            name: string;
+            /** @description How images in this style look, in markdown (up to 8192 bytes). */
+            brief: string;
+            /**
+             * @description Up to 20 tags to find it by.
+             * @default []
+             */
+            tags?: string[];
+            /**
+             * @description What the style fills in when a call leaves it out.
+             * @default {}
+             */
+            defaults?: {
+                /** @description Model to use when the call names none. */
+                model?: string;
+                /**
+                 * @description Aspect ratio when the call gives no size.
+                 * @enum {string}
+                 */
+                aspect_ratio?: "1:1" | "4:3" | "3:4" | "3:2" | "2:3" | "5:4" | "4:5" | "16:9" | "9:16" | "21:9" | "9:21" | "4:1" | "1:4" | "8:1" | "1:8";
+                /** @description Width when the call gives no size (with height). */
+                width?: number;
+                /** @description Height when the call gives no size (with width). */
+                height?: number;
+                /** @description Negative prompt, for models that take one. */
+                negative_prompt?: string;
+                /** @description Steps, for models that take them. */
+                steps?: number;
+            };
+            /**
+             * @description Admins only: true publishes the style for every user to read and use.
+             * @default false
+             */
+            published?: boolean;
+        };
+        GetStyleResult: {
+            name: string;
+            /** @description Markdown: how images in this style look. */
+            brief: string;
+            tags: string[];
+            /** @description What the style fills in when a call leaves it out. */
+            defaults: {
+                [key: string]: unknown;
+            };
+            /** @description True for a style an admin published for everyone; false for your own. */
+            published: boolean;
+            /** @description style://<name>: the style as an MCP resource. */
+            resource_uri: string;
+            created_at: string;
+            updated_at: string;
+            success: boolean;
+        };
+        DeleteStyleResult: {
+            success: boolean;
+            name: string;
+            deleted: boolean;
+            message: string;
+        };
+        GetPreferencesResult: {
+            /** @description Used when a call names no model; null: the deployment default. */
+            default_model: string | null;
+            /** @description Used when a call gives no size: an aspect ratio ("16:9") or "WIDTHxHEIGHT"; null: the model default. */
+            default_size: string | null;
+            /** @description Whether results carry inline previews; null: the deployment default. */
+            previews: ("auto" | "none") | null;
+            /** @description Calls estimated above this many USD ask for confirmation first; null: only the deployment threshold. */
+            confirm_above_usd: number | null;
+            /** @description What applies when default_model is null. */
+            deployment_default_model: string;
+            /** @description The deployment's own threshold (CONFIRM_ABOVE_USD). */
+            deployment_confirm_above_usd: number | null;
+            updated_at: string | null;
+            success: boolean;
+        };
+        SetPreferencesResult: {
+            /** @description Used when a call names no model; null: the deployment default. */
+            default_model: string | null;
+            /** @description Used when a call gives no size: an aspect ratio ("16:9") or "WIDTHxHEIGHT"; null: the model default. */
+            default_size: string | null;
+            /** @description Whether results carry inline previews; null: the deployment default. */
+            previews: ("auto" | "none") | null;
+            /** @description Calls estimated above this many USD ask for confirmation first; null: only the deployment threshold. */
+            confirm_above_usd: number | null;
+            /** @description What applies when default_model is null. */
+            deployment_default_model: string;
+            /** @description The deployment's own threshold (CONFIRM_ABOVE_USD). */
+            deployment_confirm_above_usd: number | null;
+            updated_at: string | null;
+            success: boolean;
+            message: string;
+        };
+        SetPreferencesRequest: {
+            /** @description A model from list_models (or "auto"); null clears it. */
+            default_model?: string | null;
+            /** @description An aspect ratio (1:1, 4:3, 3:4, 3:2, 2:3, 5:4, 4:5, 16:9, 9:16, 21:9, 9:21, 4:1, 1:4, 8:1, 1:8) or "WIDTHxHEIGHT" like "1024x768"; null clears it. */
+            default_size?: string | null;
+            /** @description auto: results carry inline previews; none: they do not. */
+            previews?: ("auto" | "none") | null;
+            /** @description Ask before a call estimated above this many USD (0–1000); null clears it. */
+            confirm_above_usd?: number | null;
         };
         AdminStatsResult: {
             success: boolean;
@@ -1666,6 +2126,565 @@ export interface operations {
             };
             /** @description Not allowed: another user’s data (`all_users` without the admin role), a cross-site Origin, or a read-only server. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; nothing about it is shown. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createVariations: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the jobs the first request made instead of making new ones (up to 200 characters). The same as idempotency_key in the body. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The job to vary. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GenerateVariationsRequest"];
+            };
+        };
+        responses: {
+            /** @description The variations were queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerateVariationsResult"];
+                };
+            };
+            /** @description Bad input: `detail` says what was wrong and what is allowed; `field` names it. Nothing was created. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an unknown bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: another user’s data (`all_users` without the admin role), a cross-site Origin, or a read-only server. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item of yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the job already finished, or the Idempotency-Key was used for a different request. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The estimate is above the confirmation threshold: the problem carries a quote and a `confirmation` token; send the same request again with it. Nothing was created. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit or budget was reached; `Retry-After` says when to try again. Nothing was created. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; nothing about it is shown. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this one needs (the queue) is unavailable; nothing was created. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStyles: {
+        parameters: {
+            query?: {
+                /** @description Only styles with this tag. */
+                tag?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The styles. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListStylesResult"];
+                };
+            };
+            /** @description Bad input: `detail` says what was wrong and what is allowed; `field` names it. Nothing was created. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an unknown bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: another user’s data (`all_users` without the admin role), a cross-site Origin, or a read-only server. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; nothing about it is shown. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    saveStyle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveStyleRequest"];
+            };
+        };
+        responses: {
+            /** @description Replaced. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SaveStyleResult"];
+                };
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SaveStyleResult"];
+                };
+            };
+            /** @description Bad input: `detail` says what was wrong and what is allowed; `field` names it. Nothing was created. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an unknown bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: another user’s data (`all_users` without the admin role), a cross-site Origin, or a read-only server. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the job already finished, or the Idempotency-Key was used for a different request. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; nothing about it is shown. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStyle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The style name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The style. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetStyleResult"];
+                };
+            };
+            /** @description Bad input: `detail` says what was wrong and what is allowed; `field` names it. Nothing was created. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an unknown bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: another user’s data (`all_users` without the admin role), a cross-site Origin, or a read-only server. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item of yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; nothing about it is shown. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteStyle: {
+        parameters: {
+            query?: {
+                /** @description Admins only: delete the published style of this name. */
+                published?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The style name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteStyleResult"];
+                };
+            };
+            /** @description Bad input: `detail` says what was wrong and what is allowed; `field` names it. Nothing was created. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an unknown bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: another user’s data (`all_users` without the admin role), a cross-site Origin, or a read-only server. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item of yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; nothing about it is shown. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your preferences. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetPreferencesResult"];
+                };
+            };
+            /** @description Bad input: `detail` says what was wrong and what is allowed; `field` names it. Nothing was created. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an unknown bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: another user’s data (`all_users` without the admin role), a cross-site Origin, or a read-only server. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; nothing about it is shown. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetPreferencesRequest"];
+            };
+        };
+        responses: {
+            /** @description Your preferences as they now are. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetPreferencesResult"];
+                };
+            };
+            /** @description Bad input: `detail` says what was wrong and what is allowed; `field` names it. Nothing was created. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an unknown bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: another user’s data (`all_users` without the admin role), a cross-site Origin, or a read-only server. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
