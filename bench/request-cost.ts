@@ -17,9 +17,8 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { type DevServer, PROJECT_ROOT, startDevServer } from '../test/e2e/dev-server.ts';
-import { positiveInteger, round, type Stats, summarise } from './stats.ts';
+import { rateLoopOptions, round, type Stats, summarise } from './stats.ts';
 
 /** Targets (issue 7): our rate as a share of the floor's. */
 export const TARGETS = { 'tools/list': 0.7, generate_image: 0.4 } as const;
@@ -224,20 +223,7 @@ function printReport(result: CostResult): void {
 }
 
 async function main(): Promise<void> {
-	const { values } = parseArgs({
-		options: {
-			'duration-s': { type: 'string', default: '4' },
-			rounds: { type: 'string', default: '3' },
-			'warmup-s': { type: 'string', default: '1' },
-		},
-	});
-	printReport(
-		await runRequestCost({
-			durationS: positiveInteger(values['duration-s'], 'duration-s'),
-			rounds: positiveInteger(values.rounds, 'rounds'),
-			warmupS: positiveInteger(values['warmup-s'], 'warmup-s', true),
-		}),
-	);
+	printReport(await runRequestCost(rateLoopOptions()));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -9,9 +9,8 @@
  *   node --experimental-strip-types bench/rest-rate.ts [--duration-s 4] [--rounds 3] [--warmup-s 1]
  */
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { type DevServer, startDevServer } from '../test/e2e/dev-server.ts';
-import { positiveInteger, round, type Stats, summarise } from './stats.ts';
+import { rateLoopOptions, round, type Stats, summarise } from './stats.ts';
 
 export const TARGET_RATIO = 0.9;
 const CONCURRENCIES = [1, 8] as const;
@@ -152,20 +151,7 @@ function printReport(result: RestRateResult): void {
 }
 
 async function main(): Promise<void> {
-	const { values } = parseArgs({
-		options: {
-			'duration-s': { type: 'string', default: '4' },
-			rounds: { type: 'string', default: '3' },
-			'warmup-s': { type: 'string', default: '1' },
-		},
-	});
-	printReport(
-		await runRestRate({
-			durationS: positiveInteger(values['duration-s'], 'duration-s'),
-			rounds: positiveInteger(values.rounds, 'rounds'),
-			warmupS: positiveInteger(values['warmup-s'], 'warmup-s', true),
-		}),
-	);
+	printReport(await runRestRate(rateLoopOptions()));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -1,4 +1,5 @@
-/** Shared by the bench scripts: summary statistics and the printed table. */
+/** Shared by the bench scripts: summary statistics, the printed table, and the rate scripts' options. */
+import { parseArgs } from 'node:util';
 
 export interface Stats {
 	n: number;
@@ -79,4 +80,20 @@ export async function measure(
 	const stats = summarise(samples);
 	process.stderr.write(`  ${label}: p50 ${stats.p50} ms\n`);
 	return stats;
+}
+
+/** `--duration-s 4 --rounds 3 --warmup-s 1`: the options of the closed-loop rate scripts (request-cost, rest-rate). */
+export function rateLoopOptions(): { durationS: number; rounds: number; warmupS: number } {
+	const { values } = parseArgs({
+		options: {
+			'duration-s': { type: 'string', default: '4' },
+			rounds: { type: 'string', default: '3' },
+			'warmup-s': { type: 'string', default: '1' },
+		},
+	});
+	return {
+		durationS: positiveInteger(values['duration-s'], 'duration-s'),
+		rounds: positiveInteger(values.rounds, 'rounds'),
+		warmupS: positiveInteger(values['warmup-s'], 'warmup-s', true),
+	};
 }
