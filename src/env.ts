@@ -15,6 +15,8 @@ interface OptionalSettings {
 	ALLOWED_HOSTS?: string;
 	/** "true": browse-only; the operations that generate, cancel or delete are neither listed nor run. */
 	READ_ONLY?: string;
+	/** The git commit this Worker was built from: `npm run deploy` and `npm run build` pass it with `--var`. */
+	BUILD_COMMIT?: string;
 	/** USD: a generate call estimated above it answers a quote to confirm instead of starting (docs/tools.md). */
 	CONFIRM_ABOVE_USD?: string;
 	/** JSON array of principals, each with the SHA-256 of its bearer token (secret; docs/security.md). */
@@ -102,6 +104,8 @@ export interface AppConfig {
 	confirmAboveUsd: number | null;
 	/** PROVIDER_TIMEOUT_MS when it is a positive number; undefined: the per-model timeouts apply. */
 	providerTimeoutMs: number | undefined;
+	/** BUILD_COMMIT, trimmed: the git commit of this build; undefined when the build did not record one. */
+	buildCommit: string | undefined;
 	budgets: DefaultBudgets;
 	offline: OfflineSettings;
 	/** MODEL_OVERRIDES as given ('' when unset): the catalog parses it and reports its own problems. */
@@ -333,6 +337,7 @@ const settingsSchema = z
 		READ_ONLY: readOnlyMode,
 		CONFIRM_ABOVE_USD: confirmThreshold,
 		PROVIDER_TIMEOUT_MS: providerTimeoutMs,
+		BUILD_COMMIT: trimmed,
 		DAILY_BUDGET_USD: budgetUsd('DAILY_BUDGET_USD'),
 		MONTHLY_BUDGET_USD: budgetUsd('MONTHLY_BUDGET_USD'),
 		OFFLINE_LATENCY_MS: offlineLatency,
@@ -377,6 +382,7 @@ const settingsSchema = z
 				readOnly: vars.READ_ONLY.value,
 				confirmAboveUsd: vars.CONFIRM_ABOVE_USD.value,
 				providerTimeoutMs: vars.PROVIDER_TIMEOUT_MS.value,
+				buildCommit: vars.BUILD_COMMIT,
 				budgets: { dailyUsd: vars.DAILY_BUDGET_USD.value, monthlyUsd: vars.MONTHLY_BUDGET_USD.value },
 				offline: { latencyMs: vars.OFFLINE_LATENCY_MS, failureRate: vars.OFFLINE_FAILURE_RATE },
 				modelOverrides: vars.MODEL_OVERRIDES,

@@ -159,3 +159,49 @@ describe('default model', () => {
 		expect(textJson(result)).toMatchObject({ model: 'offline', estimated_cost_usd: 0 });
 	});
 });
+
+describe('lifecycle and strengths (issue 21)', () => {
+	it('gives every model a good_at line and a lifecycle whose replacement is a current catalog model', () => {
+		for (const model of MODEL_CATALOG) {
+			expect(model.goodAt.length, model.alias).toBeGreaterThan(5);
+			const { status, replacement } = model.lifecycle;
+			if (status === 'current') expect(replacement, model.alias).toBeUndefined();
+			if (replacement) expect(entry(replacement).lifecycle.status, model.alias).toBe('current');
+		}
+		expect(entry('dall-e-2').lifecycle).toMatchObject({ status: 'deprecated', replacement: 'gpt-image-1-mini' });
+		expect(entry('dall-e-3').lifecycle).toMatchObject({ status: 'deprecated', replacement: 'gpt-image-1' });
+	});
+
+	async function listModels(deployment: Partial<Env>, args: Record<string, unknown> = {}) {
+		const response = await postWithEnv(deployment, rpcBody('tools/call', { name: 'list_models', arguments: args }));
+		const { result } = (await response.json()) as { result: ToolResult };
+		return textJson(result) as {
+			warnings: string[];
+			models: { name: string; good_at: string; lifecycle: string; replacement: string | null }[];
+		};
+	}
+
+	it('list_models shows good_at and lifecycle per model, and warns about each configured model that is not current', async () => {
+		const withOpenAi = await listModels({ OPENAI_API_KEY: 'sk-test' });
+		expect(withOpenAi.warnings).toEqual([
+			expect.stringMatching(
+				/^dall-e-3 is deprecated \(OpenAI retired DALL·E 3: .*2026-05-12.*\): use gpt-image-1; model "auto" never picks it\.$/,
+			),
+			expect.stringMatching(/^dall-e-2 is deprecated \(.*\): use gpt-image-1-mini; model "auto" never picks it\.$/),
+		]);
+		expect(withOpenAi.models.find((model) => model.name === 'dall-e-2')).toMatchObject({
+			lifecycle: 'deprecated',
+			replacement: 'gpt-image-1-mini',
+			good_at: 'small, cheap square images',
+		});
+		expect(withOpenAi.models.find((model) => model.name === 'gpt-image-1.5')).toMatchObject({
+			lifecycle: 'current',
+			replacement: null,
+		});
+
+		// Not configured here, so nothing to warn about, even when listed as unavailable.
+		const without = await listModels({}, { include_unavailable: true });
+		expect(without.warnings).toEqual([]);
+		expect(without.models.find((model) => model.name === 'dall-e-2')?.lifecycle).toBe('deprecated');
+	});
+});

@@ -68,6 +68,7 @@ describe('empty optional fields from a form-filling client mean "not given"', ()
 		['delete_style', async () => ({ name: await savedStyle() })],
 		['set_preferences', async () => ({})],
 		['get_preferences', async () => ({})],
+		['get_server_info', async () => ({})],
 	])('%s', async (tool, required) => {
 		const args = { ...emptyOptionals(tool), ...(await required()) };
 		const result = await callTool(tool, args);
@@ -103,6 +104,7 @@ describe('empty optional fields from a form-filling client mean "not given"', ()
 				'delete_style',
 				'set_preferences',
 				'get_preferences',
+				'get_server_info',
 			].sort(),
 		);
 	});

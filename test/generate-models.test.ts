@@ -169,14 +169,16 @@ describe('model: "auto"', () => {
 		const picked = params({ model: 'auto', prompt: 'a coffee shop logo with the words "BEAN THERE"' });
 		const chosen = resolve({ model: 'auto', prompt: 'a coffee shop logo with the words "BEAN THERE"' });
 		expect(chosen.ok && chosen.value.entry.capabilities.goodAtText).toBe(true);
-		expect(picked.auto_reason).toMatch(/^auto: picked .* because the prompt asks for text in the image \("logo"\)/);
+		expect(picked.auto_reason).toMatch(
+			/^auto: picked \S+ for a logo\/typography request \(the prompt asks for text in the image \("logo"\)\)/,
+		);
 	});
 
 	it('uses the deployment default when nothing special is asked', () => {
 		const picked = params({ model: 'auto' });
 		expect(picked.model).toBe('flux-schnell');
 		expect(picked.auto_reason).toBe(
-			'auto: nothing in the request needs a special model, so the deployment default flux-schnell.',
+			'auto: picked flux-schnell for a general request (no cue for a particular kind of image): it is the deployment default.',
 		);
 	});
 
@@ -187,7 +189,9 @@ describe('model: "auto"', () => {
 		});
 		if (!withReferences.ok) throw new Error(withReferences.error);
 		expect(withReferences.value.entry.capabilities.maxReferenceImages).toBeGreaterThanOrEqual(2);
-		expect(withReferences.value.params.auto_reason).toMatch(/because the default flux-schnell cannot do this request/);
+		expect(withReferences.value.params.auto_reason).toMatch(
+			/^auto: picked flash for an editing request with reference images \(2 reference images\): it is the first choice/,
+		);
 
 		const transparent = resolve({ model: 'auto', background: 'transparent' });
 		if (!transparent.ok) throw new Error(transparent.error);
@@ -209,7 +213,9 @@ describe('model: "auto"', () => {
 		const json = textJson(result);
 		expect(json.status).toBeUndefined();
 		expect(json.completed).toBe(2);
-		expect(json.model_choice).toMatch(/^auto: picked .* because the prompt asks for text in the image \("poster"\)/);
+		expect(json.model_choice).toMatch(
+			/^auto: picked \S+ for a logo\/typography request \(the prompt asks for text in the image \("poster"\)\)/,
+		);
 		expect((json.results as { model_choice?: string }[]).map((view) => view.model_choice)).toEqual([
 			json.model_choice,
 			json.model_choice,

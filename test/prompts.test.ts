@@ -118,10 +118,10 @@ describe('prompts/list', () => {
 		expect(answer.result?.capabilities).toMatchObject({ prompts: { listChanged: false }, completions: {} });
 	});
 
-	it('lists the four guides and iterate_on_image, each with a title, description and arguments', async () => {
+	it('lists the four guides, iterate_on_image and apply_style, each with a title, description and arguments', async () => {
 		const { result } = await rpc<ListPromptsResult>('prompts/list', {});
 		const prompts = result?.prompts ?? [];
-		expect(prompts.map((prompt) => prompt.name)).toEqual([...GUIDES, 'iterate_on_image']);
+		expect(prompts.map((prompt) => prompt.name)).toEqual([...GUIDES, 'iterate_on_image', 'apply_style']);
 		for (const prompt of prompts) {
 			expect(prompt.title).toBeTruthy();
 			expect(prompt.description).toBeTruthy();
@@ -407,7 +407,7 @@ describe('prompts/get errors', () => {
 		expect(error).toEqual({
 			code: -32602,
 			message:
-				'Unknown prompt "sd_prompt_guide". Available prompts: flux_prompt_guide, stable_diffusion_prompt_guide, gpt_image_prompt_guide, gemini_prompt_guide, iterate_on_image.',
+				'Unknown prompt "sd_prompt_guide". Available prompts: flux_prompt_guide, stable_diffusion_prompt_guide, gpt_image_prompt_guide, gemini_prompt_guide, iterate_on_image, apply_style.',
 		});
 	});
 

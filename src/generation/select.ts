@@ -2,24 +2,28 @@
 import { configuredModels, defaultModel, findModel, type ModelEntry } from '../providers/catalog';
 import { err, ok } from '../result';
 import type { UrlBases } from '../storage/images';
-import { selectAutoModel } from './auto';
+import { type AutoOptions, selectAutoModel } from './auto';
 import type { GenerationRequest, Resolution } from './request';
 import { resolveForModel } from './resolve';
 
-/** Picks the model (named, default or auto) and applies its capabilities to the arguments. */
+/**
+ * Picks the model (named, default or auto) and applies its capabilities to the arguments.
+ * `autoOptions` tells auto what it may know of the caller (the budget left).
+ */
 export function resolveGeneration(
 	input: GenerationRequest,
 	env: Env,
 	configuredDefault: string | undefined,
 	urls: UrlBases,
+	autoOptions: AutoOptions = {},
 ): Resolution {
 	const available = configuredModels(env);
 	const names = available.map((entry) => entry.alias).join(', ');
 	const requested = input.model?.trim() ?? '';
 	if (requested.toLowerCase() === 'auto') {
-		const auto = selectAutoModel(input, env, configuredDefault, urls);
+		const auto = selectAutoModel(input, env, configuredDefault, urls, autoOptions);
 		if (!auto.ok) return auto;
-		const { reason, ...value } = auto.value;
+		const { reason, intent: _intent, ...value } = auto.value;
 		return ok({ ...value, params: { ...value.params, auto_reason: reason } });
 	}
 	let entry: ModelEntry;

@@ -4,8 +4,13 @@
  * tools in ./tools.ts, and tasks, resources, prompts, completion and logging sit beside them.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import {
+	LATEST_PROTOCOL_VERSION,
+	type LoggingLevel,
+	SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/sdk/types.js';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
+import { SERVER_INFO } from '../server-identity';
 import type { RequestScope } from '../tools/context';
 import { registerCompletions } from './completions';
 import type { ToolContextFactory } from './context';
@@ -15,7 +20,17 @@ import { registerResources } from './resources';
 import { JobTaskStore, registerTaskResult } from './tasks';
 import { registerTools } from './tools';
 
-export const SERVER_INFO = { name: 'image-mcp', title: 'Image generation MCP server', version: '0.1.0' };
+/** Our `serverInfo` (src/server-identity.ts: the version is package.json's). */
+export { SERVER_INFO };
+
+/**
+ * The MCP protocol versions this server speaks: the SDK's, which answers `initialize` with the
+ * client's version when it is one of them, else the latest. get_server_info reports them.
+ */
+export const MCP_PROTOCOL_VERSIONS = {
+	supported: [...SUPPORTED_PROTOCOL_VERSIONS] as readonly string[],
+	latest: LATEST_PROTOCOL_VERSION,
+};
 
 const INSTRUCTIONS =
 	'Image generation. To make an image in one call, use generate_image_and_wait and show the user the returned markdown line. ' +

@@ -61,3 +61,22 @@ export function describeCost(entry: ModelEntry): string {
 	if (low[1] === high[1]) return `${usd(low[1])}`;
 	return `${usd(low[1])} (${low[0]}) – ${usd(high[1])} (${high[0]})`;
 }
+
+/** The lifecycle in a few words, for the docs table: "current", "deprecated → gpt-image-1". */
+export function describeLifecycle(entry: ModelEntry): string {
+	const { status, replacement } = entry.lifecycle;
+	return replacement ? `${status} → ${replacement}` : status;
+}
+
+/**
+ * The warning list_models gives for a model that is not current, or undefined: "dall-e-2 is
+ * deprecated (OpenAI retired DALL·E 2: …): use gpt-image-1-mini; model "auto" never picks it."
+ */
+export function lifecycleWarning(entry: ModelEntry): string | undefined {
+	const { status, replacement, note } = entry.lifecycle;
+	if (status === 'current') return undefined;
+	const why = note ? ` (${note.replace(/\.$/, '')})` : '';
+	const next = replacement ? `use ${replacement}` : 'move to a current model (list_models)';
+	const auto = status === 'deprecated' ? '; model "auto" never picks it' : '';
+	return `${entry.alias} is ${status}${why}: ${next}${auto}.`;
+}

@@ -85,6 +85,8 @@ export const GEMINI_MODELS: readonly ModelEntry[] = [
 		label: 'Gemini 3.1 Flash Image ("Nano Banana 2")',
 		useFor:
 			'Drafts, iterations and simple scenes: fast and cheap, edits from up to 14 reference images ("same scene at night"), legible text, extra-wide and tall ratios (4:1, 8:1, 1:4, 1:8).',
+		goodAt: 'fast edits and drafts, extreme aspect ratios',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: geminiCapabilities([...COMMON_RATIOS, '1:4', '4:1', '1:8', '8:1']),
 		pricing: { kind: 'table', usd: { '1K': 0.067, '2K': 0.101, '4K': 0.151 } },
@@ -98,6 +100,8 @@ export const GEMINI_MODELS: readonly ModelEntry[] = [
 		label: 'Gemini 3 Pro Image ("Nano Banana Pro")',
 		useFor:
 			'Final renders and text in images (posters, infographics, menus, diagrams): thinks before drawing, best text and instruction following; slower and dearer than flash.',
+		goodAt: 'highest quality: text, infographics, final renders',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: geminiCapabilities(COMMON_RATIOS),
 		pricing: { kind: 'table', usd: { '1K': 0.134, '2K': 0.134, '4K': 0.24 } },

@@ -12,6 +12,8 @@ export const OFFLINE_MODELS: readonly ModelEntry[] = [
 		label: 'Built-in offline test pattern (not AI)',
 		useFor:
 			'Trying the service with no account, tests and benchmarks: draws a deterministic pattern from the prompt and seed, free and instant. Reference images are accepted and ignored.',
+		goodAt: 'tests and demos: a free, instant pattern, not AI',
+		lifecycle: { status: 'current' },
 		notAi: true,
 		capabilities: {
 			size: { kind: 'range', min: 64, max: 2048, multipleOf: 1 },

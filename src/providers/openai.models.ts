@@ -66,6 +66,8 @@ export const OPENAI_MODELS: readonly ModelEntry[] = [
 		label: 'OpenAI GPT Image 1.5',
 		useFor:
 			"OpenAI's best image model here: legible text (posters, logos, signs), close prompt following, transparent backgrounds, and edits of up to 16 reference images with a mask.",
+		goodAt: 'text and logos, transparent cut-outs, precise edits',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: GPT_IMAGE,
 		pricing: qualityPricing(
@@ -83,6 +85,8 @@ export const OPENAI_MODELS: readonly ModelEntry[] = [
 		label: 'OpenAI GPT Image 1',
 		useFor:
 			'Text in images, transparent backgrounds and multi-image edits like gpt-image-1.5, but slower and dearer; for keeping the look of earlier gpt-image-1 work.',
+		goodAt: 'text, transparency and edits in the earlier gpt-image look',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: GPT_IMAGE,
 		pricing: qualityPricing(
@@ -100,6 +104,8 @@ export const OPENAI_MODELS: readonly ModelEntry[] = [
 		label: 'OpenAI GPT Image 1 mini',
 		useFor:
 			'The cheapest OpenAI images: drafts and volume work that still needs readable text, transparency or reference-image edits.',
+		goodAt: 'cheap drafts that need text or transparency',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: GPT_IMAGE,
 		pricing: qualityPricing(
@@ -117,6 +123,13 @@ export const OPENAI_MODELS: readonly ModelEntry[] = [
 		label: 'OpenAI DALL·E 3',
 		useFor:
 			'Vivid or natural-looking illustrations in wide or tall formats (1792 px); rewrites the prompt and returns the one it used. No edits.',
+		goodAt: 'vivid illustrations in wide or tall formats',
+		lifecycle: {
+			status: 'deprecated',
+			replacement: 'gpt-image-1',
+			// https://developers.openai.com/api/docs/deprecations (DALL·E, announced 2025-11-14).
+			note: 'OpenAI retired DALL·E 3: shutdown date 2026-05-12, replacements gpt-image-1 and gpt-image-1-mini (OpenAI deprecations page).',
+		},
 		notAi: false,
 		capabilities: {
 			size: { kind: 'list', sizes: DALL_E_3_SIZES },
@@ -145,6 +158,13 @@ export const OPENAI_MODELS: readonly ModelEntry[] = [
 		label: 'OpenAI DALL·E 2',
 		useFor:
 			'Small, cheap OpenAI images (256–1024 px squares) and inpainting of one square PNG with a mask; poor at text.',
+		goodAt: 'small, cheap square images',
+		lifecycle: {
+			status: 'deprecated',
+			replacement: 'gpt-image-1-mini',
+			// https://developers.openai.com/api/docs/deprecations (DALL·E, announced 2025-11-14).
+			note: 'OpenAI retired DALL·E 2: shutdown date 2026-05-12, replacements gpt-image-1 and gpt-image-1-mini (OpenAI deprecations page).',
+		},
 		notAi: false,
 		capabilities: {
 			size: { kind: 'list', sizes: DALL_E_2_SIZES },

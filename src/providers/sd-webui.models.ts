@@ -39,6 +39,8 @@ export const SD_WEBUI_MODELS: readonly ModelEntry[] = [
 		label: 'Stable Diffusion WebUI / Forge (self-hosted)',
 		useFor:
 			"The operator's own Stable Diffusion server and checkpoint (SD 1.5, SDXL, Flux…): any size to 2048, negative prompts, samplers, img2img and inpainting; no per-image cost.",
+		goodAt: "whatever the operator's checkpoint does best (anime, styles, LoRAs)",
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: CAPABILITIES,
 		// Self-hosted: the operator pays for the GPU, not per image.

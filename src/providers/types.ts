@@ -140,6 +140,20 @@ export interface ModelCapabilities {
  */
 export type Pricing = { kind: 'per_megapixel'; usd: number } | { kind: 'table'; usd: Readonly<Record<string, number>> };
 
+/**
+ * Where a model is in its provider's life: `current`; `legacy` (still served, superseded: move
+ * when you can); `deprecated` (the provider has announced or carried out its shutdown).
+ * list_models warns about every configured model that is not current, and `model: "auto"`
+ * never picks a deprecated one.
+ */
+export interface Lifecycle {
+	status: 'current' | 'legacy' | 'deprecated';
+	/** The catalog alias to move to. */
+	replacement?: string;
+	/** The provider's date or words, and where they are from. */
+	note?: string;
+}
+
 export interface ModelEntry {
 	/** Public name used in `model`. */
 	alias: string;
@@ -150,6 +164,9 @@ export interface ModelEntry {
 	label: string;
 	/** One line for a model choosing between entries. */
 	useFor: string;
+	/** What it is best at, in a few words ("photorealism", "text and logos"): list_models' `good_at`. */
+	goodAt: string;
+	lifecycle: Lifecycle;
 	/** True for the built-in test-pattern provider: its images are not AI-generated. */
 	notAi: boolean;
 	capabilities: ModelCapabilities;

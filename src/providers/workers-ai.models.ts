@@ -98,6 +98,8 @@ export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
 		upstreamId: FLUX_SCHNELL,
 		label: 'FLUX.1 [schnell] on Workers AI',
 		useFor: 'Fast, good-quality general images; the default when Workers AI is available. Always 1024×1024.',
+		goodAt: 'fast everyday images and drafts',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: {
 			size: { kind: 'fixed', width: 1024, height: 1024 },
@@ -125,6 +127,8 @@ export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
 		upstreamId: SDXL_LIGHTNING,
 		label: 'SDXL Lightning on Workers AI (beta)',
 		useFor: 'Quick Stable Diffusion XL images at a chosen size, with negative prompts.',
+		goodAt: 'quick drafts with negative prompts',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: SD_BASE,
 		// Beta: the model page lists $0.00 per step.
@@ -138,6 +142,8 @@ export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
 		upstreamId: SDXL_BASE,
 		label: 'Stable Diffusion XL base 1.0 on Workers AI (beta)',
 		useFor: 'Highest-detail SDXL images when speed matters less, with negative prompts.',
+		goodAt: 'detailed illustration and concept art',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: SD_BASE,
 		// Beta and absent from the pricing page: not billed at the time of writing.
@@ -151,6 +157,8 @@ export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
 		upstreamId: DREAMSHAPER,
 		label: 'DreamShaper 8 LCM on Workers AI (beta)',
 		useFor: 'Photorealistic Stable Diffusion 1.5 images (DreamShaper 8) at a chosen size, with negative prompts.',
+		goodAt: 'photorealism and portraits (SD 1.5)',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: SD15,
 		// Beta and absent from the pricing page: not billed at the time of writing.
@@ -165,6 +173,8 @@ export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
 		label: 'Stable Diffusion 1.5 img2img on Workers AI (beta)',
 		useFor:
 			'Reworking one existing image (required) after the prompt; strength 0–1 sets how far it may move from it (Workers AI default 1: furthest).',
+		goodAt: 'reworking one existing image',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: { ...SD15, requiresReferenceImage: true, mask: false },
 		// Beta: the model page lists $0.00 per step.
@@ -178,6 +188,8 @@ export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
 		upstreamId: SD15_INPAINTING,
 		label: 'Stable Diffusion 1.5 inpainting on Workers AI (beta)',
 		useFor: 'Repainting only the white part of a mask over one existing image (both required), after the prompt.',
+		goodAt: 'repainting a masked area',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: { ...SD15, requiresReferenceImage: true, mask: 'required' },
 		// Beta: the model page lists $0.00 per step.
@@ -191,6 +203,8 @@ export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
 		upstreamId: FLUX2_DEV,
 		label: 'FLUX.2 [dev] on Workers AI',
 		useFor: `Highest-quality FLUX.2 images and edits, legible text, multi-reference composition; slow. ${FLUX2_REFERENCE_NOTE}`,
+		goodAt: 'photorealism, fine detail and multi-reference edits',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		// Steps: the docs give no range or default; 25 is their example, 50 BFL's reference maximum.
 		capabilities: { ...FLUX2_BASE, steps: { min: 1, max: 50, default: 25 } },
@@ -206,6 +220,8 @@ export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
 		upstreamId: FLUX2_KLEIN_4B,
 		label: 'FLUX.2 [klein] 4B on Workers AI',
 		useFor: `Fast, cheap FLUX.2 generation and reference-guided edits (fixed 4 steps). ${FLUX2_REFERENCE_NOTE}`,
+		goodAt: 'fast, cheap drafts and quick edits',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: { ...FLUX2_BASE, steps: KLEIN_STEPS },
 		// $0.000287 per output 512×512 tile (4 tiles); $0.000059 per input tile not counted.
@@ -219,6 +235,8 @@ export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
 		upstreamId: FLUX2_KLEIN_9B,
 		label: 'FLUX.2 [klein] 9B on Workers AI',
 		useFor: `Fast FLUX.2 with better quality than klein 4B, generation and reference-guided edits (fixed 4 steps). ${FLUX2_REFERENCE_NOTE}`,
+		goodAt: 'fast good-quality images and edits',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: { ...FLUX2_BASE, steps: KLEIN_STEPS },
 		// $0.015 for the first megapixel, $0.002 per further output or input megapixel: exact
@@ -233,6 +251,8 @@ export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
 		upstreamId: LUCID_ORIGIN,
 		label: 'Leonardo Lucid Origin on Workers AI',
 		useFor: 'Close prompt adherence, graphic design and accurate text (posters, product mockups), sizes up to 2500 px.',
+		goodAt: 'text, logos and graphic design',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: {
 			...LEONARDO_BASE,
@@ -254,6 +274,8 @@ export const WORKERS_AI_MODELS: readonly ModelEntry[] = [
 		upstreamId: PHOENIX,
 		label: 'Leonardo Phoenix 1.0 on Workers AI',
 		useFor: 'Strong prompt adherence and coherent text, with negative prompts, sizes up to 2048 px.',
+		goodAt: 'prompt adherence, coherent text, illustration',
+		lifecycle: { status: 'current' },
 		notAi: false,
 		capabilities: {
 			...LEONARDO_BASE,

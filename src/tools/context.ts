@@ -53,6 +53,21 @@ export interface RequestScope {
 	 * for the admin listing of users; OAuth users are known by their jobs. Empty when not given.
 	 */
 	configuredPrincipals?: readonly Principal[];
+	/** What the HTTP edge knows of the server, for get_server_info; absent when not given. */
+	server?: ServerFacts;
+}
+
+/**
+ * Facts about the server that only the edge can know (operations import no MCP SDK and no
+ * HTTP code): src/worker/health.ts `serverFacts` fills them in.
+ */
+export interface ServerFacts {
+	/** The MCP protocol versions spoken: the SDK's list, newest first. */
+	protocolVersions: readonly string[];
+	/** The newest of them, answered to a client that asks for one the server does not speak. */
+	latestProtocolVersion: string;
+	/** Largest JSON request body taken on /mcp, /messages and the REST API, in bytes. */
+	maxBodyBytes: number;
 }
 
 export interface ToolContext extends RequestScope {

@@ -12,7 +12,7 @@ import { defineTool, type ToolContext, type ToolFailure, toolError, toolResult }
 import { type GenerateInput, generateInputSchema } from './generate.schema';
 import { combineWithBrief, prepareGeneration } from './generation-plan';
 import { jobViewSchema } from './job-view';
-import { budgetRefusal, principalBudgets, rateLimitApplies, rateLimitRefusal } from './limits';
+import { autoBudget, budgetRefusal, principalBudgets, rateLimitApplies, rateLimitRefusal } from './limits';
 import { previewArgumentSchema } from './previews';
 import { timeoutSecondsSchema, waitAndPresent, waitOutputSchema } from './wait';
 
@@ -77,7 +77,13 @@ export async function startGeneration(
 	if (!prepared.ok) return prepared;
 	if ('reused' in prepared.value) return ok({ jobs: prepared.value.reused, reused: true });
 	const { plan } = prepared.value;
-	const resolution = resolveGeneration(plan.input, context.env, context.config.defaultModel, context.urls);
+	const resolution = resolveGeneration(
+		plan.input,
+		context.env,
+		context.config.defaultModel,
+		context.urls,
+		await autoBudget(plan.input.model, context),
+	);
 	if (!resolution.ok) return toolError(resolution.error);
 	const { entry, ownImages } = resolution.value;
 	const params: JobParams = {

@@ -9,6 +9,7 @@ import { getJobStatusTool, listGenerationsTool, listJobsTool, waitForCompletionT
 import { cancelJobTool, deleteImageTool } from './manage.tools';
 import { listModelsTool } from './models.tools';
 import { getPreferencesTool, setPreferencesTool } from './preferences.tools';
+import { getServerInfoTool } from './server-info.tools';
 import { deleteStyleTool, getStyleTool, listStylesTool, saveStyleTool } from './styles.tools';
 import { getUsageTool } from './usage.tools';
 import { generateVariationsTool } from './variations.tools';
@@ -35,6 +36,8 @@ export const TOOLS: readonly ToolDefinition[] = [
 	// Called by the MCP Apps views only (src/mcp/apps/views.ts marks them app-only).
 	galleryPageTool,
 	viewImageTool,
+	// For everyone again: which build, protocol versions, features and limits.
+	getServerInfoTool,
 ];
 
 const BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));

@@ -4,7 +4,16 @@
  */
 
 import { defaultBudgets } from '../env';
-import { type BudgetPeriod, type BudgetRefusal, type Budgets, budgetsFor } from '../jobs/budget';
+import type { AutoOptions } from '../generation/auto';
+import {
+	BUDGET_PERIODS,
+	type BudgetPeriod,
+	type BudgetRefusal,
+	type Budgets,
+	budgetsFor,
+	chargedSpend,
+	roundUsd,
+} from '../jobs/budget';
 import { JOB_RATE_LIMIT, type RateLimitRefusal } from '../jobs/rate-limit';
 import type { Err } from '../result';
 import { type Principal, type ToolContext, type ToolFailure, type ToolOutcome, toolError } from './context';
@@ -89,4 +98,23 @@ export function requireAdminForAllUsers(principal: Principal, what: string): Too
 		undefined,
 		'forbidden',
 	);
+}
+
+/**
+ * What `model: "auto"` may spend on this call (src/generation/auto.ts): the least left of the
+ * caller's daily and monthly budgets. Read with one statement, and only when the call asks
+ * for auto and a budget applies; otherwise auto is told nothing. The authoritative check is
+ * still the one in the statement that creates the jobs.
+ */
+export async function autoBudget(
+	model: string | undefined,
+	context: Pick<ToolContext, 'env' | 'principal' | 'db'>,
+): Promise<AutoOptions> {
+	if (model?.trim().toLowerCase() !== 'auto') return {};
+	const budgets = principalBudgets(context);
+	const limited = BUDGET_PERIODS.filter((period) => budgets[period] !== null);
+	if (limited.length === 0) return {};
+	const spent = await chargedSpend(context.db, context.principal.id, Date.now());
+	const left = Math.min(...limited.map((period) => (budgets[period] as number) - spent[period]));
+	return { budgetLeftUsd: roundUsd(Math.max(0, left)) };
 }

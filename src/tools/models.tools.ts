@@ -10,7 +10,7 @@ import {
 	type ModelEntry,
 	providerFor,
 } from '../providers/catalog';
-import { describeCost, describeOptions, describeSize } from '../providers/describe';
+import { describeCost, describeOptions, describeSize, lifecycleWarning } from '../providers/describe';
 import { defineTool, type ToolContext, toolResult } from './context';
 
 const rangeSchema = z.object({ min: z.number(), max: z.number(), default: z.number() }).nullable();
@@ -23,6 +23,14 @@ const modelSchema = z.object({
 	provider: z.string(),
 	upstream_id: z.string(),
 	use_for: z.string(),
+	good_at: z.string().describe('What it is best at, in a few words ("photorealism", "text and logos", "fast drafts").'),
+	lifecycle: z
+		.enum(['current', 'legacy', 'deprecated'])
+		.describe(
+			'current; legacy: superseded, move when you can; deprecated: its provider retired it or announced when it will. model "auto" never picks a deprecated model.',
+		),
+	replacement: z.string().nullable().describe('For a legacy or deprecated model: the model to use instead.'),
+	lifecycle_note: z.string().nullable().describe("The provider's date or words about its lifecycle, when known."),
 	available: z.boolean().describe('False only with include_unavailable: the provider is not configured here.'),
 	configure_with: z.string().describe('What an operator sets to enable this model.'),
 	is_default: z.boolean(),
@@ -73,6 +81,10 @@ export function presentModel(entry: ModelEntry, context: Pick<ToolContext, 'env'
 		provider: entry.provider.id,
 		upstream_id: entry.upstreamId,
 		use_for: entry.useFor,
+		good_at: entry.goodAt,
+		lifecycle: entry.lifecycle.status,
+		replacement: entry.lifecycle.replacement ?? null,
+		lifecycle_note: entry.lifecycle.note ?? null,
 		available: providerFor(entry, env) !== undefined,
 		configure_with: entry.provider.configuredBy,
 		is_default: isDefault,
@@ -118,7 +130,7 @@ export const listModelsTool = defineTool({
 	name: 'list_models',
 	title: 'List image models',
 	description:
-		'List the image models this server can use right now: sizes, options (steps, negative prompt, quality, reference images…), estimated cost per image, typical time and what each is good for. Pass a name as `model`, or use model "auto".',
+		'List the image models this server can use right now: sizes, options (steps, negative prompt, quality, reference images…), estimated cost per image, typical time, what each is good at and whether it is current, legacy or deprecated (`warnings` names the ones to move off). Pass a name as `model`, or use model "auto".',
 	input: z.strictObject({
 		include_unavailable: z
 			.boolean()
@@ -129,6 +141,9 @@ export const listModelsTool = defineTool({
 		success: z.boolean(),
 		default_model: z.string(),
 		models: z.array(modelSchema),
+		warnings: z
+			.array(z.string())
+			.describe('One line per configured model that is not current (legacy or deprecated): what to use instead.'),
 		references: z.string().describe('Forms accepted by reference_images.'),
 	}),
 	annotations: {
@@ -142,10 +157,13 @@ export const listModelsTool = defineTool({
 		const fallback = defaultModel(context.env, context.config.defaultModel);
 		const entries = include_unavailable ? catalogFor(context.env).entries : configuredModels(context.env);
 		const models = entries.map((entry) => presentModel(entry, context, entry === fallback));
+		// Only models this deployment offers: a retired model nobody can call here needs no warning.
+		const warnings = configuredModels(context.env).flatMap((entry) => lifecycleWarning(entry) ?? []);
 		return toolResult({
 			success: true,
 			default_model: fallback.alias,
 			models,
+			warnings,
 			references: `Each of reference_images is ${REFERENCE_FORMS}.`,
 		});
 	},

@@ -25,7 +25,7 @@ import {
 	isOAuthProps,
 	oauthPrincipal,
 } from './auth';
-import { healthReport, serviceHealth } from './health';
+import { healthReport, SERVER_FACTS, serviceHealth } from './health';
 import { HOST_REFUSED, localRequestRefusal } from './host-guard';
 import { serveImage } from './images-route';
 import { JSON_RPC, jsonRpcError } from './json-rpc';
@@ -238,6 +238,7 @@ export function createApp() {
 			urls: { workerBase: config.publicBaseUrl ?? new URL(c.req.url).origin, r2Base: config.r2PublicBaseUrl },
 			maxWaitSeconds,
 			configuredPrincipals: configuredPrincipals(authSetup(c.env)),
+			server: SERVER_FACTS,
 		};
 	};
 	app.post('/mcp', (c) => handleMcpPost(c.req.raw, scopeOf(c)));

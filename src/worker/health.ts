@@ -1,13 +1,26 @@
 /**
  * GET /health: open, reports whether each binding answers. Details (how auth is set up, token
  * counts, providers, models, setting values in warnings) only to a caller who could use the
- * server: a valid credential, or a loopback client of token-less local dev. Anyone else gets
- * the status, the bindings' states and the names of the settings that need fixing.
+ * server: a valid credential, or a loopback client of token-less local dev. An admin principal
+ * also gets `server_info`, get_server_info's object. Anyone else gets the status, the
+ * bindings' states and the names of the settings that need fixing.
  */
 import { type AppConfig, imageRetentionDays, settingWarnings } from '../env';
+import { MCP_PROTOCOL_VERSIONS } from '../mcp/server';
 import { catalogFor, configuredModels, defaultModel, isStandIn, MODEL_CATALOG } from '../providers/catalog';
 import { probeImageBucket } from '../storage/bucket';
+import type { ServerFacts } from '../tools/context';
+import { describeServer } from '../tools/server-info.tools';
+import { MAX_WAIT_SECONDS } from '../tools/wait';
 import { authenticate, authSetup, describeAuth } from './auth';
+import { MAX_BODY_BYTES } from './json-body';
+
+/** What only the edge knows of the server, handed to operations in their scope (get_server_info). */
+export const SERVER_FACTS: ServerFacts = {
+	protocolVersions: MCP_PROTOCOL_VERSIONS.supported,
+	latestProtocolVersion: MCP_PROTOCOL_VERSIONS.latest,
+	maxBodyBytes: MAX_BODY_BYTES,
+};
 
 async function probe(check: () => Promise<unknown>): Promise<'ok' | 'error'> {
 	try {
@@ -39,7 +52,8 @@ export async function healthReport(request: Request, env: Env, config: AppConfig
 	const warnings = [...catalogFor(env).warnings, ...settingWarnings(env)];
 	const status = healthy ? 200 : 503;
 	const headers = { 'cache-control': 'no-store' };
-	if (!(await authenticate(request, setup, config)).ok) {
+	const caller = await authenticate(request, setup, config);
+	if (!caller.ok) {
 		return Response.json(
 			{
 				status: healthy ? 'ok' : 'degraded',
@@ -80,6 +94,10 @@ export async function healthReport(request: Request, env: Env, config: AppConfig
 		),
 		image_retention_days: imageRetentionDays(env),
 		...(warnings.length ? { config_warnings: warnings } : {}),
+		// The same object as get_server_info, as /mcp would answer it (its longest wait).
+		...(caller.value.role === 'admin'
+			? { server_info: describeServer({ env, maxWaitSeconds: MAX_WAIT_SECONDS, server: SERVER_FACTS }) }
+			: {}),
 	};
 	return Response.json(body, { status, headers });
 }

@@ -21,4 +21,6 @@ export const EXPECTED_TOOLS = [
 	// App-only (MCP Apps views call them; hosts hide them from the model), listed all the same.
 	'gallery_page',
 	'view_image',
+	// For everyone again.
+	'get_server_info',
 ] as const;

@@ -971,6 +971,17 @@ export interface components {
                 provider: string;
                 upstream_id: string;
                 use_for: string;
+                /** @description What it is best at, in a few words ("photorealism", "text and logos", "fast drafts"). */
+                good_at: string;
+                /**
+                 * @description current; legacy: superseded, move when you can; deprecated: its provider retired it or announced when it will. model "auto" never picks a deprecated model.
+                 * @enum {string}
+                 */
+                lifecycle: "current" | "legacy" | "deprecated";
+                /** @description For a legacy or deprecated model: the model to use instead. */
+                replacement: string | null;
+                /** @description The provider's date or words about its lifecycle, when known. */
+                lifecycle_note: string | null;
                 /** @description False only with include_unavailable: the provider is not configured here. */
                 available: boolean;
                 /** @description What an operator sets to enable this model. */
@@ -1043,6 +1054,8 @@ export interface components {
                 cost: string;
                 typical_latency_seconds: number;
             }[];
+            /** @description One line per configured model that is not current (legacy or deprecated): what to use instead. */
+            warnings: string[];
             /** @description Forms accepted by reference_images. */
             references: string;
         };
