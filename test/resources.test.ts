@@ -37,7 +37,8 @@ describe('the image resource template', () => {
 	it('is declared, with resources, and listed by resources/templates/list', async () => {
 		expect(client.getServerCapabilities()?.resources).toEqual({ listChanged: false });
 		const { resourceTemplates } = await client.listResourceTemplates();
-		// The image itself first, then its view and metadata (test/image-views.test.ts).
+		// The image itself first, then its view and metadata (test/image-views.test.ts), then the
+		// style library's template (test/creative.test.ts).
 		expect(resourceTemplates).toEqual([
 			expect.objectContaining({ uriTemplate: 'image://{job_id}/{index}', name: 'image', title: 'Generated image' }),
 			expect.objectContaining({
@@ -45,6 +46,7 @@ describe('the image resource template', () => {
 				name: 'image-view',
 			}),
 			expect.objectContaining({ uriTemplate: 'image://{job_id}/{index}/metadata', name: 'image-metadata' }),
+			expect.objectContaining({ uriTemplate: 'style://{name}', name: 'style', mimeType: 'text/markdown' }),
 		]);
 	});
 });
