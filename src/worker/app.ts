@@ -35,6 +35,8 @@ import { openSseStream } from './legacy-sse/stream';
 import { handleMcpPost } from './mcp-route';
 import { serveMetrics } from './metrics-route';
 import { registerOAuthRoutes } from './oauth/routes';
+import { OPENAI_ALLOW_HEADERS, OPENAI_EXPOSE_HEADERS, openAiRefuse } from './openai/errors';
+import { registerOpenAiRoutes } from './openai/routes';
 import { apiReferenceHtml } from './pages/api-reference';
 import { landingCsp, landingHtml } from './pages/landing';
 import { preAuthenticated } from './principal';
@@ -219,6 +221,7 @@ export function createApp() {
 			['Location', 'Retry-After', 'WWW-Authenticate'],
 		);
 	}
+	guard('/v1/*', openAiRefuse, OPENAI_ALLOW_HEADERS, OPENAI_EXPOSE_HEADERS);
 
 	// Stateless: no server-initiated stream and no session to delete (MCP 2025-11-25 transports).
 	const methodNotAllowed = () =>
@@ -244,6 +247,7 @@ export function createApp() {
 	app.post('/mcp', (c) => handleMcpPost(c.req.raw, scopeOf(c)));
 	registerRoutes(app, API_BASE, REST_ROUTES, (c) => scopeOf(c));
 	registerRoutes(app, ADMIN_BASE, ADMIN_ROUTES, (c) => scopeOf(c));
+	registerOpenAiRoutes(app, (c) => scopeOf(c));
 	// Clients that try Streamable HTTP first on the URL they were given (mcp-remote, Better Chatbot).
 	app.post('/sse', (c) => handleMcpPost(c.req.raw, scopeOf(c)));
 
