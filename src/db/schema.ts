@@ -125,6 +125,8 @@ export const sseSessions = sqliteTable(
 		owner: text('owner').notNull(),
 		createdAt: integer('created_at').notNull(),
 		seenAt: integer('seen_at').notNull(),
+		/** The client declared `elicitation` in this session's initialize (src/mcp/elicitation.ts). */
+		elicitation: integer('elicitation', { mode: 'boolean' }).notNull().default(false),
 	},
 	(t) => [index('sse_sessions_owner_seen_idx').on(t.owner, t.seenAt), index('sse_sessions_seen_idx').on(t.seenAt)],
 );
@@ -153,6 +155,33 @@ export const logLevels = sqliteTable('log_levels', {
 	level: text('level').notNull(),
 	updatedAt: integer('updated_at').notNull(),
 });
+
+/**
+ * Whether each principal's client declared `elicitation` at its latest Streamable HTTP
+ * `initialize`: the stateless server keeps no session, so it is kept here (src/mcp/elicitation.ts).
+ */
+export const clientCapabilities = sqliteTable('client_capabilities', {
+	owner: text('owner').primaryKey(),
+	elicitation: integer('elicitation', { mode: 'boolean' }).notNull(),
+	updatedAt: integer('updated_at').notNull(),
+});
+
+/**
+ * The rendezvous for elicitation: a row per `elicitation/create` the server sent (its JSON-RPC
+ * id, random), waiting for the client's response, which arrives as another POST, maybe in
+ * another isolate. The waiting call polls `answer` and deletes the row; unanswered rows expire.
+ */
+export const elicitations = sqliteTable(
+	'elicitations',
+	{
+		id: text('id').primaryKey(),
+		owner: text('owner').notNull(),
+		expiresAt: integer('expires_at').notNull(),
+		/** The client's JSON-RPC response, serialized; null until it comes. */
+		answer: text('answer'),
+	},
+	(t) => [index('elicitations_expires_idx').on(t.expiresAt)],
+);
 
 /**
  * The durable values behind GET /metrics (docs/metrics.md): one row per metric and label set.

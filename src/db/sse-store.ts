@@ -5,6 +5,7 @@
 import { and, asc, count, eq, gt, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import { err, ok, type Result } from '../result';
 import type { Db } from './client';
+import { purgeExpiredElicitations } from './elicitations';
 import { sseOutbox, sseSessions } from './schema';
 
 export type SseSessionRow = typeof sseSessions.$inferSelect;
@@ -121,11 +122,15 @@ export async function deleteDelivered(db: Db, sessionId: string, upToSeq: number
 	await db.delete(sseOutbox).where(and(eq(sseOutbox.sessionId, sessionId), lte(sseOutbox.seq, upToSeq)));
 }
 
-/** Sweeper: expired messages, and sessions (with their messages) not seen since `deadBefore`. */
+/**
+ * Sweeper: expired messages, sessions (with their messages) not seen since `deadBefore`, and
+ * expired elicitation rendezvous (src/db/elicitations.ts).
+ */
 export async function purgeSseState(db: Db, now: number, deadBefore: number): Promise<void> {
 	const dead = db.select({ id: sseSessions.id }).from(sseSessions).where(lt(sseSessions.seenAt, deadBefore));
 	await db.batch([
 		db.delete(sseOutbox).where(or(lt(sseOutbox.expiresAt, now), inArray(sseOutbox.sessionId, dead))),
 		db.delete(sseSessions).where(lt(sseSessions.seenAt, deadBefore)),
+		purgeExpiredElicitations(db, now),
 	]);
 }

@@ -14,6 +14,7 @@ import { SERVER_INFO } from '../server-identity';
 import type { RequestScope } from '../tools/context';
 import { registerCompletions } from './completions';
 import type { ToolContextFactory } from './context';
+import { askToConfirm, type ElicitationChannel } from './elicitation';
 import { isLogged, LOGGER, readLogLevel, registerLogging } from './logging';
 import { registerPrompts } from './prompts';
 import { registerResources } from './resources';
@@ -44,6 +45,12 @@ export interface ServerOptions {
 	 * from D1 at the first message otherwise.
 	 */
 	logLevel?: LoggingLevel | null;
+	/**
+	 * How to ask the user during a call (./elicitation.ts), when the client declared
+	 * elicitation and the transport can carry the request; absent, spends above the
+	 * threshold are answered with a quote.
+	 */
+	elicitation?: ElicitationChannel;
 }
 
 export function createMcpServer(scope: RequestScope, options: ServerOptions = {}): Server {
@@ -64,9 +71,15 @@ export function createMcpServer(scope: RequestScope, options: ServerOptions = {}
 	});
 	let threshold: Promise<LoggingLevel | null> | undefined =
 		options.logLevel === undefined ? undefined : Promise.resolve(options.logLevel);
-	const contextFor: ToolContextFactory = ({ signal, sendNotification }, meta) => ({
+	const { elicitation } = options;
+	const contextFor: ToolContextFactory = ({ signal, requestId, sendNotification }, meta) => ({
 		...scope,
 		signal,
+		...(elicitation
+			? {
+					confirm: (question) => askToConfirm(scope.db, scope.principal.id, elicitation, requestId, question, signal),
+				}
+			: {}),
 		reportProgress: async (progress, total, message) => {
 			const progressToken = (meta as { progressToken?: string | number } | undefined)?.progressToken;
 			if (progressToken === undefined) return;

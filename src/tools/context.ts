@@ -80,7 +80,26 @@ export interface ToolContext extends RequestScope {
 	 * that lets it through and the response can carry it; a no-op otherwise.
 	 */
 	log: (level: LogLevel, data: Record<string, unknown>) => Promise<void>;
+	/**
+	 * Asks the user, while the call waits, whether to spend above the confirmation threshold
+	 * (src/tools/confirm.ts). Present only where the face can ask and hear back (MCP elicitation
+	 * on a client that declared it); absent, the call answers a quote with a token instead.
+	 */
+	confirm?: (question: SpendQuestion) => Promise<SpendAnswer>;
 }
+
+/** What src/tools/confirm.ts asks before spending above the threshold. */
+export interface SpendQuestion {
+	/** Ready to show: "Generate 2 images with dall-e-3 for an estimated $0.16? Budget left: …". */
+	message: string;
+	model: string;
+	count: number;
+	estimatedCostUsd: number;
+	thresholdUsd: number;
+}
+
+/** The user's answer; `unavailable` when the face could not ask after all (the quote is answered). */
+export type SpendAnswer = 'accept' | 'decline' | 'cancel' | 'timeout' | 'unavailable';
 
 /** A finished image as tools present it. */
 export interface ImageView {

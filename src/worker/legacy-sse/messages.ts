@@ -6,13 +6,22 @@
  * answered 202. Tool calls, which may wait for jobs, run after the answer on `waitUntil`, so
  * one long call never holds up the next message; other requests are handled before the 202,
  * which keeps a client's handshake in order. The route passes a scope whose `maxWaitSeconds`
- * is SSE_MAX_WAIT_SECONDS, since `waitUntil` work stops 30 s after the answer.
+ * is SSE_MAX_WAIT_SECONDS, since `waitUntil` work stops 30 s after the answer. A session whose
+ * client declared elicitation may be asked to confirm a spend on its stream; the client's
+ * response, a POST here too, is stored for the waiting call (src/mcp/elicitation.ts).
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Db } from '../../db/client';
+import { setSessionElicitation } from '../../db/elicitations';
 import { appendToOutbox, findLiveSseSession, outboxSize } from '../../db/sse-store';
 import type { SseSettings } from '../../env';
+import {
+	ELICITATION_TIMEOUT_MS,
+	type ElicitationChannel,
+	initializeDeclaresElicitation,
+	storeElicitationResponses,
+} from '../../mcp/elicitation';
 import { createMcpServer } from '../../mcp/server';
 import type { RequestScope } from '../../tools/context';
 import { readJsonRpcBody } from '../mcp-post';
@@ -78,9 +87,20 @@ class SessionOutboxTransport implements Transport {
 	}
 }
 
-async function runMessages(scope: RequestScope, messages: JSONRPCMessage[], sessionId: string, settings: SseSettings) {
-	const transport = new SessionOutboxTransport((message) => deliverToSession(scope.db, sessionId, message, settings));
-	const server = createMcpServer(scope);
+async function runMessages(
+	scope: RequestScope,
+	messages: JSONRPCMessage[],
+	sessionId: string,
+	settings: SseSettings,
+	canElicit: boolean,
+) {
+	const deliver = (message: JSONRPCMessage) => deliverToSession(scope.db, sessionId, message, settings);
+	const transport = new SessionOutboxTransport(deliver);
+	// The session's stream carries the question; the answer comes as a POST like this one.
+	const elicitation: ElicitationChannel | undefined = canElicit
+		? { send: deliver, timeoutMs: Math.min(ELICITATION_TIMEOUT_MS, scope.maxWaitSeconds * 1000) }
+		: undefined;
+	const server = createMcpServer(scope, elicitation ? { elicitation } : {});
 	await server.connect(transport);
 	try {
 		await transport.handle(messages);
@@ -116,11 +136,23 @@ export async function handleSseMessagePost(
 		);
 	}
 
-	const { messages, callsTool } = read.value;
-	const run = runMessages(scope, messages, sessionId, settings).catch((error) =>
+	const { callsTool } = read.value;
+	// Answers to our elicitation requests go to the calls waiting for them (src/mcp/elicitation.ts).
+	const messages = await storeElicitationResponses(scope.db, scope.principal.id, read.value.messages);
+	if (messages.length === 0) return accepted();
+	const declared = initializeDeclaresElicitation(messages);
+	if (declared !== undefined && declared !== session.elicitation) {
+		await setSessionElicitation(scope.db, sessionId, declared);
+	}
+	const canElicit = declared ?? session.elicitation;
+	const run = runMessages(scope, messages, sessionId, settings, canElicit).catch((error) =>
 		console.error(`SSE session ${sessionId}: handling a message failed`, error),
 	);
 	if (callsTool) ctx.waitUntil(run);
 	else await run;
+	return accepted();
+}
+
+function accepted(): Response {
 	return new Response('Accepted', { status: 202, headers: { 'content-type': 'text/plain' } });
 }
