@@ -1,9 +1,10 @@
 /**
  * The cron (every 5 minutes, wrangler.jsonc `triggers`): the job sweeper, image retention
- * and legacy-SSE cleanup. Locally there is no cron; trigger it at /cdn-cgi/local/scheduled.
+ * and legacy-SSE and web-session cleanup. Locally there is no cron; trigger it at /cdn-cgi/local/scheduled.
  */
 import { getDb } from './db/client';
 import { purgeSseState } from './db/sse-store';
+import { purgeWebState } from './db/web-sessions';
 import { imageRetentionDays } from './env';
 import { expireImages } from './jobs/image-removal';
 import { type SweepReport, sweepJobs } from './jobs/sweep';
@@ -18,12 +19,15 @@ export interface MaintenanceReport extends SweepReport {
 export async function runMaintenance(env: Env, now: number): Promise<MaintenanceReport> {
 	const db = getDb(env);
 	const retentionDays = imageRetentionDays(env);
-	const [sweep, expired, purged] = await Promise.allSettled([
+	const [sweep, expired, purged, purgedWeb] = await Promise.allSettled([
 		sweepJobs(env, now),
 		retentionDays === null ? Promise.resolve(null) : expireImages(env, db, retentionDays, now),
 		purgeSseState(db, now, now - SESSION_LIVE_WINDOW_MS),
+		purgeWebState(db, now),
 	]);
-	const failures = [sweep, expired, purged].flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+	const failures = [sweep, expired, purged, purgedWeb].flatMap((result) =>
+		result.status === 'rejected' ? [result.reason] : [],
+	);
 	const report: MaintenanceReport = {
 		requeued: sweep.status === 'fulfilled' ? sweep.value.requeued : 0,
 		failed: sweep.status === 'fulfilled' ? sweep.value.failed : 0,

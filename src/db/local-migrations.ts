@@ -20,6 +20,7 @@ import metrics0007 from '../../migrations/0007_metrics.sql';
 import metricsTriggers0008 from '../../migrations/0008_metrics_triggers.sql';
 import creative0009 from '../../migrations/0009_creative.sql';
 import elicitation0010 from '../../migrations/0010_elicitation.sql';
+import webSessions0011 from '../../migrations/0011_web_sessions.sql';
 
 export interface Migration {
 	/** The file name, as wrangler records it in `d1_migrations.name`. */
@@ -39,6 +40,7 @@ export const MIGRATIONS: readonly Migration[] = [
 	{ name: '0008_metrics_triggers.sql', sql: metricsTriggers0008 },
 	{ name: '0009_creative.sql', sql: creative0009 },
 	{ name: '0010_elicitation.sql', sql: elicitation0010 },
+	{ name: '0011_web_sessions.sql', sql: webSessions0011 },
 ];
 
 /** wrangler's table, with its DDL, so either side may create it first. */

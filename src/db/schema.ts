@@ -272,3 +272,43 @@ export const confirmations = sqliteTable(
 	},
 	(t) => [index('confirmations_expires_idx').on(t.expiresAt)],
 );
+
+/**
+ * Browser sessions of the web app at /ui (issue 18; src/worker/web/session.ts). The cookie holds
+ * a random secret; only its SHA-256 is kept here, so a read of this table cannot sign anyone in.
+ * How the person signed in is kept (`via`), and each request checks the principal is still
+ * admitted (a removed token or email ends its sessions). Sign-out deletes the row.
+ */
+export const webSessions = sqliteTable(
+	'web_sessions',
+	{
+		idHash: text('id_hash').primaryKey(),
+		principalId: text('principal_id').notNull(),
+		principalName: text('principal_name').notNull(),
+		/** `token`, `oauth` or `local`. */
+		via: text('via').notNull(),
+		/** OAuth: Google's `hd` claim at sign-in, re-checked against OAUTH_HOSTED_DOMAIN. */
+		hostedDomain: text('hosted_domain'),
+		/** The per-session CSRF token every state-changing form carries. */
+		csrf: text('csrf').notNull(),
+		createdAt: integer('created_at').notNull(),
+		expiresAt: integer('expires_at').notNull(),
+	},
+	(t) => [index('web_sessions_principal_idx').on(t.principalId), index('web_sessions_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * Web sign-ins in flight with the upstream OpenID Connect provider: the `state` sent upstream
+ * (its SHA-256, bound to this browser by a cookie holding the state), the PKCE verifier and the
+ * nonce. Single use, expiring after 10 minutes.
+ */
+export const webLogins = sqliteTable(
+	'web_logins',
+	{
+		stateHash: text('state_hash').primaryKey(),
+		verifier: text('verifier').notNull(),
+		nonce: text('nonce').notNull(),
+		expiresAt: integer('expires_at').notNull(),
+	},
+	(t) => [index('web_logins_expires_idx').on(t.expiresAt)],
+);

@@ -40,6 +40,7 @@ import { registerOpenAiRoutes } from './openai/routes';
 import { apiReferenceHtml } from './pages/api-reference';
 import { landingCsp, landingHtml } from './pages/landing';
 import { preAuthenticated } from './principal';
+import { registerWebRoutes } from './web/routes';
 
 /**
  * MCP 2025-11-25 transports, "Security Warning": servers MUST validate Origin to stop DNS
@@ -276,6 +277,7 @@ export function createApp() {
 		serveImage(c.req.raw, c.env, `${c.req.param('jobId')}/${c.req.param('file')}`),
 	);
 
+	registerWebRoutes(app, (c) => scopeOf(c));
 	registerOAuthRoutes(app);
 
 	app.get('/health', (c) => healthReport(c.req.raw, c.env, c.get('config')));
