@@ -70,7 +70,8 @@ describe('get_usage', () => {
 				daily: { limit_usd: 0.5, spent_usd: 0.04, remaining_usd: 0.46, resets_at: tomorrow },
 				monthly: { limit_usd: 10, resets_at: expect.stringMatching(/-01T00:00:00\.000Z$/) },
 			},
-			rate_limit: { limit: 30, period_seconds: 60, applies: true },
+			// The batch of 3 is one call, the offline job another; yesterday's is long out of the period.
+			rate_limit: { limit: 30, period_seconds: 60, applies: true, recent_calls: 2, remaining: 28 },
 		});
 		expect(usage.users).toBeUndefined();
 		expect(usage.summary).toContain(
@@ -117,7 +118,7 @@ describe('get_usage', () => {
 				{ owner: 'bob', jobs: 1, estimated_cost_usd: 0.02, spent_today_usd: 0.02, spent_this_month_usd: 0.02 },
 				{ owner: 'root', jobs: 1, estimated_cost_usd: 0, spent_today_usd: 0, spent_this_month_usd: 0 },
 			],
-			rate_limit: { applies: false },
+			rate_limit: { applies: false, remaining: null },
 		});
 		expect(all.by_day).toEqual([
 			{ date: today(), model: 'dall-e-2', owner: 'alice', images: 0, jobs: 2, estimated_cost_usd: 0.04 },

@@ -201,3 +201,43 @@ describe('settings', () => {
 		expect(limit.status).toBe(303);
 	});
 });
+
+describe('usage', () => {
+	it("shows my figures and budgets; only an admin gets the cost-per-user table linking to each user's gallery", async () => {
+		const bindings = await usersEnv([
+			{ id: 'dora', daily_budget_usd: 0.5 },
+			{ id: 'root', role: 'admin' },
+		]);
+		const signIn = async (id: string) =>
+			sessionCookie(await fetchWith(bindings, '/ui/signin', form({ token: `token-${id}` })));
+		const dora = await signIn('dora');
+		const csrf = csrfOf(await (await fetchWith(bindings, '/ui/settings', { headers: { cookie: dora } })).text());
+		expect(csrf).not.toBe('');
+		await fetchWith(bindings, '/mcp', {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', authorization: 'Bearer token-dora' },
+			body: JSON.stringify({
+				jsonrpc: '2.0',
+				id: 1,
+				method: 'tools/call',
+				params: { name: 'generate_image', arguments: { prompt: 'a kite', model: 'offline', count: 2 } },
+			}),
+		});
+		const mine = await (await fetchWith(bindings, '/ui/usage?days=7', { headers: { cookie: dora } })).text();
+		expect(mine).toContain('<option value="7" selected="">Last 7 days</option>');
+		expect(mine).toMatch(/<td>offline<\/td><td class="num">\d<\/td><td class="num">2<\/td>/);
+		expect(mine).toContain('<td class="num">$0.50</td>');
+		expect(mine).toContain('about 29 left now (1 in the last 60 s)');
+		expect(mine).not.toContain('Cost per user');
+
+		const root = await signIn('root');
+		const admin = await (await fetchWith(bindings, '/ui/usage', { headers: { cookie: root } })).text();
+		expect(admin).toContain('Cost per user (admin)');
+		expect(admin).toContain('<a href="/ui/users/dora/gallery">dora</a>');
+		expect(admin).toContain('No rate limit applies to you (admin).');
+		// A period it does not offer falls back to 30 days rather than failing.
+		const odd = await fetchWith(bindings, '/ui/usage?days=5000', { headers: { cookie: dora } });
+		expect(odd.status).toBe(200);
+		expect(await odd.text()).toContain('<option value="30" selected="">Last 30 days</option>');
+	});
+});

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { BUDGET_PERIODS, type BudgetPeriod, budgetWindows, chargedSpend, roundUsd } from '../jobs/budget';
 import type { OwnerScope } from '../jobs/queries';
+import { recentCreationCalls } from '../jobs/rate-limit';
 import { chargedSpendByOwner, type UsageRow, usageByDay, usageSince } from '../jobs/usage';
 import { defineTool, type ToolContext, toolResult } from './context';
 import { allUsersSchema } from './jobs.tools';
@@ -58,6 +59,14 @@ const usageOutputSchema = z.object({
 		limit: z.number().int().describe('Most generate calls per period.'),
 		period_seconds: z.number().int(),
 		applies: z.boolean().describe('Whether it applies to you: to users, not to admins.'),
+		recent_calls: z.number().int().describe('Your generate calls (a batch counts once) in the last period, from D1.'),
+		remaining: z
+			.number()
+			.int()
+			.nullable()
+			.describe(
+				'About how many more calls the limit lets through now (limit minus recent_calls; the limiter counts in its own windows, so this is an estimate); null when it does not apply.',
+			),
 	}),
 	summary: z.string().describe('The same in a few sentences, to tell the user.'),
 });
@@ -135,10 +144,11 @@ export const getUsageTool = defineTool({
 		const now = Date.now();
 		const since = usageSince(days, now);
 		const scope: OwnerScope = all_users ? { everyone: true } : { owner: context.principal.id };
-		const [rows, budget, spendByOwner] = await Promise.all([
+		const [rows, budget, spendByOwner, recent] = await Promise.all([
 			usageByDay(context.db, scope, since),
 			budgetStatus(context, now),
 			all_users ? chargedSpendByOwner(context.db, now) : undefined,
+			recentCreationCalls(context.db, context.principal.id, now),
 		]);
 		const totals = addUp(rows);
 		const byDay = rows.map((row) => ({
@@ -150,7 +160,12 @@ export const getUsageTool = defineTool({
 			estimated_cost_usd: row.costUsd,
 		}));
 		const users = spendByOwner && perUser(rows, spendByOwner);
-		const rateLimit = rateLimitStatus(context.principal);
+		const limits = rateLimitStatus(context.principal);
+		const rateLimit = {
+			...limits,
+			recent_calls: recent.calls,
+			remaining: limits.applies ? Math.max(0, limits.limit - recent.calls) : null,
+		};
 		const from = isoDay(since);
 		const to = isoDay(now);
 		const who = users ? `All users (${users.length})` : 'You';
@@ -158,7 +173,7 @@ export const getUsageTool = defineTool({
 			`${who}, ${from} to ${to} (UTC): ${totals.images} image(s) from ${totals.jobs} job(s), estimated ${formatUsd(totals.estimated_cost_usd)}.`,
 			...BUDGET_PERIODS.map((period) => describeBudget(period, budget[period])),
 			rateLimit.applies
-				? `Rate limit: at most ${rateLimit.limit} generate calls per ${rateLimit.period_seconds} s.`
+				? `Rate limit: at most ${rateLimit.limit} generate calls per ${rateLimit.period_seconds} s; about ${rateLimit.remaining} left now.`
 				: 'No rate limit applies to you (admin).',
 		].join(' ');
 		return toolResult({

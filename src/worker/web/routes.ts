@@ -26,6 +26,7 @@ import {
 	type WebSession,
 } from './session';
 import { registerSettingsPages } from './settings';
+import { registerUsagePages } from './usage';
 import { beginOAuthSignIn, finishOAuthSignIn, signInPage, signInWithToken, WEB_STATE_PREFIX } from './signin';
 
 /** Paths under /ui that need no session. */
@@ -109,6 +110,7 @@ export function registerWebRoutes(app: Hono<AppEnv>, scopeOf: (c: Context<AppEnv
 	web.get('/', () => seeOther('/ui/gallery'));
 
 	registerSettingsPages(web);
+	registerUsagePages(web);
 
 	web.notFound((c) => messagePage(c, 404, 'Not found', 'There is no such page in this app.'));
 	web.onError((error, c) => {
