@@ -26,8 +26,8 @@ import {
 	type WebSession,
 } from './session';
 import { registerSettingsPages } from './settings';
-import { registerUsagePages } from './usage';
 import { beginOAuthSignIn, finishOAuthSignIn, signInPage, signInWithToken, WEB_STATE_PREFIX } from './signin';
+import { registerUsagePages } from './usage';
 
 /** Paths under /ui that need no session. */
 const PUBLIC_PATHS = new Set(['/ui/signin', '/ui/signin/oauth', '/ui/assets/app.css', '/ui/assets/app.js']);
