@@ -31,6 +31,7 @@ describe('GET / for a browser', () => {
 		expect(html).toContain('mcp-remote');
 		expect(html).toContain('<code>browse_gallery</code>');
 		expect(html).toContain('Healthy');
+		expect(html).toContain('<a href="/ui" id="open-web-app">Open the web app</a>');
 		// Local dev on loopback needs no token: the snippets carry none.
 		expect(html).not.toContain('Authorization');
 	});

@@ -144,6 +144,12 @@ export const LandingPage: FC<{ facts: LandingFacts }> = ({ facts }) => {
 						<a href="/health">/health</a>
 					</p>
 					{facts.health.auth.reason ? <p class="muted">{facts.health.auth.reason}</p> : null}
+					<p>
+						<a href="/ui" id="open-web-app">
+							Open the web app
+						</a>
+						: your gallery, {facts.readOnly ? '' : 'generate, '}jobs, usage and settings in the browser.
+					</p>
 					{facts.readOnly ? (
 						<p>
 							<b>Read-only:</b> this server shows the images it has; it does not make, cancel or delete any.
