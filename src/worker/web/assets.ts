@@ -66,4 +66,7 @@ function fnv1a(text: string): string {
 	return hash.toString(36);
 }
 
-export const ASSET_VERSION = fnv1a(APP_CSS + APP_SCRIPT);
+/** The app's icon: a framed picture with a sun and a hill, in the accent blue. */
+export const APP_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect x="2" y="4" width="28" height="24" rx="4" fill="#2450b3"/><circle cx="11" cy="12" r="3.5" fill="#fff"/><path d="M4 25l8-9 5 5 4-4 7 8z" fill="#fff"/></svg>`;
+
+export const ASSET_VERSION = fnv1a(APP_CSS + APP_SCRIPT + APP_ICON);

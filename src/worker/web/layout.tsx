@@ -41,6 +41,7 @@ export const Layout: FC<{ title: string; active?: NavId; viewer?: Viewer; childr
 			<meta name="viewport" content="width=device-width, initial-scale=1" />
 			<meta name="color-scheme" content="light dark" />
 			<title>{`${title} · ${SERVER_INFO.title}`}</title>
+			<link rel="icon" href={`/ui/assets/icon.svg?v=${ASSET_VERSION}`} type="image/svg+xml" />
 			<link rel="stylesheet" href={`/ui/assets/app.css?v=${ASSET_VERSION}`} />
 			<script src={`/ui/assets/app.js?v=${ASSET_VERSION}`} defer></script>
 		</head>

@@ -11,7 +11,7 @@ import type { AppEnv } from '../app-env';
 import { authSetup } from '../auth';
 import { localRequestRefusal } from '../host-guard';
 import { isLocalAccess, isSameOriginPost, LOCAL_PRINCIPAL, sessionPrincipal } from './access';
-import { APP_CSS, APP_SCRIPT } from './assets';
+import { APP_CSS, APP_ICON, APP_SCRIPT } from './assets';
 import { messagePage } from './message';
 import { formFields, secureCookies, seeOther, type WebEnv } from './page';
 import {
@@ -30,7 +30,13 @@ import { beginOAuthSignIn, finishOAuthSignIn, signInPage, signInWithToken, WEB_S
 import { registerUsagePages } from './usage';
 
 /** Paths under /ui that need no session. */
-const PUBLIC_PATHS = new Set(['/ui/signin', '/ui/signin/oauth', '/ui/assets/app.css', '/ui/assets/app.js']);
+const PUBLIC_PATHS = new Set([
+	'/ui/signin',
+	'/ui/signin/oauth',
+	'/ui/assets/app.css',
+	'/ui/assets/app.js',
+	'/ui/assets/icon.svg',
+]);
 
 const ASSET_HEADERS = { 'cache-control': 'public, max-age=31536000, immutable', 'x-content-type-options': 'nosniff' };
 
@@ -99,6 +105,7 @@ export function registerWebRoutes(app: Hono<AppEnv>, scopeOf: (c: Context<AppEnv
 		c.body(APP_SCRIPT, 200, { ...ASSET_HEADERS, 'content-type': 'text/javascript; charset=utf-8' }),
 	);
 
+	web.get('/assets/icon.svg', (c) => c.body(APP_ICON, 200, { ...ASSET_HEADERS, 'content-type': 'image/svg+xml' }));
 	web.get('/signin', (c) => signInPage(c));
 	web.post('/signin', (c) => signInWithToken(c));
 	web.get('/signin/oauth', (c) => beginOAuthSignIn(c));
