@@ -1135,6 +1135,10 @@ export interface components {
                 period_seconds: number;
                 /** @description Whether it applies to you: to users, not to admins. */
                 applies: boolean;
+                /** @description Your generate calls (a batch counts once) in the last period, from D1. */
+                recent_calls: number;
+                /** @description About how many more calls the limit lets through now (limit minus recent_calls; the limiter counts in its own windows, so this is an estimate); null when it does not apply. */
+                remaining: number | null;
             };
             /** @description The same in a few sentences, to tell the user. */
             summary: string;
