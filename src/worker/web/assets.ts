@@ -5,6 +5,8 @@
  * nothing elsewhere, so every page reads and works without script.
  */
 import { PAGE_STYLE } from '../pages/landing';
+import { GENERATE_CSS, GENERATE_SCRIPT } from './generate.assets';
+import { JOBS_CSS, JOBS_SCRIPT } from './jobs.assets';
 
 const BASE_CSS = `
 main { max-width: 1100px; }
@@ -51,7 +53,11 @@ for (const button of document.querySelectorAll('button.copy')) {
 `;
 
 /** Each page module's CSS and script, added here in a fixed order. */
-const PARTS: { css: string; script: string }[] = [{ css: `${PAGE_STYLE}${BASE_CSS}`, script: BASE_SCRIPT }];
+const PARTS: { css: string; script: string }[] = [
+	{ css: `${PAGE_STYLE}${BASE_CSS}`, script: BASE_SCRIPT },
+	{ css: GENERATE_CSS, script: GENERATE_SCRIPT },
+	{ css: JOBS_CSS, script: JOBS_SCRIPT },
+];
 
 export const APP_CSS = PARTS.map((part) => part.css).join('\n');
 export const APP_SCRIPT = `'use strict';\n${PARTS.map((part) => `{\n${part.script}\n}`).join('\n')}`;

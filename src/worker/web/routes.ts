@@ -12,6 +12,8 @@ import { authSetup } from '../auth';
 import { localRequestRefusal } from '../host-guard';
 import { isLocalAccess, isSameOriginPost, LOCAL_PRINCIPAL, sessionPrincipal } from './access';
 import { APP_CSS, APP_ICON, APP_SCRIPT } from './assets';
+import { registerGeneratePages } from './generate';
+import { registerJobPages } from './jobs';
 import { messagePage } from './message';
 import { formFields, secureCookies, seeOther, type WebEnv } from './page';
 import {
@@ -117,6 +119,8 @@ export function registerWebRoutes(app: Hono<AppEnv>, scopeOf: (c: Context<AppEnv
 	web.get('/', () => seeOther('/ui/gallery'));
 
 	registerSettingsPages(web);
+	registerGeneratePages(web);
+	registerJobPages(web);
 	registerUsagePages(web);
 
 	web.notFound((c) => messagePage(c, 404, 'Not found', 'There is no such page in this app.'));
