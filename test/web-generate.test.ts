@@ -1,65 +1,9 @@
-/**
- * The web app's Generate and Jobs pages (issue 18; src/worker/web/generate.tsx and jobs.tsx):
- * the form over generate_image with the catalog's models and cost, field messages for bad
- * input, the quote-then-confirm step, one job per submit, and the job pages with live status,
- * images and cancelling, each scoped to the signed-in user. Jobs are queued on a recording
- * queue and run with the consumer's runJob when a test wants them finished, so nothing races.
- */
-import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { runJob } from '../src/consumer/run-job';
 import { MAX_COUNT, MAX_PROMPT_CHARS } from '../src/generation/request';
-import { createApp } from '../src/worker/app';
 import { callAs, recordingQueue, usersEnv } from './helpers/users';
-
-const BASE = 'http://localhost';
-
-function unique(name: string): string {
-	return `${name}-${crypto.randomUUID().slice(0, 8)}`;
-}
-
-function fetchWith(bindings: Partial<Env>, path: string, init: RequestInit = {}) {
-	return createApp().fetch(
-		new Request(`${BASE}${path}`, { redirect: 'manual', ...init }),
-		{ ...env, ...bindings },
-		createExecutionContext(),
-	);
-}
-
-/** A form post; `fields` as pairs, so a field may be given twice (the reference checkboxes). */
-function post(fields: Record<string, string> | [string, string][], headers: Record<string, string> = {}): RequestInit {
-	return {
-		method: 'POST',
-		headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE, ...headers },
-		body: new URLSearchParams(fields).toString(),
-	};
-}
-
-function unescapeHtml(text: string): string {
-	return text
-		.replaceAll('&quot;', '"')
-		.replaceAll('&#39;', "'")
-		.replaceAll('&lt;', '<')
-		.replaceAll('&gt;', '>')
-		.replaceAll('&amp;', '&');
-}
-
-function escapeHtml(text: string): string {
-	return text
-		.replaceAll('&', '&amp;')
-		.replaceAll('<', '&lt;')
-		.replaceAll('>', '&gt;')
-		.replaceAll('"', '&quot;')
-		.replaceAll("'", '&#39;');
-}
-
-/** The value of the hidden input `name` (the first one) in `html`. */
-function hiddenValue(html: string, name: string): string {
-	const match = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(html);
-	expect(match, `a hidden ${name} field`).not.toBeNull();
-	return unescapeHtml(match![1]!);
-}
+import { BASE, escapeHtml, fetchWith, hiddenValue, post, signedInBrowser, unescapeHtml, unique } from './helpers/web';
 
 /** Every hidden input of the first form after `marker`, as posted pairs. */
 function hiddenFieldsAfter(html: string, marker: string): [string, string][] {
@@ -85,27 +29,19 @@ const jobStatus = (id: string) =>
 
 /** A signed-in browser: its cookie, and the Generate form's CSRF token and idempotency key. */
 async function browserFor(bindings: Partial<Env>, user: string) {
-	const signedIn = await fetchWith(bindings, '/ui/signin', post({ token: `token-${user}` }));
-	const set = signedIn.headers.getSetCookie().find((value) => /^(__Host-)?image_mcp_session=/.test(value));
-	expect(set, 'a session cookie').toBeDefined();
-	const cookie = set!.split(';')[0]!;
-	const get = (path: string) => fetchWith(bindings, path, { headers: { cookie } });
-	const page = async (path: string) => {
-		const response = await get(path);
-		return { status: response.status, html: await response.text() };
-	};
-	const form = await page('/ui/generate');
+	const browser = await signedInBrowser(bindings, user);
+	const form = await browser.page('/ui/generate');
 	const csrf = hiddenValue(form.html, 'csrf');
 	return {
-		cookie,
+		...browser,
 		csrf,
-		get,
-		page,
-		send: (path: string, fields: Record<string, string> | [string, string][]) =>
-			fetchWith(bindings, path, post(fields, { cookie })),
 		/** Posts the Generate form with a fresh idempotency key unless one is given. */
 		generate: (fields: Record<string, string>) =>
-			fetchWith(bindings, '/ui/generate', post({ csrf, idempotency_key: crypto.randomUUID(), ...fields }, { cookie })),
+			fetchWith(
+				bindings,
+				'/ui/generate',
+				post({ csrf, idempotency_key: crypto.randomUUID(), ...fields }, { cookie: browser.cookie }),
+			),
 	};
 }
 

@@ -2,7 +2,7 @@
  * Owner-scoped reads for the tools: another owner's job behaves exactly like an unknown one.
  * Only the listings take `{ everyone: true }`, for admins who ask for all users explicitly.
  */
-import { and, asc, type Column, count, desc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, type Column, count, desc, eq, gte, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { type ImageRow, images, type JobRow, type JobStatus, jobs } from '../db/schema';
 import type { JobWithImages } from './types';
@@ -89,7 +89,7 @@ export interface Generation {
 	job: Pick<JobRow, 'id' | 'prompt' | 'model'>;
 }
 
-/** Narrows a listing of images: only those still stored, and those whose prompt holds some text. */
+/** Narrows a listing of images: only those still stored, by prompt text, by model, by creation time. */
 export interface GenerationFilter {
 	liveOnly?: boolean;
 	/**
@@ -97,6 +97,12 @@ export interface GenerationFilter {
 	 * bytes, and no character of the text is a wildcard.
 	 */
 	promptContains?: string;
+	/** The job's model id, exactly. */
+	model?: string;
+	/** Created at or after this time (ms since the epoch). */
+	createdFrom?: number;
+	/** Created before this time (ms since the epoch). */
+	createdBefore?: number;
 }
 
 export async function listOwnedGenerations(
@@ -108,7 +114,9 @@ export async function listOwnedGenerations(
 	const where = and(
 		ownerCondition(images.owner, scope),
 		filter.liveOnly ? isNull(images.removedAt) : undefined,
-		filter.promptContains
+		filter.createdFrom === undefined ? undefined : gte(images.createdAt, filter.createdFrom),
+		filter.createdBefore === undefined ? undefined : lt(images.createdAt, filter.createdBefore),
+		filter.promptContains || filter.model
 			? inArray(
 					images.jobId,
 					db
@@ -117,7 +125,10 @@ export async function listOwnedGenerations(
 						.where(
 							and(
 								ownerCondition(jobs.owner, scope),
-								sql`instr(lower(${jobs.prompt}), lower(${filter.promptContains})) > 0`,
+								filter.model ? eq(jobs.model, filter.model) : undefined,
+								filter.promptContains
+									? sql`instr(lower(${jobs.prompt}), lower(${filter.promptContains})) > 0`
+									: undefined,
 							),
 						),
 				)

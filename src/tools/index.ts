@@ -3,7 +3,7 @@
  * then ours. MCP registers each as a tool (src/mcp/tools.ts); the HTTP faces call them by name.
  */
 import type { ToolDefinition } from './context';
-import { browseGalleryTool, galleryPageTool, viewImageTool } from './gallery.tools';
+import { browseGalleryTool, galleryPageTool, getImageTool, viewImageTool } from './gallery.tools';
 import { generateImageAndWaitTool, generateImageTool } from './generate.tools';
 import { getJobStatusTool, listGenerationsTool, listJobsTool, waitForCompletionTool } from './jobs.tools';
 import { cancelJobTool, deleteImageTool } from './manage.tools';
@@ -33,6 +33,7 @@ export const TOOLS: readonly ToolDefinition[] = [
 	setPreferencesTool,
 	getPreferencesTool,
 	browseGalleryTool,
+	getImageTool,
 	// Called by the MCP Apps views only (src/mcp/apps/views.ts marks them app-only).
 	galleryPageTool,
 	viewImageTool,

@@ -18,6 +18,7 @@ export const EXPECTED_TOOLS = [
 	'set_preferences',
 	'get_preferences',
 	'browse_gallery',
+	'get_image',
 	// App-only (MCP Apps views call them; hosts hide them from the model), listed all the same.
 	'gallery_page',
 	'view_image',

@@ -8,6 +8,7 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { RequestScope, ToolContext, ToolDefinition, ToolSuccess } from '../../tools/context';
+import { getImageTool } from '../../tools/gallery.tools';
 import { generateInputSchema } from '../../tools/generate.schema';
 import { generateImageAndWaitTool, generateImageTool } from '../../tools/generate.tools';
 import { getJobStatusTool, listGenerationsTool, listJobsTool, waitForCompletionTool } from '../../tools/jobs.tools';
@@ -109,6 +110,12 @@ function finishedOr202(success: ToolSuccess): RestAnswer {
 	return { status: success.structured.done === false ? 202 : 200 };
 }
 
+/** An image's path parameters: /images/{job_id}/{index}. */
+const imagePathParams = [
+	{ name: 'job_id', schema: z.string(), description: 'The job the image came from.' },
+	{ name: 'index', schema: z.number().int().min(0), description: "The image's index in its job (0 for the first)." },
+];
+
 export const REST_ROUTES: readonly RestRoute[] = [
 	{
 		method: 'post',
@@ -208,6 +215,23 @@ export const REST_ROUTES: readonly RestRoute[] = [
 		failures: [],
 	},
 	{
+		method: 'get',
+		path: '/images/{job_id}/{index}',
+		operationId: 'getImage',
+		summary: 'Get an image',
+		description:
+			"One of your stored images: its URL and how it was made (prompt, style, model, seed, size, cost, reference images, the job it varies). Admins may read any user's with `owner`.",
+		tags: ['Generations'],
+		tool: getImageTool,
+		pathParams: imagePathParams,
+		query: ['owner'],
+		args: ({ query, params }) =>
+			coerceQuery(getImageTool, { ...(query.owner === undefined ? {} : { owner: query.owner }), ...params }),
+		answer: () => ({ status: 200 }),
+		statuses: { 200: 'The image and how it was made.' },
+		failures: [404],
+	},
+	{
 		method: 'delete',
 		path: '/images/{job_id}/{index}',
 		operationId: 'deleteImage',
@@ -216,14 +240,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
 			'Permanently deletes one of your images: its URL stops working; the job stays, with the image marked deleted. Deleting it again answers 200 with `deleted: false`.',
 		tags: ['Generations'],
 		tool: deleteImageTool,
-		pathParams: [
-			{ name: 'job_id', schema: z.string(), description: 'The job the image came from.' },
-			{
-				name: 'index',
-				schema: z.number().int().min(0),
-				description: "The image's index in its job (0 for the first).",
-			},
-		],
+		pathParams: imagePathParams,
 		args: (request) => ({ image: `${request.params.job_id}/${request.params.index}` }),
 		answer: () => ({ status: 200 }),
 		statuses: { 200: 'Deleted (or already gone).' },

@@ -5,6 +5,7 @@
  * nothing elsewhere, so every page reads and works without script.
  */
 import { PAGE_STYLE } from '../pages/landing';
+import { GALLERY_CSS } from './gallery.assets';
 import { GENERATE_CSS, GENERATE_SCRIPT } from './generate.assets';
 import { JOBS_CSS, JOBS_SCRIPT } from './jobs.assets';
 
@@ -57,6 +58,7 @@ const PARTS: { css: string; script: string }[] = [
 	{ css: `${PAGE_STYLE}${BASE_CSS}`, script: BASE_SCRIPT },
 	{ css: GENERATE_CSS, script: GENERATE_SCRIPT },
 	{ css: JOBS_CSS, script: JOBS_SCRIPT },
+	{ css: GALLERY_CSS, script: '' },
 ];
 
 export const APP_CSS = PARTS.map((part) => part.css).join('\n');

@@ -12,6 +12,7 @@ import { authSetup } from '../auth';
 import { localRequestRefusal } from '../host-guard';
 import { isLocalAccess, isSameOriginPost, LOCAL_PRINCIPAL, sessionPrincipal } from './access';
 import { APP_CSS, APP_ICON, APP_SCRIPT } from './assets';
+import { registerGalleryPages } from './gallery';
 import { registerGeneratePages } from './generate';
 import { registerJobPages } from './jobs';
 import { messagePage } from './message';
@@ -118,6 +119,7 @@ export function registerWebRoutes(app: Hono<AppEnv>, scopeOf: (c: Context<AppEnv
 	});
 	web.get('/', () => seeOther('/ui/gallery'));
 
+	registerGalleryPages(web);
 	registerSettingsPages(web);
 	registerGeneratePages(web);
 	registerJobPages(web);

@@ -92,7 +92,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get an image
+         * @description One of your stored images: its URL and how it was made (prompt, style, model, seed, size, cost, reference images, the job it varies). Admins may read any user's with `owner`.
+         */
+        get: operations["getImage"];
         put?: never;
         post?: never;
         /**
@@ -949,6 +953,61 @@ export interface components {
                 seed: number | null;
                 created_at: string;
             }[];
+        };
+        GetImageResult: {
+            job_id: string;
+            /** @description Position of the image within its job, from 0. */
+            index: number;
+            prompt: string;
+            /** @description The prompt the model actually used, when it rewrote it (dall-e-3). */
+            revised_prompt?: string;
+            model: string;
+            /** @description With model "auto": which model was picked and why. */
+            model_choice?: string;
+            /** @description The library style the call named; `prompt` is what the model was sent. */
+            style?: string;
+            /** @description With a style: the prompt as the call wrote it, before the style. */
+            prompt_given?: string;
+            /** @description For a variation: the job it was made from (its lineage). */
+            parent_job_id?: string;
+            /** @description The image's seed, for reproducing it; null when the model takes none. */
+            seed: number | null;
+            /** @description Width of the stored image in pixels. */
+            width: number;
+            /** @description Height of the stored image in pixels. */
+            height: number;
+            /** @description MIME type sniffed from the bytes. */
+            content_type: string;
+            /** @description Size of the image file in bytes. */
+            bytes: number;
+            /** @description Null for models without a steps parameter. */
+            steps: number | null;
+            negative_prompt?: string;
+            /** @description The input images the job was given: image://<job_id>/<index> URIs of earlier images, or https URLs. */
+            reference_images: string[];
+            /** @description The inpainting mask, in the same forms. */
+            mask_image?: string;
+            /** @description Other model options the job set (guidance, quality, style, background, output_format, sampler, strength). */
+            options?: {
+                [key: string]: string | number;
+            };
+            /** @description The job's estimated cost (one image). */
+            estimated_cost_usd: number;
+            /** @description When the job was created, ISO 8601. */
+            created_at: string;
+            /** @description When the job finished, ISO 8601. */
+            completed_at?: string;
+            /** @description Absolute HTTPS URL of the full-size image. */
+            image_url: string;
+            /** @description Ready-to-paste markdown image line. */
+            markdown: string;
+            /** @description The image as an MCP resource. */
+            resource_uri: string;
+            /** @description The image transformed on read: add ?width=&height=&fit=&format=&quality= (default a WebP of its size). */
+            view_uri: string;
+            success: boolean;
+            /** @description Whose image it is: your id, or the user an admin named. */
+            owner: string;
         };
         DeleteImageResult: {
             success: boolean;
@@ -1953,6 +2012,79 @@ export interface operations {
             };
             /** @description Conflict: the job already finished, or the Idempotency-Key was used for a different request. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; nothing about it is shown. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getImage: {
+        parameters: {
+            query?: {
+                /** @description Admins only: the id of the user whose images to read (read-only; admin_users lists them). Default: yours. A user naming anyone else gets an error. */
+                owner?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The job the image came from. */
+                job_id: string;
+                /** @description The image's index in its job (0 for the first). */
+                index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image and how it was made. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetImageResult"];
+                };
+            };
+            /** @description Bad input: `detail` says what was wrong and what is allowed; `field` names it. Nothing was created. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an unknown bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: another user’s data (`all_users` without the admin role), a cross-site Origin, or a read-only server. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item of yours. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
