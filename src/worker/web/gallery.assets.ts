@@ -10,6 +10,7 @@ ul.gallery a { display: flex; align-items: center; justify-content: center; aspe
 ul.gallery img { max-width: 100%; max-height: 100%; width: auto; height: auto; }
 ul.gallery .caption { margin: 6px 0 0; font-size: 14px; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
 ul.gallery .muted { margin: 0; font-size: 13px; }
+.row.compact > div { min-width: 0; }
 nav.pager { display: flex; gap: 20px; margin: 16px 0; }
 .image-page { display: grid; grid-template-columns: minmax(0, 3fr) minmax(260px, 2fr); gap: 24px; align-items: start; }
 @media (max-width: 800px) { .image-page { grid-template-columns: 1fr; } }

@@ -385,13 +385,13 @@ const ImageView = ({ viewer, image, foreign }: { viewer: Viewer; image: ImageDet
 			{foreign || viewer.readOnly ? null : (
 				<section aria-labelledby="more">
 					<h2 id="more">Make more</h2>
-					<div class="row">
+					<div class="row compact">
 						<div>
 							<a class="button primary" href={iteratePath(image)}>
 								Iterate on this
 							</a>
 						</div>
-						<form method="post" action={`${path}/variations`} class="row">
+						<form method="post" action={`${path}/variations`} class="row compact">
 							<CsrfField token={viewer.csrf} />
 							<div>
 								<label for="variation-count">Variations</label>
