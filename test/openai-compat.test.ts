@@ -15,7 +15,6 @@ import { configuredModels, findModel, type ModelEntry } from '../src/providers/c
 import { sniffImage } from '../src/storage/sniff';
 import type { RequestScope } from '../src/tools/context';
 import type { JobView } from '../src/tools/job-view';
-import { createApp } from '../src/worker/app';
 import type { AppEnv } from '../src/worker/app-env';
 import {
 	generateArguments,
@@ -25,6 +24,7 @@ import {
 } from '../src/worker/openai/request';
 import { failedJobsError, registerOpenAiRoutes } from '../src/worker/openai/routes';
 import { recordingQueue, usersEnv } from './helpers/users';
+import { requestAs, unique } from './helpers/web';
 
 const ORIGIN = 'http://localhost';
 
@@ -39,30 +39,7 @@ interface ImagesBody {
 	data: { url?: string; b64_json?: string; revised_prompt?: string }[];
 }
 
-function unique(name: string): string {
-	return `${name}-${crypto.randomUUID().slice(0, 8)}`;
-}
-
-/** A request through the real app, as `user` (a `token-<id>` bearer) or with the headers given. */
-async function call(
-	bindings: Partial<Env>,
-	method: string,
-	path: string,
-	options: { user?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
-): Promise<Response> {
-	const headers: Record<string, string> = { ...options.headers };
-	if (options.user) headers.authorization = `Bearer token-${options.user}`;
-	let body: string | undefined = options.rawBody;
-	if (options.body !== undefined) {
-		body = JSON.stringify(options.body);
-		headers['content-type'] ??= 'application/json';
-	}
-	return createApp().fetch(
-		new Request(`${ORIGIN}${path}`, { method, headers, body }),
-		{ ...env, ...bindings },
-		createExecutionContext(),
-	);
-}
+const call = requestAs;
 
 const generate = (bindings: Partial<Env>, user: string, body: unknown, headers?: Record<string, string>) =>
 	call(bindings, 'POST', '/v1/images/generations', { user, body, headers });

@@ -1,20 +1,12 @@
-/**
- * The REST API (/api/v1, issue 20): each route over the same operation as its MCP tool, with
- * the same auth, scoping, limits and budgets; failures as RFC 9457 problem+json naming the
- * field, and nothing created by a refused request.
- */
-import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { MAX_COUNT } from '../src/generation/request';
 import { MAX_PAGE_LIMIT } from '../src/tools/jobs.tools';
 import { MAX_WAIT_SECONDS } from '../src/tools/wait';
 import { PROBLEM_CONTENT_TYPE } from '../src/worker/api/problem';
-import { createApp } from '../src/worker/app';
 import { MAX_BODY_BYTES } from '../src/worker/json-body';
 import { recordingQueue, usersEnv } from './helpers/users';
-
-const BASE = 'http://localhost/api/v1';
+import { requestAs, unique } from './helpers/web';
 
 interface Problem {
 	type: string;
@@ -27,30 +19,9 @@ interface Problem {
 	[extension: string]: unknown;
 }
 
-function unique(name: string): string {
-	return `${name}-${crypto.randomUUID().slice(0, 8)}`;
-}
-
-/** A request through the real app, as `user` (a `token-<id>` bearer) or with the headers given. */
-async function api(
-	bindings: Partial<Env>,
-	method: string,
-	path: string,
-	options: { user?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
-): Promise<Response> {
-	const headers: Record<string, string> = { ...options.headers };
-	if (options.user) headers.authorization = `Bearer token-${options.user}`;
-	let body: string | undefined = options.rawBody;
-	if (options.body !== undefined) {
-		body = JSON.stringify(options.body);
-		headers['content-type'] ??= 'application/json';
-	}
-	return createApp().fetch(
-		new Request(`${BASE}${path}`, { method, headers, body }),
-		{ ...env, ...bindings },
-		createExecutionContext(),
-	);
-}
+/** A request to /api/v1 through the real app (requestAs), `path` below it. */
+const api = (bindings: Partial<Env>, method: string, path: string, options?: Parameters<typeof requestAs>[3]) =>
+	requestAs(bindings, method, `/api/v1${path}`, options);
 
 async function problemOf(response: Response): Promise<Problem> {
 	expect(response.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE);

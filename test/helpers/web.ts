@@ -79,3 +79,24 @@ export async function signedInBrowser(bindings: Partial<Env>, user: string) {
 export function unique(name: string): string {
 	return `${name}-${crypto.randomUUID().slice(0, 8)}`;
 }
+
+/** A request through the real app, as `user` (a `token-<id>` bearer) or with the headers given, JSON body if any. */
+export async function requestAs(
+	bindings: Partial<Env>,
+	method: string,
+	path: string,
+	options: { user?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
+): Promise<Response> {
+	const headers: Record<string, string> = { ...options.headers };
+	if (options.user) headers.authorization = `Bearer token-${options.user}`;
+	let body: string | undefined = options.rawBody;
+	if (options.body !== undefined) {
+		body = JSON.stringify(options.body);
+		headers['content-type'] ??= 'application/json';
+	}
+	return createApp().fetch(
+		new Request(`${BASE}${path}`, { method, headers, body }),
+		{ ...env, ...bindings },
+		createExecutionContext(),
+	);
+}

@@ -19,6 +19,7 @@ import {
 	confirmationToken,
 	emptyForm,
 	FORM_LIMITS,
+	GENERATE_FIELDS,
 	type GenerateField,
 	type GenerateFormValues,
 	generateArguments,
@@ -181,20 +182,10 @@ const AutoFacts = () => (
 
 const QuotePanel = ({ quote, form, csrf }: { quote: Quote; form: GenerateFormValues; csrf: string }) => {
 	const refused = quote.message.startsWith('confirmation:') ? quote.message.split('; nothing was created.')[0] : null;
-	const hidden = (
-		[
-			'prompt',
-			'model',
-			'size',
-			'image_size',
-			'count',
-			'seed',
-			'negative_prompt',
-			'style',
-			'reference_url',
-			'idempotency_key',
-		] as const
-	).map((name) => <input type="hidden" name={name} value={form[name]} />);
+	// Every field but the reference checkboxes (added one by one below), and the idempotency key.
+	const hidden = [...GENERATE_FIELDS.filter((name) => name !== 'reference'), 'idempotency_key' as const].map((name) => (
+		<input type="hidden" name={name} value={form[name]} />
+	));
 	return (
 		<section class="card quote" aria-labelledby="quote-title">
 			<h2 id="quote-title">Confirm this generation</h2>
