@@ -105,6 +105,7 @@ function galleryInput(maxLimit: number) {
 }
 
 const browseInput = galleryInput(BROWSE_PAGE_MAX);
+const thumbnailPageInput = galleryInput(GALLERY_PAGE_MAX);
 
 const imageIndexSchema = z
 	.number()
@@ -113,7 +114,6 @@ const imageIndexSchema = z
 	.max(MAX_COUNT - 1)
 	.default(0)
 	.describe(`Position of the image within its job, 0–${MAX_COUNT - 1} (default 0).`);
-const thumbnailPageInput = galleryInput(GALLERY_PAGE_MAX);
 
 const galleryImage = z.object({
 	job_id: z.string(),

@@ -45,6 +45,13 @@ function rangeMessage(issue: z.core.$ZodIssue, field: z.ZodType | undefined): st
 	return issue.message;
 }
 
+const VALIDATION_PREFIX = /^Invalid arguments for [a-z_]+: /;
+
+/** A failure's message without formatValidationError's "Invalid arguments for <tool>: ", for a face that names no tools (the web pages). */
+export function withoutToolName(message: string): string {
+	return message.replace(VALIDATION_PREFIX, '');
+}
+
 export function formatValidationError(toolName: string, schema: z.ZodType, error: z.ZodError): string {
 	const lines = error.issues.map((issue) => {
 		if (issue.code === 'unrecognized_keys') {

@@ -13,6 +13,7 @@ import type { ImageMetadata } from '../../tools/image-metadata';
 import { formatUsd } from '../../tools/limits';
 import { deleteImageTool } from '../../tools/manage.tools';
 import { listModelsTool } from '../../tools/models.tools';
+import { withoutToolName } from '../../tools/validation';
 import { generateVariationsTool, MAX_VARIATIONS } from '../../tools/variations.tools';
 import { problemStatus } from '../api/problem';
 import { serveImage } from '../images-route';
@@ -213,7 +214,7 @@ const GalleryGrid = ({ page, owner, filtered }: { page: GalleryPage; owner?: str
 
 /** Where a failed filter's message belongs: the form field of the argument it names. */
 function filterError(failure: ToolFailure): { field?: string; message: string } {
-	const message = failure.message.replace(/^Invalid arguments for [a-z_]+: /, '');
+	const message = withoutToolName(failure.message);
 	const field = FILTER_FIELDS.find((name) => new RegExp(`^${ARGUMENT_OF[name]}: `).test(message));
 	return field ? { field, message } : { message };
 }
@@ -417,9 +418,12 @@ const ImageView = ({ viewer, image, foreign }: { viewer: Viewer; image: ImageDet
 	);
 };
 
-/** The image the page is about, read through get_image; `owner` from the query for an admin. */
-async function readImage(c: Context<WebEnv>) {
-	const owner = c.req.query('owner');
+/**
+ * The image the page is about, read through get_image; `owner` from the query for an admin's
+ * read-only view, left out (`asOwner`) where the page changes the image, which only its owner may.
+ */
+async function readImage(c: Context<WebEnv>, asOwner = false) {
+	const owner = asOwner ? undefined : c.req.query('owner');
 	return runWebOperation(c, getImageTool, {
 		job_id: c.req.param('jobId') ?? '',
 		index: Number(c.req.param('index')),
@@ -510,10 +514,7 @@ function readOnlyPage(c: Context<WebEnv>): Promise<Response> {
 
 async function confirmDelete(c: Context<WebEnv>): Promise<Response> {
 	if (c.get('config').readOnly) return readOnlyPage(c);
-	const outcome = await runWebOperation(c, getImageTool, {
-		job_id: c.req.param('jobId') ?? '',
-		index: Number(c.req.param('index')),
-	});
+	const outcome = await readImage(c, true);
 	if (!outcome.ok) return imageFailurePage(c, outcome.error);
 	return htmlPage(c, <DeleteView viewer={viewerOf(c)} image={outcome.value.structured as unknown as ImageDetails} />);
 }
@@ -546,7 +547,7 @@ async function makeVariations(c: Context<WebEnv>): Promise<Response> {
 	}
 	if (failure.kind === 'not_found') return imageFailurePage(c, failure);
 	const status = problemStatus(failure.kind ?? 'invalid');
-	return messagePage(c, status, 'No variations made', failure.message.replace(/^Invalid arguments for [a-z_]+: /, ''));
+	return messagePage(c, status, 'No variations made', withoutToolName(failure.message));
 }
 
 /** generate_variations' quote: what it would cost, and the button that sends its confirmation token. */

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { ToolFailure } from '../../tools/context';
 import { generateInputSchema } from '../../tools/generate.schema';
+import { withoutToolName } from '../../tools/validation';
 
 /** The form's own fields, in page order (`reference` may be given several times). */
 export const GENERATE_FIELDS = [
@@ -196,7 +197,7 @@ export function placeFailure(failure: ToolFailure): {
 	errors: Partial<Record<GenerateField, string>>;
 	general?: string;
 } {
-	const message = failure.message.replace(/^Invalid arguments for [a-z_]+: /, '');
+	const message = withoutToolName(failure.message);
 	const named = failure.fields?.length ? failure.fields : argumentsNamedBy(message);
 	const errors: Partial<Record<GenerateField, string>> = {};
 	for (const name of named) {
