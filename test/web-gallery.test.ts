@@ -10,7 +10,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { runJob } from '../src/consumer/run-job';
 import { MAX_COUNT } from '../src/generation/request';
-import { BROWSE_PAGE_MAX } from '../src/tools/gallery.tools';
+import { BROWSE_PAGE_MAX, MODEL_FILTER_MAX, OWNER_ARGUMENT_MAX } from '../src/tools/gallery.tools';
 import { WEB_GALLERY_PAGE } from '../src/worker/web/gallery';
 import { THUMB_EDGE } from '../src/worker/web/job-parts';
 import { callAs, recordingQueue, usersEnv } from './helpers/users';
@@ -324,6 +324,16 @@ describe('browse_gallery and get_image over MCP', () => {
 		expect((await callAs(bindings, erin, 'browse_gallery', { limit: BROWSE_PAGE_MAX })).isError).toBeUndefined();
 		const over = await callAs(bindings, erin, 'browse_gallery', { limit: BROWSE_PAGE_MAX + 1 });
 		expect(over.content[0]!.text).toContain(`allowed: 1–${BROWSE_PAGE_MAX}`);
+
+		// The text limits, at the maximum and one past it.
+		const atModelMax = await callAs(bindings, erin, 'browse_gallery', { model: 'm'.repeat(MODEL_FILTER_MAX) });
+		expect(atModelMax.structuredContent).toMatchObject({ total_count: 0 });
+		const pastModelMax = await callAs(bindings, erin, 'browse_gallery', { model: 'm'.repeat(MODEL_FILTER_MAX + 1) });
+		expect(pastModelMax.content[0]!.text).toContain('model: Too big');
+		const atOwnerMax = await callAs(bindings, root, 'browse_gallery', { owner: 'u'.repeat(OWNER_ARGUMENT_MAX) });
+		expect(atOwnerMax.structuredContent).toMatchObject({ total_count: 0 });
+		const pastOwnerMax = await callAs(bindings, root, 'browse_gallery', { owner: 'u'.repeat(OWNER_ARGUMENT_MAX + 1) });
+		expect(pastOwnerMax.content[0]!.text).toContain('owner: Too big');
 
 		const details = (await callAs(bindings, root, 'get_image', { job_id: image.job_id, owner: erin }))
 			.structuredContent as { owner: string; prompt: string; image_url: string };

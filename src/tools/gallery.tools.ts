@@ -32,6 +32,8 @@ export const VIEW_IMAGE_MAX_EDGE = 1024;
 export const GALLERY_QUERY_MAX = 200;
 /** Longest model id a filter takes. */
 export const MODEL_FILTER_MAX = 100;
+/** Longest user id `owner` takes. */
+export const OWNER_ARGUMENT_MAX = 200;
 
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
@@ -57,7 +59,7 @@ const ownerArgument = z
 	.string()
 	.trim()
 	.min(1)
-	.max(200)
+	.max(OWNER_ARGUMENT_MAX)
 	.optional()
 	.describe(
 		'Admins only: the id of the user whose images to read (read-only; admin_users lists them). Default: yours. A user naming anyone else gets an error.',
